@@ -1,0 +1,143 @@
+# The one entry point for people and CI. `make help` lists the targets (generated from `## ` comments).
+SHELL := /usr/bin/env bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-builtin-rules --no-print-directory
+
+ENV ?= local
+ENVS := local dev staging prod
+ROOT := $(CURDIR)
+VENV := $(ROOT)/.venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+LOCAL_DIR := $(ROOT)/.local
+
+# Python for the dev virtualenv: python3.12 (the Lambda runtime's version) when it runs, else python3.
+# The pyenv shim named python3.12 may exist without a working interpreter behind it, so each
+# candidate is asked to run, not just looked up.
+PYTHON ?= $(shell for p in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python3.12 /usr/local/bin/python3.12 /usr/bin/python3.12 python3; do \
+  command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; assert sys.version_info >= (3, 11)' >/dev/null 2>&1 && { echo $$p; break; }; done)
+
+# Terraform provider resolution: a filesystem mirror when one is given (TF_PLUGIN_MIRROR=...) or
+# found on this machine, the public registry otherwise. See tools/tf-cli-config.sh.
+TF_PLUGIN_MIRROR ?= $(shell $(ROOT)/tools/tf-cli-config.sh detect)
+TF_RC := $(LOCAL_DIR)/terraform.rc
+ifneq ($(strip $(TF_PLUGIN_MIRROR)),)
+export TF_CLI_CONFIG_FILE := $(TF_RC)
+else ifeq ($(wildcard $(TF_CLI_CONFIG_FILE)),)
+# A preset TF_CLI_CONFIG_FILE that points at nothing only produces warnings: drop it.
+unexport TF_CLI_CONFIG_FILE
+endif
+export TF_IN_AUTOMATION := 1
+export TF_INPUT := 0
+export CHECKPOINT_DISABLE := 1
+
+export PYTHONDONTWRITEBYTECODE := 1
+export PYTHONPATH := $(ROOT)
+
+.PHONY: help venv lock build policies fmt lint typecheck tf-init tf-fmt tf-validate tf-test \
+        test test-unit test-functional test-policy test-terraform test-integration test-e2e \
+        checkov workflows up down call matrix bench clean
+
+help: ## List the targets
+	@grep -hE '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | \
+	  awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}'
+	@echo "  Variables: ENV=$(ENV) (one of: $(ENVS)), TF_PLUGIN_MIRROR=$(TF_PLUGIN_MIRROR)"
+
+# --- bootstrap --------------------------------------------------------------------------------
+
+$(VENV)/.stamp: requirements/dev.txt
+	@test -n "$(PYTHON)" || { echo "No usable python3 found; install Python 3.12 (or 3.11+)."; exit 1; }
+	@echo "==> creating $(VENV) with $(PYTHON)"
+	@rm -rf $(VENV)
+	@$(PYTHON) -m venv $(VENV)
+	@$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements/dev.txt 2>&1 | { grep -v '^WARNING: Location' || true; }
+	@touch $@
+
+venv: $(VENV)/.stamp ## Create the dev virtualenv from the pinned lock (requirements/dev.txt)
+
+lock: venv ## Re-resolve requirements/*.in and functions/*/requirements.in into hashed locks
+	$(BIN)/uv pip compile --quiet --python-version 3.12 --generate-hashes -o requirements/dev.txt requirements/dev.in
+	@for f in functions/*/requirements.in; do \
+	  $(BIN)/uv pip compile --quiet --python-version 3.12 --generate-hashes -o $${f%.in}.txt $$f; done
+
+$(TF_RC):
+	@mkdir -p $(LOCAL_DIR)
+	@$(ROOT)/tools/tf-cli-config.sh write "$(TF_PLUGIN_MIRROR)" $@
+
+tf-init: $(if $(strip $(TF_PLUGIN_MIRROR)),$(TF_RC)) ## terraform init every module, env and bootstrap (lock files read-only)
+	@$(PY) -m tools.tf init
+
+# --- build ------------------------------------------------------------------------------------
+
+build: venv ## Build reproducible Lambda zips into build/lambda/<arch>/ for ENV's architecture
+	@$(PY) -m tools.build_lambda --env $(ENV)
+
+policies: venv ## Render policy_templates/ for ENV into build/policies/<env>/
+	@$(PY) -m tools.render --env $(ENV) --out build/policies/$(ENV)
+
+# --- static checks ----------------------------------------------------------------------------
+
+fmt: venv ## Format Python and Terraform in place
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+	terraform fmt -recursive terraform
+
+lint: venv ## ruff lint + format check, terraform fmt check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	terraform fmt -check -recursive terraform
+
+typecheck: venv ## mypy over functions/, local/, tools/
+	$(BIN)/mypy
+
+tf-validate: tf-init ## terraform validate every env and the bootstrap
+	@$(PY) -m tools.tf validate
+
+tf-test: tf-init build ## terraform test (mock_provider) for every module and the stack
+	@$(PY) -m tools.tf test
+
+checkov: venv policies ## checkov over terraform/ and the rendered policies (with custom checks)
+	@$(PY) -m tools.validate checkov
+
+workflows: venv ## Validate .github/workflows against the GitHub schema (offline)
+	@$(PY) -m tools.validate workflows
+
+# --- tests ------------------------------------------------------------------------------------
+
+test-unit: venv ## Unit tests (no network, no emulator)
+	$(BIN)/pytest tests/unit
+
+test-functional: venv build ## Functional tests (moto in-process, local keys)
+	$(BIN)/pytest tests/functional
+
+test-policy: venv ## Policy rendering and validation tests (renderer == templatefile, checkov catches bad policies)
+	$(BIN)/pytest tests/policy
+
+test-terraform: tf-init build ## Apply envs/local against the emulator, assert, re-plan, destroy
+	$(BIN)/pytest tests/terraform
+
+test-e2e: tf-init build ## The local stack over HTTP: scenarios S1-S7 and the full access matrix
+	$(BIN)/pytest tests/e2e
+
+test: lint typecheck tf-validate tf-test checkov workflows ## Every check the project has (what CI runs)
+	$(BIN)/pytest -p no:cacheprovider tests/unit tests/functional tests/policy tests/terraform tests/e2e
+
+# --- local stack ------------------------------------------------------------------------------
+
+up: tf-init build ## Start the local stack (emulator, OIDC issuer, API), apply envs/local, seed users, print the access matrix
+	@$(PY) -m local up
+
+down: venv ## Stop the local stack started by `make up`
+	@$(PY) -m local down
+
+call: venv ## Call a route as a demo user: make call AS=vet ARGS="GET /petstore/v2/status"
+	@$(PY) -m local call --user $(AS) $(ARGS)
+
+bench: venv build ## Benchmarks (figures written to docs/benchmarks.md)
+	@$(PY) -m tests.bench
+
+clean: ## Remove build output, local state and the virtualenv
+	rm -rf build .local $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	find terraform -name .terraform -type d -prune -exec rm -rf {} +
+	find terraform -name 'terraform.tfstate*' -path '*/envs/local/*' -delete
