@@ -1,0 +1,1 @@
+"""Build and validation tooling driven by the Makefile (not deployed anywhere)."""
