@@ -1,4 +1,4 @@
-"""Read an environment's configuration: the same `terraform.tfvars.json` Terraform loads.
+"""Read an environment's configuration: the same `config.json` the env root decodes for Terraform.
 
 Python (policy rendering, the access matrix, tests, the local stack) must see exactly the groups and
 routes Terraform deploys, so there is one file per environment and this module only parses it.
@@ -69,8 +69,8 @@ def env_dir(env: str) -> Path:
 
 
 def load(env: str) -> EnvConfig:
-    """Parse and sanity-check `terraform/envs/<env>/terraform.tfvars.json`."""
-    path = env_dir(env) / "terraform.tfvars.json"
+    """Parse and sanity-check `terraform/envs/<env>/config.json`."""
+    path = env_dir(env) / "config.json"
     try:
         raw = json.loads(path.read_text())
     except FileNotFoundError as exc:
