@@ -1,0 +1,85 @@
+# The local environment: the whole stack applied against the embedded emulator (make up / make test).
+# State is local and throwaway: the emulator keeps everything in memory, so each run starts fresh.
+terraform {
+  required_version = ">= 1.9.0"
+
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = ">= 5.100.0, < 6.0.0"
+    }
+  }
+
+  backend "local" {}
+}
+
+variable "emulator_url" {
+  type        = string
+  description = "Base URL of the embedded AWS emulator started by `python -m local up` (http://127.0.0.1:<port>)."
+
+  validation {
+    condition     = can(regex("^http://(127\\.0\\.0\\.1|localhost):[0-9]+$", var.emulator_url))
+    error_message = "emulator_url must be the loopback URL the local stack printed, e.g. http://127.0.0.1:4566 (no trailing slash)."
+  }
+}
+
+locals {
+  config = jsondecode(file("${path.module}/config.json"))
+
+  # The local OIDC issuer (served by the emulator) stands in for Google: registered exactly like the
+  # real provider is in dev/prod, as an IAM OIDC provider federated into the identity pool.
+  local_idp = {
+    local-idp = {
+      issuer_url = "${var.emulator_url}/_local/oidc"
+      client_ids = ["local-idp-client"]
+      group      = "google-users"
+    }
+  }
+}
+
+provider "aws" {
+  region                      = local.config.region
+  access_key                  = "test"
+  secret_key                  = "test"
+  allowed_account_ids         = [local.config.account_id]
+  skip_credentials_validation = true
+  skip_metadata_api_check     = true
+  skip_region_validation      = true
+
+  endpoints {
+    apigateway      = var.emulator_url
+    cloudwatchlogs  = var.emulator_url
+    cognitoidentity = var.emulator_url
+    cognitoidp      = var.emulator_url
+    dynamodb        = var.emulator_url
+    iam             = var.emulator_url
+    kms             = var.emulator_url
+    lambda          = var.emulator_url
+    sts             = var.emulator_url
+    wafv2           = var.emulator_url
+  }
+}
+
+module "stack" {
+  source = "../../stack"
+
+  environment         = local.config.environment
+  lambda_architecture = local.config.lambda_architecture
+  lambda_zip_dir      = "${path.module}/../../../build/lambda/${local.config.lambda_architecture}"
+  templates_dir       = "${path.module}/../../../policy_templates"
+  cors_allow_origin   = local.config.cors_allow_origin
+  user_pool           = local.config.user_pool
+  groups              = local.config.groups
+  routes              = local.config.routes
+  external_providers  = merge(local.config.external_providers, local.local_idp)
+  log_retention_days  = 7
+
+  authorizer = {
+    # moto serves each pool's keys at <emulator>/<pool id>/.well-known/jwks.json while tokens keep the
+    # real-looking https://cognito-idp.<region>.amazonaws.com/<pool id> issuer.
+    jwks_origin = var.emulator_url
+    # Short caches so the local stack reflects changes quickly.
+    result_ttl_seconds   = 60
+    policy_cache_seconds = 60
+  }
+}

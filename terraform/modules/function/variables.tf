@@ -1,0 +1,118 @@
+variable "name" {
+  type        = string
+  description = "Function name."
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-]{1,64}$", var.name))
+    error_message = "name must be 1-64 letters, digits, '_' or '-'."
+  }
+}
+
+variable "description" {
+  type        = string
+  description = "What the function does."
+  default     = ""
+}
+
+variable "zip_path" {
+  type        = string
+  description = "Path of the deployment zip built by `make build` (build/lambda/<arch>/<code>.zip). Terraform only reads it."
+
+  validation {
+    condition     = fileexists(var.zip_path)
+    error_message = "The Lambda zip does not exist: run `make build ENV=<env>` first (it writes build/lambda/<arch>/*.zip)."
+  }
+}
+
+variable "handler" {
+  type        = string
+  description = "module.function entry point inside the zip."
+}
+
+variable "architecture" {
+  type        = string
+  description = "Instruction set the zip was built for: x86_64 or arm64."
+  default     = "arm64"
+
+  validation {
+    condition     = contains(["x86_64", "arm64"], var.architecture)
+    error_message = "architecture must be x86_64 or arm64 (and match the zip: make build builds for the env's lambda_architecture)."
+  }
+}
+
+variable "memory_mb" {
+  type        = number
+  description = "Memory in MB (CPU scales with it)."
+  default     = 256
+}
+
+variable "timeout_seconds" {
+  type        = number
+  description = "Timeout in seconds. API Gateway gives up after 29 s, so more is pointless for API handlers."
+  default     = 10
+
+  validation {
+    condition     = var.timeout_seconds >= 1 && var.timeout_seconds <= 29
+    error_message = "timeout_seconds must be between 1 and 29 (API Gateway's integration timeout)."
+  }
+}
+
+variable "reserved_concurrency" {
+  type        = number
+  description = "Reserved concurrency; -1 for none (the account pool)."
+  default     = -1
+}
+
+variable "environment" {
+  type        = map(string)
+  description = "Environment variables. Never secrets: they are readable by anyone who can read the function configuration."
+  default     = {}
+}
+
+variable "policy_statements" {
+  type = map(object({
+    actions   = list(string)
+    resources = list(string)
+    conditions = optional(list(object({
+      test     = string
+      variable = string
+      values   = list(string)
+    })), [])
+  }))
+  description = "Extra IAM statements for the function's role, keyed by Sid. Scope resources to ARNs; '*' is rejected."
+  default     = {}
+
+  validation {
+    condition     = alltrue(flatten([for s in values(var.policy_statements) : [for r in s.resources : r != "*"]]))
+    error_message = "policy_statements must name resource ARNs; \"*\" is not allowed."
+  }
+}
+
+variable "log_retention_days" {
+  type        = number
+  description = "Retention of the function's log group."
+  default     = 365
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be a value CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, ...)."
+  }
+}
+
+variable "kms_key_arn" {
+  type        = string
+  description = "KMS key for the log group and the environment variables; null for AWS-managed keys."
+  default     = null
+}
+
+variable "tracing" {
+  type        = bool
+  description = "X-Ray active tracing."
+  default     = true
+}
+
+variable "tags" {
+  type        = map(string)
+  description = "Tags for every taggable resource."
+  default     = {}
+}

@@ -1,0 +1,66 @@
+locals {
+  # The identity pool's name for an OIDC provider is its issuer URL without the scheme.
+  oidc_provider_names = { for k, p in var.oidc_providers : k => replace(p.issuer_url, "/^https?:\\/\\//", "") }
+}
+
+resource "aws_iam_openid_connect_provider" "this" {
+  for_each = var.oidc_providers
+
+  url             = each.value.issuer_url
+  client_id_list  = each.value.client_ids
+  thumbprint_list = each.value.thumbprints
+  tags            = var.tags
+}
+
+resource "aws_cognito_identity_pool" "this" {
+  identity_pool_name               = var.name
+  allow_unauthenticated_identities = var.allow_unauthenticated_identities
+  allow_classic_flow               = false
+
+  cognito_identity_providers {
+    provider_name = var.user_pool.endpoint
+    client_id     = var.user_pool.client_id
+    # Cognito checks with the user pool that the ID token was not revoked (user signed out/disabled).
+    server_side_token_check = true
+  }
+
+  openid_connect_provider_arns = [for k in sort(keys(var.oidc_providers)) : aws_iam_openid_connect_provider.this[k].arn]
+
+  tags = var.tags
+}
+
+resource "aws_cognito_identity_pool_roles_attachment" "this" {
+  identity_pool_id = aws_cognito_identity_pool.this.id
+
+  roles = {
+    authenticated = aws_iam_role.default_authenticated.arn
+  }
+
+  # User-pool users: the role of their group, from cognito:preferred_role in the ID token (the group
+  # with the lowest precedence). A token whose roles cannot be resolved gets no credentials at all.
+  role_mapping {
+    identity_provider         = "${var.user_pool.endpoint}:${var.user_pool.client_id}"
+    type                      = "Token"
+    ambiguous_role_resolution = "Deny"
+  }
+
+  # External OIDC users: rules on their token's claims; no match means no credentials.
+  dynamic "role_mapping" {
+    for_each = var.oidc_providers
+    content {
+      identity_provider         = local.oidc_provider_names[role_mapping.key]
+      type                      = "Rules"
+      ambiguous_role_resolution = "Deny"
+
+      dynamic "mapping_rule" {
+        for_each = length(role_mapping.value.rules) > 0 ? role_mapping.value.rules : [{ claim = "aud", match_type = "Equals", value = role_mapping.value.client_ids[0] }]
+        content {
+          claim      = mapping_rule.value.claim
+          match_type = mapping_rule.value.match_type
+          value      = mapping_rule.value.value
+          role_arn   = aws_iam_role.group[role_mapping.value.group].arn
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,74 @@
+variable "name" {
+  type        = string
+  description = "Name of the identity pool and prefix of its IAM roles."
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-]{1,40}$", var.name))
+    error_message = "name must be 1-40 letters, digits, '_' or '-' (it prefixes IAM role names, which are limited to 64 characters)."
+  }
+}
+
+variable "user_pool" {
+  type = object({
+    endpoint  = string
+    client_id = string
+  })
+  description = "The user pool provider: its endpoint (cognito-idp.<region>.amazonaws.com/<pool id>) and the app client whose ID tokens are accepted."
+}
+
+variable "allow_unauthenticated_identities" {
+  type        = bool
+  description = "Hand out guest credentials to unauthenticated callers. Off by default; turning it on also needs an unauthenticated role, which this module does not create."
+  default     = false
+
+  validation {
+    condition     = !var.allow_unauthenticated_identities
+    error_message = "Guest (unauthenticated) identities are not supported by this product: every route requires a signed-in user. Leave allow_unauthenticated_identities = false."
+  }
+}
+
+variable "group_policies" {
+  type = map(object({
+    policy = string
+  }))
+  description = "One IAM role per user-pool group, keyed by group name; policy is the rendered policy_templates/<group>.json.tftpl document."
+
+  validation {
+    condition     = alltrue([for g in values(var.group_policies) : can(jsondecode(g.policy).Statement)])
+    error_message = "Every group_policies[*].policy must be an IAM policy JSON document with a Statement."
+  }
+}
+
+variable "oidc_providers" {
+  type = map(object({
+    issuer_url  = string
+    client_ids  = list(string)
+    group       = string
+    thumbprints = optional(list(string), [])
+    rules = optional(list(object({
+      claim      = string
+      match_type = string
+      value      = string
+    })), [])
+  }))
+  description = "External OpenID Connect providers (e.g. Google) federated into the identity pool, keyed by name. Their users get the role of `group` through a Rules mapping: by default the rule `aud Equals <first client id>`; give `rules` to map on other claims. Users no rule matches are denied."
+  default     = {}
+
+  validation {
+    condition     = alltrue([for p in values(var.oidc_providers) : can(regex("^https?://", p.issuer_url)) && length(p.client_ids) > 0])
+    error_message = "oidc_providers[*] needs an issuer_url (https://...) and at least one client id."
+  }
+
+  validation {
+    condition = alltrue(flatten([
+      for p in values(var.oidc_providers) : [for r in p.rules : contains(["Equals", "Contains", "StartsWith", "NotEqual"], r.match_type)]
+    ]))
+    error_message = "oidc_providers[*].rules[*].match_type must be Equals, Contains, StartsWith or NotEqual."
+  }
+}
+
+variable "tags" {
+  type        = map(string)
+  description = "Tags for every taggable resource."
+  default     = {}
+}

@@ -1,0 +1,39 @@
+output "id" {
+  description = "User pool id (<region>_<random>)."
+  value       = aws_cognito_user_pool.this.id
+}
+
+output "arn" {
+  description = "User pool ARN (the COGNITO_USER_POOLS authorizer's provider)."
+  value       = aws_cognito_user_pool.this.arn
+}
+
+output "endpoint" {
+  description = "cognito-idp.<region>.amazonaws.com/<pool id>: the identity pool provider name."
+  value       = aws_cognito_user_pool.this.endpoint
+}
+
+output "issuer" {
+  description = "The iss claim of this pool's tokens."
+  value       = "https://${aws_cognito_user_pool.this.endpoint}"
+}
+
+output "client_ids" {
+  description = "App client ids keyed by client name."
+  value       = { for k, c in aws_cognito_user_pool_client.this : k => c.id }
+}
+
+output "group_names" {
+  description = "Names of the groups created."
+  value       = sort(keys(aws_cognito_user_group.this))
+}
+
+output "domain" {
+  description = "Hosted UI domain prefix, or null."
+  value       = try(aws_cognito_user_pool_domain.this["hosted_ui"].domain, null)
+}
+
+output "resource_server_identifier" {
+  description = "Identifier of the resource server (scope prefix), or null."
+  value       = try(aws_cognito_resource_server.this["api"].identifier, null)
+}

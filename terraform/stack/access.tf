@@ -1,0 +1,110 @@
+# The access model: one rendered policy document per group feeds both enforcement points, the group's
+# IAM role (iam mode) and its item in the policy table (lambda mode). Nobody writes a policy twice.
+locals {
+  template_vars = {
+    api_arn     = module.api.stage_arn_prefix
+    region      = local.region
+    account_id  = local.account_id
+    api_id      = module.api.id
+    stage       = local.stage_name
+    environment = var.environment
+  }
+
+  group_policies = {
+    for g in keys(var.groups) : g => templatefile("${var.templates_dir}/${g}.json.tftpl", local.template_vars)
+  }
+}
+
+module "user_pool" {
+  source = "../modules/user_pool"
+
+  name                = local.prefix
+  sign_in_attributes  = var.user_pool.sign_in_attributes
+  mfa                 = var.user_pool.mfa
+  self_sign_up        = var.user_pool.self_sign_up
+  deletion_protection = local.deletion_protection
+  password_policy     = var.user_pool.password_policy
+  email               = var.user_pool.email
+  custom_attributes   = var.user_pool.custom_attributes
+  domain_prefix       = var.user_pool.domain_prefix
+
+  resource_server = {
+    identifier = "api"
+    name       = "${local.prefix}-api"
+    scopes = {
+      "news.read"  = "Read news"
+      "pets.read"  = "Read the pet store"
+      "pets.write" = "Change the pet store"
+    }
+  }
+
+  clients = merge(
+    {
+      web = {
+        # Public SPA/mobile client: no secret, authorization code flow (with PKCE on the client side).
+        allowed_oauth_flows  = ["code"]
+        allowed_oauth_scopes = ["openid", "email", "profile", "api/news.read", "api/pets.read", "api/pets.write"]
+        explicit_auth_flows = concat(
+          ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+          var.user_pool.allow_password_auth ? ["ALLOW_USER_PASSWORD_AUTH"] : [],
+        )
+        callback_urls                 = var.user_pool.callback_urls
+        logout_urls                   = var.user_pool.logout_urls
+        access_token_validity_minutes = var.user_pool.access_token_validity_minutes
+        id_token_validity_minutes     = var.user_pool.id_token_validity_minutes
+        refresh_token_validity_days   = var.user_pool.refresh_token_validity_days
+      }
+    },
+    var.user_pool.confidential_client ? {
+      service = {
+        # Confidential machine client: client_credentials with custom scopes only.
+        generate_secret      = true
+        allowed_oauth_flows  = ["client_credentials"]
+        allowed_oauth_scopes = ["api/news.read", "api/pets.read"]
+        explicit_auth_flows  = ["ALLOW_REFRESH_TOKEN_AUTH"]
+      }
+    } : {},
+  )
+
+  groups = {
+    for g, v in var.groups : g => {
+      precedence  = v.precedence
+      description = v.description
+      role_arn    = module.identity_pool.group_role_arns[g]
+    }
+  }
+
+  tags = local.tags
+}
+
+module "identity_pool" {
+  source = "../modules/identity_pool"
+
+  name = local.prefix
+  user_pool = {
+    endpoint  = module.user_pool.endpoint
+    client_id = module.user_pool.client_ids["web"]
+  }
+  group_policies = { for g, doc in local.group_policies : g => { policy = doc } }
+  oidc_providers = var.external_providers
+  tags           = local.tags
+}
+
+module "policy_store" {
+  source = "../modules/policy_store"
+
+  table_name          = "${local.prefix}-policies"
+  group_policies      = { for g, doc in local.group_policies : g => { precedence = var.groups[g].precedence, policy = doc } }
+  kms_key_arn         = aws_kms_key.this.arn
+  deletion_protection = local.deletion_protection
+  tags                = local.tags
+}
+
+module "records" {
+  source = "../modules/data_table"
+
+  table_name          = "${local.prefix}-records"
+  kms_key_arn         = aws_kms_key.this.arn
+  deletion_protection = local.deletion_protection
+  tags                = local.tags
+}

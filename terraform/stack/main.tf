@@ -1,0 +1,81 @@
+data "aws_caller_identity" "current" {}
+data "aws_region" "current" {}
+data "aws_partition" "current" {}
+
+locals {
+  prefix     = coalesce(var.name_prefix, "fga-${var.environment}")
+  stage_name = coalesce(var.stage_name, var.environment)
+  account_id = data.aws_caller_identity.current.account_id
+  region     = data.aws_region.current.name
+  # Stateful resources are protected everywhere but the throwaway local environment, unless the env
+  # says otherwise explicitly.
+  deletion_protection = coalesce(var.user_pool.deletion_protection, var.environment != "local")
+  tags                = merge({ "fga:environment" = var.environment, "fga:managed-by" = "terraform" }, var.tags)
+
+  # The backend functions: one code base (backend.zip), one function per handler, each allowed only
+  # its own partitions of the records table (dynamodb:LeadingKeys).
+  backends = {
+    profiles = {
+      handler      = "profiles.handler"
+      description  = "Per-caller profile records (S1-S3): keyed by the verified identity only."
+      actions      = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
+      leading_keys = ["identity#*", "sub#*"]
+    }
+    pets = {
+      handler      = "pets.handler"
+      description  = "Pet store (S4)."
+      actions      = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"]
+      leading_keys = ["pets"]
+    }
+    news = {
+      handler      = "news.handler"
+      description  = "News (S5): anyone with a policy for GET reads, admins delete."
+      actions      = ["dynamodb:Query", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"]
+      leading_keys = ["news"]
+    }
+  }
+}
+
+# One customer-managed key per environment for tables, log groups and Lambda environment variables.
+data "aws_iam_policy_document" "kms" {
+  statement {
+    sid       = "AccountAdministers"
+    actions   = ["kms:*"]
+    resources = ["*"] # a key policy's resource is always the key itself
+
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${data.aws_partition.current.partition}:iam::${local.account_id}:root"]
+    }
+  }
+
+  statement {
+    sid       = "CloudWatchLogsEncrypts"
+    actions   = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
+    resources = ["*"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["logs.${local.region}.amazonaws.com"]
+    }
+
+    condition {
+      test     = "ArnLike"
+      variable = "kms:EncryptionContext:aws:logs:arn"
+      values   = ["arn:${data.aws_partition.current.partition}:logs:${local.region}:${local.account_id}:log-group:*"]
+    }
+  }
+}
+
+resource "aws_kms_key" "this" {
+  description             = "${local.prefix}: DynamoDB tables, log groups and Lambda environment"
+  enable_key_rotation     = true
+  deletion_window_in_days = var.environment == "local" ? 7 : 30
+  policy                  = data.aws_iam_policy_document.kms.json
+  tags                    = local.tags
+}
+
+resource "aws_kms_alias" "this" {
+  name          = "alias/${local.prefix}"
+  target_key_id = aws_kms_key.this.key_id
+}

@@ -1,0 +1,84 @@
+output "region" {
+  description = "AWS region of the stack."
+  value       = local.region
+}
+
+output "account_id" {
+  description = "AWS account of the stack."
+  value       = local.account_id
+}
+
+output "api_id" {
+  description = "REST API id."
+  value       = module.api.id
+}
+
+output "stage_name" {
+  description = "API stage."
+  value       = module.api.stage_name
+}
+
+output "invoke_url" {
+  description = "Base URL of the API stage."
+  value       = module.api.invoke_url
+}
+
+output "user_pool_id" {
+  description = "Cognito user pool id."
+  value       = module.user_pool.id
+}
+
+output "user_pool_issuer" {
+  description = "iss of the pool's tokens."
+  value       = module.user_pool.issuer
+}
+
+output "user_pool_client_ids" {
+  description = "App client ids keyed by client name (web, and service when enabled)."
+  value       = module.user_pool.client_ids
+}
+
+output "identity_pool_id" {
+  description = "Cognito identity pool id."
+  value       = module.identity_pool.id
+}
+
+output "group_role_arns" {
+  description = "IAM role per group."
+  value       = module.identity_pool.group_role_arns
+}
+
+output "default_authenticated_role_arn" {
+  description = "Deny-all default authenticated role."
+  value       = module.identity_pool.default_authenticated_role_arn
+}
+
+output "oidc_provider_names" {
+  description = "Identity-pool login keys of the external IdPs."
+  value       = module.identity_pool.oidc_provider_names
+}
+
+output "policy_table" {
+  description = "DynamoDB table of group policies."
+  value       = module.policy_store.table_name
+}
+
+output "records_table" {
+  description = "DynamoDB table of per-user records."
+  value       = module.records.table_name
+}
+
+output "functions" {
+  description = "Lambda function names keyed by role (authorizer, profiles, pets, news)."
+  value       = merge({ authorizer = module.authorizer.function_name }, { for k, f in module.backend : k => f.function_name })
+}
+
+output "group_policies" {
+  description = "The rendered policy document of each group (what both enforcement points use)."
+  value       = { for g, d in local.group_policies : g => jsondecode(d) }
+}
+
+output "methods" {
+  description = "What API Gateway enforces per route."
+  value       = module.api.methods
+}

@@ -1,0 +1,127 @@
+"""Run terraform init / validate / test over every Terraform directory of the repository.
+
+`make tf-init`, `make tf-validate` and `make tf-test` call this so the list of roots lives in one
+place. Provider resolution (filesystem mirror or registry) is decided by the Makefile through
+TF_CLI_CONFIG_FILE; this module only runs Terraform. Lock files are committed and used read-only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import subprocess
+import sys
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from tools.config import REPO_ROOT
+
+TERRAFORM_DIR = REPO_ROOT / "terraform"
+
+
+@dataclass(frozen=True)
+class Result:
+    directory: Path
+    returncode: int
+    output: str
+
+
+def roots() -> list[Path]:
+    """Directories `terraform validate` runs in: the four environments and the bootstrap."""
+    found = [p for p in sorted((TERRAFORM_DIR / "envs").iterdir()) if any(p.glob("*.tf"))]
+    bootstrap = TERRAFORM_DIR / "bootstrap"
+    if any(bootstrap.glob("*.tf")):
+        found.append(bootstrap)
+    return found
+
+
+def test_dirs() -> list[Path]:
+    """Directories with `terraform test` suites (modules and the stack)."""
+    candidates = [*sorted((TERRAFORM_DIR / "modules").iterdir()), TERRAFORM_DIR / "stack"]
+    return [p for p in candidates if any((p / "tests").glob("*.tftest.hcl"))]
+
+
+def all_dirs() -> list[Path]:
+    return [*roots(), *[d for d in test_dirs() if d not in roots()]]
+
+
+def run(cmd: Sequence[str], cwd: Path, env: dict[str, str] | None = None) -> Result:
+    proc = subprocess.run(
+        list(cmd),
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        check=False,
+    )
+    return Result(cwd, proc.returncode, proc.stdout)
+
+
+def _init_stamp(directory: Path) -> str:
+    """Inputs that make a previous `init` stale: the lock file, module sources, the CLI config."""
+    digest = hashlib.sha256()
+    lock = directory / ".terraform.lock.hcl"
+    digest.update(lock.read_bytes() if lock.exists() else b"")
+    digest.update(os.environ.get("TF_CLI_CONFIG_FILE", "").encode())
+    for tf in sorted(directory.glob("*.tf")):
+        for line in tf.read_text().splitlines():
+            if line.strip().startswith("source"):
+                digest.update(line.encode())
+    return digest.hexdigest()
+
+
+def init(directory: Path) -> Result:
+    stamp_file = directory / ".terraform" / ".fga-init-stamp"
+    stamp = _init_stamp(directory)
+    if stamp_file.exists() and stamp_file.read_text() == stamp:
+        return Result(directory, 0, "up to date")
+    result = run(
+        ["terraform", "init", "-backend=false", "-input=false", "-no-color", "-lockfile=readonly"],
+        directory,
+    )
+    if result.returncode == 0:
+        stamp_file.write_text(stamp)
+    return result
+
+
+def _parallel(fn: object, dirs: Iterable[Path]) -> list[Result]:
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return list(pool.map(fn, dirs))  # type: ignore[arg-type]
+
+
+def report(results: list[Result], action: str) -> int:
+    failed = [r for r in results if r.returncode != 0]
+    for r in results:
+        rel = r.directory.relative_to(REPO_ROOT)
+        status = "ok" if r.returncode == 0 else "FAILED"
+        print(f"terraform {action} {rel}: {status}")
+        if r.returncode != 0:
+            print(r.output)
+    return 1 if failed else 0
+
+
+def validate(directory: Path) -> Result:
+    return run(["terraform", "validate", "-no-color"], directory)
+
+
+def test(directory: Path) -> Result:
+    return run(["terraform", "test", "-no-color"], directory)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("action", choices=["init", "validate", "test"])
+    args = parser.parse_args(argv)
+    if args.action == "init":
+        return report(_parallel(init, all_dirs()), "init")
+    if args.action == "validate":
+        return report(_parallel(validate, roots()), "validate")
+    return report(_parallel(test, test_dirs()), "test")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
