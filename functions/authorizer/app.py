@@ -1,0 +1,90 @@
+"""Lambda entry point of the TOKEN (or REQUEST) authorizer: `app.handler`.
+
+Thin on purpose: it builds the Authorizer once per container (settings, the JWKS client and the
+policy cache live as long as the container; the DynamoDB client is created on the first cache miss)
+and maps the outcome to what API Gateway understands: a policy dict, or `Exception("Unauthorized")`,
+which API Gateway turns into 401. Nothing else ever escapes, so a bad token never becomes a 500.
+
+Runtime: python3.12. boto3/botocore come from the Lambda runtime and are not vendored; PyJWT and
+cryptography are vendored for the function's architecture by `make build` (see tools/build_lambda.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from authz.decide import Authorizer
+from authz.errors import ConfigError, Unauthorized
+from authz.logs import get_logger, log
+from authz.policies import PolicyStore
+from authz.settings import Settings
+from authz.verify import TokenVerifier
+from botocore.config import Config
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+
+# DynamoDB calls must fail fast: API Gateway gives an authorizer at most 30 s, and a slow table
+# should become a Deny, not a hung request.
+DYNAMODB_CONNECT_TIMEOUT_SECONDS = 2
+DYNAMODB_READ_TIMEOUT_SECONDS = 2
+DYNAMODB_MAX_ATTEMPTS = 2
+
+_authorizer: Authorizer | None = None
+
+
+def dynamodb_client() -> DynamoDBClient:
+    """Region from the runtime (AWS_REGION); endpoint overridable with AWS_ENDPOINT_URL (emulator)."""
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    client: DynamoDBClient = boto3.client(
+        "dynamodb",
+        region_name=region,
+        config=Config(
+            connect_timeout=DYNAMODB_CONNECT_TIMEOUT_SECONDS,
+            read_timeout=DYNAMODB_READ_TIMEOUT_SECONDS,
+            retries={"max_attempts": DYNAMODB_MAX_ATTEMPTS, "mode": "standard"},
+        ),
+    )
+    return client
+
+
+def build_authorizer(env: dict[str, str] | None = None) -> Authorizer:
+    settings = Settings.from_env(os.environ if env is None else env)
+    logger = get_logger(settings.log_level)
+    store = PolicyStore(settings.policy_table, settings.policy_cache_ttl, dynamodb_client)
+    return Authorizer(TokenVerifier(settings), store, logger)
+
+
+def get_authorizer() -> Authorizer:
+    global _authorizer  # noqa: PLW0603 - the per-container cache is the point
+    if _authorizer is None:
+        _authorizer = build_authorizer()
+    return _authorizer
+
+
+def reset() -> None:
+    """Forget the container's state (tests, and the benchmark's cold runs)."""
+    global _authorizer  # noqa: PLW0603
+    _authorizer = None
+
+
+def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    request_id = str(getattr(context, "aws_request_id", "") or "")
+    try:
+        authorizer = get_authorizer()
+    except ConfigError as exc:
+        log(get_logger(), logging.ERROR, "authorizer misconfigured", error=str(exc), request_id=request_id)
+        raise Exception("Unauthorized") from None  # API Gateway matches this exact message
+    try:
+        response: dict[str, Any] = authorizer.authorize(event, request_id)
+    except Unauthorized:
+        raise Exception("Unauthorized") from None
+    except Exception as exc:  # authorize() never raises anything else; belt and braces
+        log(
+            get_logger(), logging.ERROR, "authorizer failure", error=type(exc).__name__, request_id=request_id
+        )
+        raise Exception("Unauthorized") from None
+    return response

@@ -1,0 +1,75 @@
+"""The method ARN API Gateway sends, the API/stage prefix every returned Resource must stay under,
+and IAM-style wildcard matching (used only to log whether the returned policy allows this route).
+
+methodArn: `arn:<partition>:execute-api:<region>:<account>:<api-id>/<stage>/<VERB>/<path...>`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+_METHOD_ARN = re.compile(
+    r"^arn:(?P<partition>aws[a-z-]*):execute-api:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):"
+    r"(?P<api>[A-Za-z0-9]+)/(?P<stage>[A-Za-z0-9_-]+)/(?P<verb>[A-Z]+|\*)(?P<path>/[^\s]*)?$"
+)
+
+
+class BadMethodArn(ValueError):
+    """The event's methodArn is not an execute-api method ARN."""
+
+
+@dataclass(frozen=True)
+class MethodArn:
+    partition: str
+    region: str
+    account: str
+    api_id: str
+    stage: str
+    verb: str
+    path: str
+    arn: str
+
+    @property
+    def api_prefix(self) -> str:
+        """`arn:...:<api-id>/<stage>/`: every Resource the authorizer returns must start with it."""
+        return f"arn:{self.partition}:execute-api:{self.region}:{self.account}:{self.api_id}/{self.stage}/"
+
+    @property
+    def route(self) -> str:
+        """`GET /petstore/v1/pets`, for logs."""
+        return f"{self.verb} {self.path}"
+
+
+def parse_method_arn(value: object) -> MethodArn:
+    if not isinstance(value, str) or len(value) > 2048:
+        raise BadMethodArn("methodArn missing or too long")
+    match = _METHOD_ARN.match(value)
+    if not match:
+        raise BadMethodArn("methodArn is not an execute-api method ARN")
+    return MethodArn(
+        partition=match["partition"],
+        region=match["region"],
+        account=match["account"],
+        api_id=match["api"],
+        stage=match["stage"],
+        verb=match["verb"],
+        path=match["path"] or "/",
+        arn=value,
+    )
+
+
+def outside_prefix(resources: list[str], prefix: str) -> list[str]:
+    """Resources that do not lie under `prefix` (a wildcard before the prefix's end counts as outside)."""
+    return [r for r in resources if not r.startswith(prefix)]
+
+
+@lru_cache(maxsize=512)
+def _pattern(resource: str) -> re.Pattern[str]:
+    parts = (".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in resource)
+    return re.compile("^" + "".join(parts) + "$", re.DOTALL)
+
+
+def resource_matches(resource: str, arn: str) -> bool:
+    return bool(_pattern(resource).match(arn))

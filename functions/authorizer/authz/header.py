@@ -1,0 +1,72 @@
+"""Find the one bearer token in a TOKEN or REQUEST authorizer event.
+
+Accepted: `Authorization` under any letter case (REQUEST events), an optional `Bearer ` prefix in any
+letter case, surrounding spaces. Refused (401): no header, an empty value, several different values
+(two headers, or two tokens in one value), anything that is not a compact JWS.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from authz.errors import Unauthorized
+
+# Cognito tokens are ~1-2 KiB; anything far larger is refused before any parsing work.
+MAX_TOKEN_LENGTH = 8192
+_BEARER = re.compile(r"^bearer(?:\s+|$)", re.IGNORECASE)
+_COMPACT_JWS = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
+
+
+def token_from_event(event: Mapping[str, Any]) -> str:
+    """Return the compact JWS the caller presented, or raise Unauthorized with a reason code."""
+    kind = event.get("type")
+    if kind == "TOKEN":
+        raw = event.get("authorizationToken")
+        values = [raw] if raw is not None else []
+    elif kind == "REQUEST":
+        values = _authorization_headers(event)
+    else:
+        raise Unauthorized("unsupported_event_type")
+    if not values:
+        raise Unauthorized("missing_token")
+    if len(values) > 1:
+        raise Unauthorized("several_authorization_headers")
+    return parse_authorization(values[0])
+
+
+def parse_authorization(value: object) -> str:
+    if not isinstance(value, str):
+        raise Unauthorized("malformed_token")
+    if len(value) > MAX_TOKEN_LENGTH + 64:
+        raise Unauthorized("token_too_long")
+    token = value.strip()
+    match = _BEARER.match(token)
+    if match:
+        token = token[match.end() :].strip()
+    if not token:
+        raise Unauthorized("missing_token")
+    if len(token) > MAX_TOKEN_LENGTH:
+        raise Unauthorized("token_too_long")
+    if not _COMPACT_JWS.match(token):
+        # Includes "Bearer a b", "a, b", "Bearer Bearer a", spaces inside, JWE (5 parts), alg=none
+        # tokens with an empty signature segment.
+        raise Unauthorized("malformed_token")
+    return token
+
+
+def _authorization_headers(event: Mapping[str, Any]) -> list[str]:
+    values: list[str] = []
+    multi = event.get("multiValueHeaders")
+    if isinstance(multi, Mapping):
+        for name, items in multi.items():
+            if isinstance(name, str) and name.lower() == "authorization" and isinstance(items, list):
+                values.extend(v for v in items if isinstance(v, str))
+    if not values:
+        headers = event.get("headers")
+        if isinstance(headers, Mapping):
+            for name, item in headers.items():
+                if isinstance(name, str) and name.lower() == "authorization" and isinstance(item, str):
+                    values.append(item)
+    return values

@@ -1,0 +1,111 @@
+"""The authorizer's configuration, read once per container from its environment.
+
+Environment contract (docs/architecture.md): POLICY_TABLE, ISSUER, JWKS_URL (optional, default
+`<ISSUER>/.well-known/jwks.json`), ALLOWED_CLIENT_IDS (comma-separated, at least one),
+TOKEN_USE (`access` default, or `id`), POLICY_CACHE_TTL_SECONDS, JWKS_CACHE_TTL_SECONDS, LOG_LEVEL.
+A separate JWKS_URL exists because the emulator serves the keys at an address that differs from the
+issuer the tokens name. Anything invalid raises ConfigError, and the handler then fails closed.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from authz.errors import ConfigError
+
+# Named limits (seconds unless said otherwise).
+DEFAULT_POLICY_CACHE_TTL_SECONDS = 300
+DEFAULT_JWKS_CACHE_TTL_SECONDS = 3600
+MAX_CACHE_TTL_SECONDS = 86_400
+# Minimum time between two JWKS fetches triggered by unknown `kid`s (and between failed fetches), so a
+# flood of tokens with random kids cannot hammer the JWKS endpoint.
+JWKS_REFETCH_COOLDOWN_SECONDS = 30.0
+JWKS_FETCH_TIMEOUT_SECONDS = 3.0
+# Accepted clock difference for exp/nbf/iat between Cognito and this function.
+CLOCK_SKEW_SECONDS = 30
+TOKEN_USES = ("access", "id")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+_LOOPBACK_HOSTS = frozenset({"localhost"})
+
+
+@dataclass(frozen=True)
+class Settings:
+    policy_table: str
+    issuer: str
+    jwks_url: str
+    allowed_client_ids: frozenset[str]
+    token_use: str = "access"  # noqa: S105 - a claim value, not a secret
+    policy_cache_ttl: float = DEFAULT_POLICY_CACHE_TTL_SECONDS
+    jwks_cache_ttl: float = DEFAULT_JWKS_CACHE_TTL_SECONDS
+    jwks_cooldown: float = JWKS_REFETCH_COOLDOWN_SECONDS
+    jwks_timeout: float = JWKS_FETCH_TIMEOUT_SECONDS
+    clock_skew: int = CLOCK_SKEW_SECONDS
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Settings:
+        table = env.get("POLICY_TABLE", "").strip()
+        if not table:
+            raise ConfigError("POLICY_TABLE is not set: give the policy table's name")
+        issuer = env.get("ISSUER", "").strip().rstrip("/")
+        _check_url("ISSUER", issuer)
+        jwks_url = env.get("JWKS_URL", "").strip() or f"{issuer}/.well-known/jwks.json"
+        _check_url("JWKS_URL", jwks_url)
+        clients = frozenset(c.strip() for c in env.get("ALLOWED_CLIENT_IDS", "").split(",") if c.strip())
+        if not clients:
+            raise ConfigError("ALLOWED_CLIENT_IDS is empty: list the app client ids, comma-separated")
+        token_use = env.get("TOKEN_USE", "access").strip().lower() or "access"
+        if token_use not in TOKEN_USES:
+            raise ConfigError(f"TOKEN_USE must be one of {TOKEN_USES}, not {token_use!r}")
+        log_level = env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
+        if log_level not in LOG_LEVELS:
+            raise ConfigError(f"LOG_LEVEL must be one of {LOG_LEVELS}, not {log_level!r}")
+        return cls(
+            policy_table=table,
+            issuer=issuer,
+            jwks_url=jwks_url,
+            allowed_client_ids=clients,
+            token_use=token_use,
+            policy_cache_ttl=_ttl(env, "POLICY_CACHE_TTL_SECONDS", DEFAULT_POLICY_CACHE_TTL_SECONDS),
+            jwks_cache_ttl=_ttl(env, "JWKS_CACHE_TTL_SECONDS", DEFAULT_JWKS_CACHE_TTL_SECONDS),
+            log_level=log_level,
+        )
+
+
+def _ttl(env: Mapping[str, str], name: str, default: int) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return float(default)
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number of seconds, not {raw!r}") from None
+    if not 1 <= value <= MAX_CACHE_TTL_SECONDS:
+        raise ConfigError(f"{name} must be between 1 and {MAX_CACHE_TTL_SECONDS} seconds, not {value}")
+    return float(value)
+
+
+def _check_url(name: str, url: str) -> None:
+    """https only, except plain http to a loopback host (the local emulator)."""
+    if not url:
+        raise ConfigError(f"{name} is not set: give the user pool's issuer URL")
+    parts = urlsplit(url)
+    if not parts.hostname:
+        raise ConfigError(f"{name} {url!r} has no host")
+    if parts.scheme == "https":
+        return
+    if parts.scheme == "http" and _is_loopback(parts.hostname):
+        return
+    raise ConfigError(f"{name} must be an https URL (plain http is allowed only for loopback hosts): {url!r}")
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() in _LOOPBACK_HOSTS:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
