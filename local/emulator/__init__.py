@@ -1,0 +1,50 @@
+"""The embedded AWS emulator: moto server plus the project's extensions.
+
+moto has no plugin API, so the extensions are deliberate patches of its classes for one exact moto
+version. `apply_patches()` is the only place they are installed; it refuses any other moto version,
+because the patches rely on moto's internals (method names, model attributes, URL tables).
+
+- `local.emulator.server.start_emulator()` runs moto + the extensions on a loopback port;
+- `local.emulator.identity.lookup_credentials()` tells the local API Gateway runtime who signed;
+- `local.emulator.oidc.LocalIdP` is the local OpenID Connect issuer (Google stand-in);
+- `local.emulator.oauth.code_flow_tokens()` drives the user pool's hosted-UI code flow.
+"""
+
+from __future__ import annotations
+
+import threading
+
+PINNED_MOTO_VERSION = "5.2.5"
+
+_lock = threading.Lock()
+_applied: set[str] = set()  # the moto version patched (empty until apply_patches has run)
+
+
+def apply_patches() -> None:
+    """Install every moto extension once (idempotent, thread-safe).
+
+    Raises RuntimeError naming both versions when the installed moto is not the pinned one.
+    """
+    # Imported here, not at module level: `local.emulator.identity` & co. must stay importable
+    # without loading moto (the patches import moto's service modules).
+    import moto  # noqa: PLC0415
+
+    installed = getattr(moto, "__version__", "unknown")
+    if installed != PINNED_MOTO_VERSION:
+        raise RuntimeError(
+            f"local.emulator patches moto {PINNED_MOTO_VERSION}, but moto {installed} is installed: "
+            "reinstall the pinned lock (make venv) or port local/emulator/patches to the new version"
+        )
+    with _lock:
+        if _applied:
+            return
+        from local.emulator.patches import cognito_identity, cognito_idp  # noqa: PLC0415
+
+        cognito_idp.apply()
+        cognito_identity.apply()
+        _applied.add(installed)
+
+
+def patches_applied() -> bool:
+    """Whether `apply_patches()` has run in this process."""
+    return bool(_applied)
