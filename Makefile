@@ -31,13 +31,18 @@ endif
 export TF_IN_AUTOMATION := 1
 export TF_INPUT := 0
 export CHECKPOINT_DISABLE := 1
+# CI caches providers across runs in TF_PLUGIN_CACHE_DIR (keyed on the lock files); Terraform
+# requires that directory to exist already.
+ifneq ($(strip $(TF_PLUGIN_CACHE_DIR)),)
+$(shell mkdir -p "$(TF_PLUGIN_CACHE_DIR)")
+endif
 
 export PYTHONDONTWRITEBYTECODE := 1
 export PYTHONPATH := $(ROOT)
 
 .PHONY: help venv lock build policies fmt lint typecheck tf-init tf-fmt tf-validate tf-test \
         test test-unit test-functional test-policy test-terraform test-integration test-e2e \
-        checkov workflows up down call matrix bench clean
+        checkov workflows plan apply up down call matrix bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | \
@@ -122,6 +127,35 @@ test-e2e: tf-init build ## The local stack over HTTP: scenarios S1-S7 and the fu
 
 test: lint typecheck tf-validate tf-test checkov workflows ## Every check the project has (what CI runs)
 	$(BIN)/pytest -p no:cacheprovider tests/unit tests/functional tests/policy tests/terraform tests/e2e
+
+# --- real environments (docs/deploying.md) -----------------------------------------------------
+# State: the S3 bucket made by terraform/bootstrap, one key per environment, S3-native locking.
+TF_STATE_BUCKET ?=
+TF_STATE_REGION ?= $(AWS_REGION)
+TF_STATE_KEY ?= fga/$(ENV).tfstate
+PLAN_DIR := $(ROOT)/build/plan
+TF_ENV_INIT = terraform -chdir=terraform/envs/$(ENV) init -input=false -lockfile=readonly -reconfigure \
+  -backend-config="bucket=$(TF_STATE_BUCKET)" -backend-config="key=$(TF_STATE_KEY)" \
+  -backend-config="region=$(TF_STATE_REGION)" -backend-config="use_lockfile=true"
+
+define require_real_env
+	@case "$(ENV)" in dev|staging|prod) ;; *) echo "ENV=$(ENV): $@ is for dev, staging or prod (local: make up)"; exit 2;; esac
+	@test -n "$(TF_STATE_BUCKET)" -a -n "$(TF_STATE_REGION)" || \
+	  { echo "set TF_STATE_BUCKET and TF_STATE_REGION (outputs of terraform/bootstrap)"; exit 2; }
+endef
+
+plan: build ## Plan a real ENV against its S3 state into build/plan/<env>.tfplan (+ .txt for review)
+	$(require_real_env)
+	$(TF_ENV_INIT)
+	@mkdir -p $(PLAN_DIR)
+	terraform -chdir=terraform/envs/$(ENV) plan -input=false -lock-timeout=10m -out=$(PLAN_DIR)/$(ENV).tfplan
+	terraform -chdir=terraform/envs/$(ENV) show -no-color $(PLAN_DIR)/$(ENV).tfplan > $(PLAN_DIR)/$(ENV).txt
+
+apply: ## Apply exactly the saved plan build/plan/<env>.tfplan (from make plan) to a real ENV
+	$(require_real_env)
+	@test -f $(PLAN_DIR)/$(ENV).tfplan || { echo "no saved plan $(PLAN_DIR)/$(ENV).tfplan: run make plan ENV=$(ENV)"; exit 2; }
+	$(TF_ENV_INIT)
+	terraform -chdir=terraform/envs/$(ENV) apply -input=false -lock-timeout=10m $(PLAN_DIR)/$(ENV).tfplan
 
 # --- local stack ------------------------------------------------------------------------------
 
