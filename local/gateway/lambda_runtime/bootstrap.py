@@ -26,7 +26,7 @@ import sys
 import time
 import traceback
 from collections.abc import Callable
-from typing import IO, Any, TextIO, cast
+from typing import IO, Any, cast
 
 # Lambda's limit for a synchronous invocation's response payload.
 MAX_RESPONSE_BYTES = 6_291_556
@@ -99,29 +99,40 @@ def _safe_str(exc: BaseException) -> str:
         return repr(exc)
 
 
+def _init_failure(error_type: str, message: str, exc: BaseException | None = None) -> dict[str, str]:
+    """Log an init failure (with the function's traceback when there is one) and describe it."""
+    if exc is not None:
+        _print_error(exc, error_type, message)
+    else:
+        print(f"[ERROR] {error_type}: {message}", file=sys.stderr)
+    return _error(error_type, message)
+
+
 def load_handler(handler: str) -> tuple[Callable[[Any, Any], Any] | None, dict[str, str] | None]:
-    """Import `module.function` (slashes allowed in the module path) the way the runtime does."""
+    """Import `module.function` (slashes allowed in the module path) the way the runtime does.
+
+    Returns the callable, or None and the error Lambda would report for this init failure.
+    """
     try:
         module_path, function_name = handler.rsplit(".", 1)
     except ValueError:
-        return None, _error(
-            "Runtime.MalformedHandlerName", f"Bad handler '{handler}': not enough values to unpack"
-        )
+        message = f"Bad handler '{handler}': not enough values to unpack (expected 2, got 1)"
+        return None, _init_failure("Runtime.MalformedHandlerName", message)
     module_name = module_path.replace("/", ".")
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
-        return None, _error("Runtime.ImportModuleError", f"Unable to import module '{module_name}': {exc}")
+        message = f"Unable to import module '{module_name}': {_safe_str(exc)}"
+        return None, _init_failure("Runtime.ImportModuleError", message, exc)
     except SyntaxError as exc:
-        return None, _error("Runtime.UserCodeSyntaxError", f"Syntax error in module '{module_name}': {exc}")
+        message = f"Syntax error in module '{module_name}': {_safe_str(exc)}"
+        return None, _init_failure("Runtime.UserCodeSyntaxError", message, exc)
     except Exception as exc:
-        traceback.print_exc()
-        return None, _error(type(exc).__name__, _safe_str(exc))
+        return None, _init_failure(type(exc).__name__, _safe_str(exc), exc)
     function = getattr(module, function_name, None)
     if not callable(function):
-        return None, _error(
-            "Runtime.HandlerNotFound", f"Handler '{function_name}' missing on module '{module_name}'"
-        )
+        message = f"Handler '{function_name}' missing on module '{module_name}'"
+        return None, _init_failure("Runtime.HandlerNotFound", message)
     return cast(Callable[[Any, Any], Any], function), None
 
 
@@ -156,9 +167,29 @@ def _send(channel: IO[bytes], line: bytes) -> None:
     channel.flush()
 
 
+def _max_memory_used_mb() -> int:
+    """Peak RSS of this process. VmHWM, not ru_maxrss: the latter survives exec and would report
+    the (much larger) gateway process this worker was forked from."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) // 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+
+
+def _print_error(exc: BaseException, error_type: str, message: str) -> None:
+    """`[ERROR] Type: message` and the traceback from the function's own frames, as Lambda logs it."""
+    tb = exc.__traceback__.tb_next if exc.__traceback__ is not None else None
+    text = "".join(traceback.format_exception(type(exc), exc, tb))
+    print(f"[ERROR] {error_type}: {message}\n{text}", end="", file=sys.stderr)
+
+
 def _report(request_id: str, started: float, memory_mb: str, init_ms: float | None) -> None:
     duration = (time.monotonic() - started) * 1000
-    max_used_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    max_used_mb = _max_memory_used_mb()
     init = f"\tInit Duration: {init_ms:.2f} ms" if init_ms is not None else ""
     print(f"END RequestId: {request_id}")
     print(
@@ -187,8 +218,7 @@ def serve(
             payload = handler(request["event"], context)
         except Exception as exc:
             message = _safe_str(exc)
-            print(f"[ERROR] {type(exc).__name__}: {message}", file=sys.stderr)
-            traceback.print_exc()
+            _print_error(exc, type(exc).__name__, message)
             out = json.dumps({"type": "error", "id": request_id, **_error(type(exc).__name__, message)})
             result = out.encode() + b"\n"
         else:
@@ -221,7 +251,6 @@ def main(argv: list[str]) -> int:
     init_ms = (time.monotonic() - started) * 1000
     if handler is None or init_error is not None:
         error = init_error or _error("Runtime.HandlerNotFound", "no handler")
-        print(f"[ERROR] {error['errorType']}: {error['errorMessage']}", file=cast(TextIO, sys.stderr))
         _send(responses, json.dumps({"type": "init_error", **error}).encode() + b"\n")
         return 1
     _send(responses, b'{"type": "ready"}\n')

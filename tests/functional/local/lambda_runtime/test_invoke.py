@@ -264,3 +264,19 @@ def test_handler_reaches_the_emulator_through_aws_endpoint_url(
     assert result.payload == {"stored": "item-1"}, result
     item = dynamodb.get_item(TableName=table, Key={"pk": {"S": "item-1"}})["Item"]
     assert item["written_by"] == {"S": name}
+
+
+def test_function_output_can_be_echoed_to_the_parents_logger(
+    emulator_url: str, deploy: Deploy, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    name = deploy()
+    runtime = LocalLambdaRuntime(emulator_url, REGION, work_dir=tmp_path, echo_function_logs=True)
+    with caplog.at_level("INFO", logger=f"local.lambda.{name}"):
+        try:
+            assert runtime.invoke(name, {"action": "print"}).ok
+        finally:
+            runtime.close()  # joins the log relay
+
+    echoed = [r.getMessage() for r in caplog.records if r.name == f"local.lambda.{name}"]
+    assert "PRINTED-TO-STDOUT" in echoed
+    assert "PRINTED-TO-STDERR" in echoed
