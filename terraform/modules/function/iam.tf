@@ -1,74 +1,55 @@
-data "aws_iam_policy_document" "assume" {
-  statement {
-    sid     = "LambdaService"
-    actions = ["sts:AssumeRole"]
+# IAM documents are keyed statement maps (key = Sid) rendered with jsonencode, so tests can read them
+# under a mocked provider.
+locals {
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "LambdaService"
+      Effect    = "Allow"
+      Principal = { Service = "lambda.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+      Condition = { StringEquals = { "aws:SourceAccount" = data.aws_caller_identity.current.account_id } }
+    }]
+  })
 
-    principals {
-      type        = "Service"
-      identifiers = ["lambda.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [data.aws_caller_identity.current.account_id]
-    }
-  }
-}
-
-data "aws_iam_policy_document" "this" {
-  statement {
-    sid       = "WriteOwnLogs"
-    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${local.log_group_arn}:*"]
-  }
-
-  dynamic "statement" {
-    for_each = var.tracing ? [1] : []
-    content {
-      sid = "XRay"
-      # X-Ray segment APIs have no resource-level permissions.
-      actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
-      resources = ["*"]
-    }
-  }
-
-  dynamic "statement" {
-    for_each = var.kms_key_arn == null ? [] : [1]
-    content {
-      sid       = "DecryptEnvironment"
-      actions   = ["kms:Decrypt"]
-      resources = [var.kms_key_arn]
-    }
-  }
-
-  dynamic "statement" {
-    for_each = var.policy_statements
-    content {
-      sid       = statement.key
-      actions   = statement.value.actions
-      resources = statement.value.resources
-
-      dynamic "condition" {
-        for_each = statement.value.conditions
-        content {
-          test     = condition.value.test
-          variable = condition.value.variable
-          values   = condition.value.values
-        }
+  base_statements = merge(
+    {
+      WriteOwnLogs = {
+        actions    = ["logs:CreateLogStream", "logs:PutLogEvents"]
+        resources  = ["${local.log_group_arn}:*"]
+        conditions = []
       }
-    }
-  }
+    },
+    # X-Ray segment APIs have no resource-level permissions, hence "*".
+    var.tracing ? { XRay = { actions = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], resources = ["*"], conditions = [] } } : {},
+    var.kms_key_arn == null ? {} : { DecryptEnvironment = { actions = ["kms:Decrypt"], resources = [var.kms_key_arn], conditions = [] } },
+  )
+
+  statements = merge(local.base_statements, var.policy_statements)
+
+  role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      for sid, s in local.statements : merge(
+        { Sid = sid, Effect = "Allow", Action = s.actions, Resource = s.resources },
+        length(s.conditions) == 0 ? {} : {
+          Condition = { for test in distinct([for c in s.conditions : c.test]) : test => {
+            for c in s.conditions : c.variable => c.values if c.test == test
+          } }
+        },
+      )
+    ]
+  })
 }
 
 resource "aws_iam_role" "this" {
   name               = substr("${var.name}-fn", 0, 64)
-  assume_role_policy = data.aws_iam_policy_document.assume.json
+  assume_role_policy = local.assume_role_policy
   tags               = var.tags
 }
 
 resource "aws_iam_role_policy" "this" {
   name   = "function"
   role   = aws_iam_role.this.id
-  policy = data.aws_iam_policy_document.this.json
+  policy = local.role_policy
 }

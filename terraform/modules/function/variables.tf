@@ -83,6 +83,11 @@ variable "policy_statements" {
   default     = {}
 
   validation {
+    condition     = alltrue([for sid in keys(var.policy_statements) : can(regex("^[A-Za-z0-9]+$", sid))])
+    error_message = "policy_statements keys become IAM Sids: letters and digits only."
+  }
+
+  validation {
     condition     = alltrue(flatten([for s in values(var.policy_statements) : [for r in s.resources : r != "*"]]))
     error_message = "policy_statements must name resource ARNs; \"*\" is not allowed."
   }

@@ -1,44 +1,37 @@
-# Trust shared by every role the identity pool hands out: only this identity pool, only authenticated
-# identities (the amr claim of Cognito's OpenID token), only through AssumeRoleWithWebIdentity.
-data "aws_iam_policy_document" "trust" {
-  statement {
-    sid     = "CognitoIdentityAuthenticated"
-    effect  = "Allow"
-    actions = ["sts:AssumeRoleWithWebIdentity"]
-
-    principals {
-      type        = "Federated"
-      identifiers = ["cognito-identity.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "cognito-identity.amazonaws.com:aud"
-      values   = [aws_cognito_identity_pool.this.id]
-    }
-
-    condition {
-      test     = "ForAnyValue:StringLike"
-      variable = "cognito-identity.amazonaws.com:amr"
-      values   = ["authenticated"]
+# IAM documents are keyed statement maps (key = Sid) rendered with jsonencode, so tests can read them
+# under a mocked provider.
+locals {
+  # Trust shared by every role the identity pool hands out: only this identity pool, only
+  # authenticated identities (the amr claim of Cognito's OpenID token), only through
+  # AssumeRoleWithWebIdentity.
+  trust_statements = {
+    CognitoIdentityAuthenticated = {
+      Effect    = "Allow"
+      Principal = { Federated = "cognito-identity.amazonaws.com" }
+      Action    = "sts:AssumeRoleWithWebIdentity"
+      Condition = {
+        StringEquals             = { "cognito-identity.amazonaws.com:aud" = aws_cognito_identity_pool.this.id }
+        "ForAnyValue:StringLike" = { "cognito-identity.amazonaws.com:amr" = "authenticated" }
+      }
     }
   }
-}
+  trust_policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [for sid, s in local.trust_statements : merge({ Sid = sid }, s)]
+  })
 
-# The default authenticated role: what a signed-in user gets when no mapping applies. It can do nothing.
-data "aws_iam_policy_document" "deny_all" {
-  statement {
-    sid       = "DenyEverything"
-    effect    = "Deny"
-    actions   = ["*"]
-    resources = ["*"]
-  }
+  # The default authenticated role: what a signed-in user gets when no mapping applies. It can do
+  # nothing.
+  deny_all_policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Sid = "DenyEverything", Effect = "Deny", Action = "*", Resource = "*" }]
+  })
 }
 
 resource "aws_iam_role" "default_authenticated" {
   name                 = "${var.name}-authenticated-default"
   description          = "Default authenticated role of ${var.name}: denies everything."
-  assume_role_policy   = data.aws_iam_policy_document.trust.json
+  assume_role_policy   = local.trust_policy
   max_session_duration = 3600
   tags                 = var.tags
 }
@@ -46,7 +39,7 @@ resource "aws_iam_role" "default_authenticated" {
 resource "aws_iam_role_policy" "default_authenticated" {
   name   = "deny-all"
   role   = aws_iam_role.default_authenticated.id
-  policy = data.aws_iam_policy_document.deny_all.json
+  policy = local.deny_all_policy
 }
 
 resource "aws_iam_role" "group" {
@@ -54,7 +47,7 @@ resource "aws_iam_role" "group" {
 
   name                 = substr("${var.name}-group-${each.key}", 0, 64)
   description          = "Role of user-pool group ${each.key} (identity pool ${var.name})."
-  assume_role_policy   = data.aws_iam_policy_document.trust.json
+  assume_role_policy   = local.trust_policy
   max_session_duration = 3600
   tags                 = merge(var.tags, { "fga:group" = each.key })
 }

@@ -1,0 +1,134 @@
+mock_provider "aws" {
+  override_during = plan
+
+  mock_data "aws_region" {
+    defaults = { name = "eu-west-1" }
+  }
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "123456789012" }
+  }
+  mock_data "aws_partition" {
+    defaults = { partition = "aws" }
+  }
+}
+
+variables {
+  name        = "fga-test-fn"
+  zip_path    = "tests/fixtures/handler.zip"
+  handler     = "app.handler"
+  kms_key_arn = "arn:aws:kms:eu-west-1:123456789012:key/abc"
+  environment = { TABLE_NAME = "t" }
+  policy_statements = {
+    ReadTable = {
+      actions    = ["dynamodb:GetItem"]
+      resources  = ["arn:aws:dynamodb:eu-west-1:123456789012:table/t"]
+      conditions = [{ test = "ForAllValues:StringLike", variable = "dynamodb:LeadingKeys", values = ["sub#*"] }]
+    }
+  }
+}
+
+run "function_is_configured_for_the_lambda_platform" {
+  command = plan
+
+  assert {
+    condition     = aws_lambda_function.this.runtime == "python3.12" && one(aws_lambda_function.this.architectures) == "arm64"
+    error_message = "Functions run python3.12 on the declared architecture."
+  }
+
+  assert {
+    condition     = aws_lambda_function.this.source_code_hash == filebase64sha256("tests/fixtures/handler.zip")
+    error_message = "source_code_hash must follow the zip so a rebuild redeploys."
+  }
+
+  assert {
+    condition     = aws_lambda_function.this.tracing_config[0].mode == "Active"
+    error_message = "X-Ray tracing must be active by default."
+  }
+
+  assert {
+    condition     = aws_cloudwatch_log_group.this.retention_in_days == 365 && aws_cloudwatch_log_group.this.kms_key_id == var.kms_key_arn
+    error_message = "The log group needs retention and the KMS key."
+  }
+}
+
+run "role_is_least_privilege" {
+  command = plan
+
+  assert {
+    condition = alltrue([
+      for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s.Sid == "XRay" || alltrue([for r in s.Resource : r != "*"])
+    ])
+    error_message = "Only the X-Ray statement (no resource-level permissions exist for it) may use Resource \"*\"."
+  }
+
+  assert {
+    condition     = one([for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s.Resource if s.Sid == "WriteOwnLogs"]) == ["arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/fga-test-fn:*"]
+    error_message = "The function may only write to its own log group."
+  }
+
+  assert {
+    condition     = one([for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s.Condition if s.Sid == "ReadTable"])["ForAllValues:StringLike"]["dynamodb:LeadingKeys"] == ["sub#*"]
+    error_message = "Statement conditions must be rendered."
+  }
+
+  assert {
+    condition     = jsondecode(aws_iam_role.this.assume_role_policy).Statement[0].Condition.StringEquals["aws:SourceAccount"] == "123456789012"
+    error_message = "Only Lambda in this account may assume the role."
+  }
+}
+
+run "rejects_missing_zip" {
+  command = plan
+  variables {
+    zip_path = "tests/fixtures/missing.zip"
+  }
+  expect_failures = [var.zip_path]
+}
+
+run "rejects_bad_architecture" {
+  command = plan
+  variables {
+    architecture = "riscv64"
+  }
+  expect_failures = [var.architecture]
+}
+
+run "rejects_timeout_beyond_api_gateway" {
+  command = plan
+  variables {
+    timeout_seconds = 60
+  }
+  expect_failures = [var.timeout_seconds]
+}
+
+run "rejects_wildcard_resources" {
+  command = plan
+  variables {
+    policy_statements = { Everything = { actions = ["dynamodb:*"], resources = ["*"] } }
+  }
+  expect_failures = [var.policy_statements]
+}
+
+run "rejects_bad_sid" {
+  command = plan
+  variables {
+    policy_statements = { "read-table" = { actions = ["dynamodb:GetItem"], resources = ["arn:aws:dynamodb:eu-west-1:123456789012:table/t"] } }
+  }
+  expect_failures = [var.policy_statements]
+}
+
+run "rejects_bad_retention" {
+  command = plan
+  variables {
+    log_retention_days = 10
+  }
+  expect_failures = [var.log_retention_days]
+}
+
+run "rejects_bad_name" {
+  command = plan
+  variables {
+    name = "bad name"
+  }
+  expect_failures = [var.name]
+}

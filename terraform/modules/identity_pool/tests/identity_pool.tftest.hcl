@@ -1,0 +1,156 @@
+mock_provider "aws" {
+  override_during = plan
+
+  mock_resource "aws_cognito_identity_pool" {
+    defaults = { id = "eu-west-1:00000000-0000-0000-0000-000000000000" }
+  }
+  mock_resource "aws_iam_role" {
+    defaults = { arn = "arn:aws:iam::123456789012:role/mock" }
+  }
+  mock_resource "aws_iam_openid_connect_provider" {
+    defaults = { arn = "arn:aws:iam::123456789012:oidc-provider/accounts.google.com" }
+  }
+}
+
+variables {
+  name = "fga-test"
+  user_pool = {
+    endpoint  = "cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc"
+    client_id = "client123"
+  }
+  group_policies = {
+    admin = { policy = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"execute-api:Invoke\",\"Resource\":\"arn:aws:execute-api:eu-west-1:123456789012:abc/dev/GET/news\"}]}" }
+    google-users = { policy = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"execute-api:Invoke\",\"Resource\":\"arn:aws:execute-api:eu-west-1:123456789012:abc/dev/GET/google\"}]}" }
+  }
+  oidc_providers = {
+    google = { issuer_url = "https://accounts.google.com", client_ids = ["g-client"], group = "google-users" }
+  }
+}
+
+run "no_guest_access_and_server_side_token_check" {
+  command = plan
+
+  assert {
+    condition     = !aws_cognito_identity_pool.this.allow_unauthenticated_identities && !aws_cognito_identity_pool.this.allow_classic_flow
+    error_message = "No unauthenticated identities and no classic flow."
+  }
+
+  assert {
+    condition     = one(aws_cognito_identity_pool.this.cognito_identity_providers).server_side_token_check
+    error_message = "The identity pool must check user-pool tokens server side."
+  }
+}
+
+run "default_authenticated_role_denies_everything" {
+  command = plan
+
+  assert {
+    condition = jsondecode(aws_iam_role_policy.default_authenticated.policy).Statement == [
+      { Sid = "DenyEverything", Effect = "Deny", Action = "*", Resource = "*" }
+    ]
+    error_message = "The default authenticated role must deny everything and allow nothing."
+  }
+
+  assert {
+    condition     = aws_cognito_identity_pool_roles_attachment.this.roles["authenticated"] == aws_iam_role.default_authenticated.arn
+    error_message = "The deny-all role must be the pool's authenticated role."
+  }
+}
+
+run "trust_policies_are_conditioned_on_aud_and_amr" {
+  command = plan
+
+  assert {
+    condition = alltrue([
+      for r in concat([aws_iam_role.default_authenticated], values(aws_iam_role.group)) :
+      jsondecode(r.assume_role_policy).Statement[0].Condition.StringEquals["cognito-identity.amazonaws.com:aud"] == "eu-west-1:00000000-0000-0000-0000-000000000000"
+      && jsondecode(r.assume_role_policy).Statement[0].Condition["ForAnyValue:StringLike"]["cognito-identity.amazonaws.com:amr"] == "authenticated"
+      && jsondecode(r.assume_role_policy).Statement[0].Action == "sts:AssumeRoleWithWebIdentity"
+    ])
+    error_message = "Every role's trust must require this pool (aud) and an authenticated identity (amr)."
+  }
+}
+
+run "group_roles_carry_their_rendered_policy" {
+  command = plan
+
+  assert {
+    condition     = alltrue([for g, p in var.group_policies : jsondecode(aws_iam_role_policy.group[g].policy) == jsondecode(p.policy)])
+    error_message = "Each group's role policy must be exactly its rendered template."
+  }
+}
+
+run "role_mappings_deny_when_ambiguous" {
+  command = plan
+
+  assert {
+    condition     = alltrue([for m in aws_cognito_identity_pool_roles_attachment.this.role_mapping : m.ambiguous_role_resolution == "Deny"])
+    error_message = "Ambiguous role resolution must be Deny for every provider."
+  }
+
+  assert {
+    condition = one([
+      for m in aws_cognito_identity_pool_roles_attachment.this.role_mapping : m.type if m.identity_provider == "cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc:client123"
+    ]) == "Token"
+    error_message = "User-pool users are mapped by token (cognito:preferred_role)."
+  }
+
+  assert {
+    condition = one([
+      for m in aws_cognito_identity_pool_roles_attachment.this.role_mapping : m.type if m.identity_provider == "accounts.google.com"
+    ]) == "Rules"
+    error_message = "External OIDC users are mapped by rules, keyed by the issuer without scheme."
+  }
+
+  assert {
+    condition = one(flatten([
+      for m in aws_cognito_identity_pool_roles_attachment.this.role_mapping : [for r in m.mapping_rule : "${r.claim} ${r.match_type} ${r.value}"] if m.identity_provider == "accounts.google.com"
+    ])) == "aud Equals g-client"
+    error_message = "The default rule maps the provider's own client (aud) to the group's role."
+  }
+}
+
+run "rejects_guest_access" {
+  command = plan
+  variables {
+    allow_unauthenticated_identities = true
+  }
+  expect_failures = [var.allow_unauthenticated_identities]
+}
+
+run "rejects_policy_without_statement" {
+  command = plan
+  variables {
+    group_policies = { admin = { policy = "{\"Version\":\"2012-10-17\"}" } }
+  }
+  expect_failures = [var.group_policies]
+}
+
+run "rejects_bad_rule_match_type" {
+  command = plan
+  variables {
+    oidc_providers = {
+      google = {
+        issuer_url = "https://accounts.google.com", client_ids = ["g"], group = "google-users"
+        rules      = [{ claim = "email", match_type = "Regex", value = ".*" }]
+      }
+    }
+  }
+  expect_failures = [var.oidc_providers]
+}
+
+run "rejects_provider_without_clients" {
+  command = plan
+  variables {
+    oidc_providers = { google = { issuer_url = "https://accounts.google.com", client_ids = [], group = "google-users" } }
+  }
+  expect_failures = [var.oidc_providers]
+}
+
+run "rejects_long_name" {
+  command = plan
+  variables {
+    name = "a-name-that-is-far-too-long-for-iam-role-prefixes"
+  }
+  expect_failures = [var.name]
+}
