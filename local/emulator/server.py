@@ -31,6 +31,8 @@ from local.emulator.oidc import LocalIdP
 from local.emulator.web import WsgiApp
 
 OIDC_MOUNT = "/_local/oidc"
+#: How often the serving thread checks for stop(): bounds how long stop() takes.
+SHUTDOWN_POLL_SECONDS = 0.05
 
 
 def _is_loopback(host: str) -> bool:
@@ -124,6 +126,11 @@ def start_emulator(
     oidc = LocalIdP(f"https://{netloc}{OIDC_MOUNT}")
     apps: dict[str, WsgiApp] = {OIDC_MOUNT: oidc, HOSTED_UI_MOUNT: HostedUI(), **dict(mounts or {})}
     dispatcher.target = DispatcherMiddleware(DomainDispatcherApplication(create_backend_app), apps)
-    thread = threading.Thread(target=server.serve_forever, name=f"emulator:{bound_port}", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever,
+        kwargs={"poll_interval": SHUTDOWN_POLL_SECONDS},
+        name=f"emulator:{bound_port}",
+        daemon=True,
+    )
     thread.start()
     return EmulatorHandle(host=host, port=bound_port, oidc=oidc, _server=server, _thread=thread)

@@ -340,12 +340,36 @@ def serve_openid_configuration(
     return 200, {"Content-Type": "application/json"}, json.dumps(document).encode()
 
 
+class _MemoisedRsaImport:
+    """Stands in for `joserfc.jwk` inside moto's cognitoidp models.
+
+    moto re-imports its bundled private key for every new user pool (~100 ms each: RSA prime
+    recovery). The patched pools never use that key (they sign with their own), so importing it
+    once and reusing the result changes nothing but the cost.
+    """
+
+    def __init__(self, real_jwk: Any) -> None:
+        self._real = real_jwk
+        self._cache: dict[str, Any] = {}
+        self.RSAKey = self  # moto calls jwk.RSAKey.import_key(...)
+
+    def import_key(self, value: Any, *args: Any, **kwargs: Any) -> Any:
+        cache_key = json.dumps([value, args, kwargs], sort_keys=True, default=str)
+        if cache_key not in self._cache:
+            self._cache[cache_key] = self._real.RSAKey.import_key(value, *args, **kwargs)
+        return self._cache[cache_key]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+
 def _install(target: Any, name: str, value: Any) -> None:
     setattr(target, name, value)
 
 
 def apply() -> None:
     """Install the patches above (called once, from `local.emulator.apply_patches`)."""
+    _install(idp_models, "jwk", _MemoisedRsaImport(idp_models.jwk))
     pool_cls = CognitoIdpUserPool
     _install(pool_cls, "__init__", _wrap_pool_init(pool_cls.__init__))
     _install(pool_cls, "create_jwt", _create_jwt)
