@@ -8,6 +8,7 @@ worker.py for process isolation and timeouts, bootstrap.py for what runs inside 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from local.gateway.lambda_runtime.runtime import (
@@ -41,13 +42,18 @@ def make_runtime(
     python: str | None = None,
     max_workers_per_function: int = DEFAULT_MAX_WORKERS_PER_FUNCTION,
     echo_function_logs: bool = False,
+    extra_environment: Mapping[str, str] | None = None,
 ) -> LambdaRuntime:
     """A runtime for functions deployed in the emulator at `emulator_url` (same process).
 
     `work_dir` (default `<repo>/.local/lambda/`) receives the extracted code, the runtime-SDK
     directory and per-function logs (`logs/<function>.log`). `python` forces the worker
-    interpreter (else python3.12 if one runs, else this interpreter). Raises RuntimeSetupError
-    if no interpreter runs or boto3 is not installed here.
+    interpreter (else python3.12 if one runs, else this interpreter). Concurrent invocations of
+    one function use up to `max_workers_per_function` warm workers, one event at a time each.
+    `echo_function_logs` also sends each function output line to the logger `local.lambda.<name>`.
+    `extra_environment` adds local-only variables to every worker (the function's own variables
+    win; Lambda's reserved keys are refused). Raises RuntimeSetupError if no interpreter runs or
+    boto3 is not installed here, ValueError for bad arguments.
     """
     return LocalLambdaRuntime(
         emulator_url,
@@ -56,4 +62,5 @@ def make_runtime(
         python=python,
         max_workers_per_function=max_workers_per_function,
         echo_function_logs=echo_function_logs,
+        extra_environment=extra_environment,
     )

@@ -23,6 +23,7 @@ import math
 import os
 import resource
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -30,6 +31,8 @@ from typing import IO, Any, cast
 
 # Lambda's limit for a synchronous invocation's response payload.
 MAX_RESPONSE_BYTES = 6_291_556
+# How often a worker checks that the gateway that started it is still there.
+ORPHAN_CHECK_SECONDS = 1.0
 
 _current_request_id = ""
 
@@ -232,11 +235,27 @@ def serve(
     return 0
 
 
+def _exit_when_orphaned(parent: int) -> None:
+    """Die with the gateway even if it was killed mid-invocation (no atexit, timeout never enforced).
+
+    An idle worker notices at once (EOF on the request pipe); a busy one needs this watchdog. Not
+    PR_SET_PDEATHSIG: that fires when the *thread* that spawned us ends, i.e. after each request
+    of a threading HTTP server.
+    """
+    while True:
+        time.sleep(ORPHAN_CHECK_SECONDS)
+        if os.getppid() != parent:
+            os._exit(1)
+
+
 def main(argv: list[str]) -> int:
     request_fd, response_fd, sdk_dir = int(argv[1]), int(argv[2]), argv[3]
     # The function must not pass our pipes on to processes it starts.
     os.set_inheritable(request_fd, False)
     os.set_inheritable(response_fd, False)
+    threading.Thread(
+        target=_exit_when_orphaned, args=(os.getppid(),), name="orphan-watch", daemon=True
+    ).start()
     code_dir = os.environ["LAMBDA_TASK_ROOT"]
     sys.path[:0] = [code_dir, sdk_dir]
     sys.argv = [argv[0]]

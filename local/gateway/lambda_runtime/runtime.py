@@ -24,7 +24,7 @@ import platform
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -39,6 +39,7 @@ from local.gateway.lambda_runtime.sdk import ensure_sdk_dir
 from local.gateway.lambda_runtime.spec import (
     FAKE_ACCESS_KEY_ID,
     FAKE_SECRET_ACCESS_KEY,
+    RESERVED_ENV_KEYS,
     FunctionSpec,
     lambda_environment,
     new_log_stream_name,
@@ -180,6 +181,7 @@ class LocalLambdaRuntime:
         max_workers_per_function: int = DEFAULT_MAX_WORKERS_PER_FUNCTION,
         code_source: CodeSource = moto_code_bytes,
         echo_function_logs: bool = False,
+        extra_environment: Mapping[str, str] | None = None,
         lambda_client: LambdaClient | None = None,
     ) -> None:
         if not emulator_url.startswith(("http://", "https://")):
@@ -193,6 +195,10 @@ class LocalLambdaRuntime:
         self._max_workers = max_workers_per_function
         self._code_source = code_source
         self._echo = echo_function_logs
+        reserved = sorted(RESERVED_ENV_KEYS.intersection(extra_environment or {}))
+        if reserved:
+            raise ValueError(f"extra_environment cannot set keys Lambda reserves: {', '.join(reserved)}")
+        self._extra_env = dict(extra_environment or {})
         self._client: LambdaClient = lambda_client or boto3.session.Session().client(
             "lambda",
             region_name=region,
@@ -392,6 +398,7 @@ class LocalLambdaRuntime:
             log_stream_name=new_log_stream_name(spec),
             credentials_file=str(self._empty_aws_config),
             lang=lambda_lang(self.python),
+            extra=self._extra_env,
         )
         return Worker(
             WorkerConfig(

@@ -152,15 +152,18 @@ def lambda_environment(
     log_stream_name: str,
     credentials_file: str,
     lang: str = "en_US.UTF-8",
+    extra: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
     """The complete environment of a worker: the function's variables plus what Lambda sets.
 
     Nothing is inherited from the parent process. Two local additions: AWS_ENDPOINT_URL so the
     function's boto3 reaches the emulator, and AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE
     pointing at an empty file so the developer's ~/.aws never influences a function (a real
-    Lambda has no such files).
+    Lambda has no such files). `extra` holds local-only additions the caller chooses (e.g. a CA
+    bundle for a local HTTPS issuer): the function's own variables win over them, and neither can
+    replace what Lambda sets.
     """
-    env = dict(spec.variables)
+    env = {**(extra or {}), **spec.variables}
     env.update(
         {
             "AWS_REGION": spec.region,
