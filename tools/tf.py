@@ -20,6 +20,28 @@ from pathlib import Path
 from tools.config import REPO_ROOT
 
 TERRAFORM_DIR = REPO_ROOT / "terraform"
+CLI_CONFIG_SCRIPT = REPO_ROOT / "tools" / "tf-cli-config.sh"
+GENERATED_CLI_CONFIG = REPO_ROOT / ".local" / "terraform.rc"
+
+
+def ensure_cli_config() -> None:
+    """Point Terraform at a provider mirror when run outside make (pytest, python -m local).
+
+    make exports TF_CLI_CONFIG_FILE already; otherwise the same detection the Makefile uses decides,
+    and with no mirror Terraform keeps its defaults (the public registry).
+    """
+    current = os.environ.get("TF_CLI_CONFIG_FILE")
+    if current and Path(current).is_file():
+        return
+    mirror = os.environ.get("TF_PLUGIN_MIRROR") or subprocess.run(
+        [str(CLI_CONFIG_SCRIPT), "detect"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    if not mirror:
+        os.environ.pop("TF_CLI_CONFIG_FILE", None)
+        return
+    GENERATED_CLI_CONFIG.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run([str(CLI_CONFIG_SCRIPT), "write", mirror, str(GENERATED_CLI_CONFIG)], check=True)
+    os.environ["TF_CLI_CONFIG_FILE"] = str(GENERATED_CLI_CONFIG)
 
 
 @dataclass(frozen=True)
@@ -116,6 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("action", choices=["init", "validate", "test"])
     args = parser.parse_args(argv)
+    ensure_cli_config()
     if args.action == "init":
         return report(_parallel(init, all_dirs()), "init")
     if args.action == "validate":

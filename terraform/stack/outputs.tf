@@ -82,3 +82,13 @@ output "methods" {
   description = "What API Gateway enforces per route."
   value       = module.api.methods
 }
+
+output "enforced_policies" {
+  description = "Per group, the document of its IAM role (iam mode) and of its policy-table item (lambda mode): they must be the same."
+  value = {
+    for g in keys(var.groups) : g => {
+      iam_role     = module.identity_pool.group_role_policies[g]
+      policy_table = module.policy_store.documents[g]
+    }
+  }
+}

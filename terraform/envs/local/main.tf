@@ -29,11 +29,7 @@ locals {
   # The local OIDC issuer (served by the emulator) stands in for Google: registered exactly like the
   # real provider is in dev/prod, as an IAM OIDC provider federated into the identity pool.
   local_idp = {
-    local-idp = {
-      issuer_url = "${var.emulator_url}/_local/oidc"
-      client_ids = ["local-idp-client"]
-      group      = "google-users"
-    }
+    local-idp = merge(local.config.local_idp, { issuer_url = "${var.emulator_url}/_local/oidc" })
   }
 }
 

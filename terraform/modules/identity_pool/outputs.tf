@@ -22,3 +22,8 @@ output "oidc_provider_names" {
   description = "Identity-pool login keys (issuer without scheme) keyed by provider name."
   value       = local.oidc_provider_names
 }
+
+output "group_role_policies" {
+  description = "The inline policy document of each group's role, keyed by group (what iam mode enforces)."
+  value       = { for g, p in aws_iam_role_policy.group : g => p.policy }
+}

@@ -12,3 +12,8 @@ output "policy_versions" {
   description = "sha256 of each group's stored document, keyed by group."
   value       = { for g, d in local.documents : g => sha256(d) }
 }
+
+output "documents" {
+  description = "The policy document stored for each group, keyed by group (what lambda mode enforces)."
+  value       = local.documents
+}

@@ -21,12 +21,12 @@ variables {
   name       = "test-api"
   stage_name = "dev"
   routes = {
-    cip-get      = { path = "/cip", method = "GET", auth = "iam", handler = "profiles" }
-    cup-post     = { path = "/cup", method = "POST", auth = "user_pool", handler = "profiles" }
-    cup-email    = { path = "/cup/email", method = "GET", auth = "user_pool", handler = "profiles", scopes = ["email"] }
-    pets-item    = { path = "/petstore/v1/pets/{id}", method = "ANY", auth = "lambda", handler = "pets" }
-    news-delete  = { path = "/news", method = "DELETE", auth = "lambda", handler = "news" }
-    deep-proxy   = { path = "/a/b/c/d/e/{proxy+}", method = "GET", auth = "lambda", handler = "news" }
+    cip-get     = { path = "/cip", method = "GET", auth = "iam", handler = "profiles" }
+    cup-post    = { path = "/cup", method = "POST", auth = "user_pool", handler = "profiles" }
+    cup-email   = { path = "/cup/email", method = "GET", auth = "user_pool", handler = "profiles", scopes = ["email"] }
+    pets-item   = { path = "/petstore/v1/pets/{id}", method = "ANY", auth = "lambda", handler = "pets" }
+    news-delete = { path = "/news", method = "DELETE", auth = "lambda", handler = "news" }
+    deep-proxy  = { path = "/a/b/c/d/e/{proxy+}", method = "GET", auth = "lambda", handler = "news" }
   }
   handlers = {
     profiles = { function_name = "fn-profiles", invoke_arn = "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:123456789012:function:fn-profiles/invocations" }

@@ -1,0 +1,95 @@
+"""Apply, re-plan and destroy `terraform/envs/local` against a running emulator.
+
+Each deployment gets its own state file and its own Terraform data directory (TF_DATA_DIR), so
+`make up`, the Terraform integration tests and the end-to-end tests can each hold a stack at the same
+time without stepping on each other's backend configuration.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tools.config import ENVS_DIR
+from tools.tf import ensure_cli_config
+
+LOCAL_ENV_DIR = ENVS_DIR / "local"
+
+
+class TerraformError(RuntimeError):
+    """A terraform command failed; the message carries its output."""
+
+
+@dataclass
+class LocalDeployment:
+    """One applied copy of the local environment, bound to one emulator."""
+
+    emulator_url: str
+    work_dir: Path
+    env_dir: Path = LOCAL_ENV_DIR
+    log: list[str] = field(default_factory=list)
+
+    @property
+    def state_path(self) -> Path:
+        return self.work_dir / "terraform.tfstate"
+
+    def _env(self) -> dict[str, str]:
+        ensure_cli_config()
+        return {
+            **os.environ,
+            "TF_DATA_DIR": str(self.work_dir / "tf-data"),
+            "TF_IN_AUTOMATION": "1",
+            "TF_INPUT": "0",
+            "CHECKPOINT_DISABLE": "1",
+            "TF_VAR_emulator_url": self.emulator_url,
+        }
+
+    def _run(self, *args: str, ok_codes: tuple[int, ...] = (0,)) -> subprocess.CompletedProcess[str]:
+        proc = subprocess.run(
+            ["terraform", f"-chdir={self.env_dir}", *args],
+            env=self._env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            check=False,
+        )
+        self.log.append(f"$ terraform {' '.join(args)}\n{proc.stdout}")
+        if proc.returncode not in ok_codes:
+            raise TerraformError(f"terraform {args[0]} failed (exit {proc.returncode}):\n{proc.stdout[-6000:]}")
+        return proc
+
+    def init(self) -> None:
+        self.work_dir.mkdir(parents=True, exist_ok=True)
+        self._run(
+            "init",
+            "-input=false",
+            "-no-color",
+            "-reconfigure",
+            "-lockfile=readonly",
+            f"-backend-config=path={self.state_path}",
+        )
+
+    def apply(self) -> dict[str, Any]:
+        """Apply and return the stack outputs (the env root's `stack` output)."""
+        self._run("apply", "-auto-approve", "-input=false", "-no-color", "-parallelism=20")
+        return self.outputs()
+
+    def outputs(self) -> dict[str, Any]:
+        proc = self._run("output", "-json", "-no-color")
+        value: dict[str, Any] = json.loads(proc.stdout)["stack"]["value"]
+        return value
+
+    def plan_has_changes(self) -> bool:
+        """True when a fresh plan wants to change anything (exit code 2 of -detailed-exitcode)."""
+        proc = self._run("plan", "-input=false", "-no-color", "-detailed-exitcode", ok_codes=(0, 2))
+        return proc.returncode == 2
+
+    def last_output(self) -> str:
+        return self.log[-1] if self.log else ""
+
+    def destroy(self) -> None:
+        self._run("destroy", "-auto-approve", "-input=false", "-no-color", "-parallelism=20")

@@ -1,0 +1,63 @@
+output "state_bucket" {
+  description = "Name of the Terraform state bucket (TF_STATE_BUCKET for make plan/apply and the GitHub environments)."
+  value       = aws_s3_bucket.state.id
+}
+
+output "state_region" {
+  description = "Region of the state bucket (TF_STATE_REGION / the GitHub variable AWS_REGION)."
+  value       = var.region
+}
+
+output "state_keys" {
+  description = "State object key per environment (TF_STATE_KEY; the Makefile's default is fga/<env>.tfstate)."
+  value       = local.state_keys
+}
+
+output "state_kms_key_arn" {
+  description = "ARN of the KMS key encrypting the state."
+  value       = aws_kms_key.state.arn
+}
+
+output "access_log_bucket" {
+  description = "Name of the bucket receiving the state bucket's S3 server access logs."
+  value       = aws_s3_bucket.logs.id
+}
+
+output "github_oidc_provider_arn" {
+  description = "ARN of the GitHub Actions OIDC identity provider."
+  value       = aws_iam_openid_connect_provider.github.arn
+}
+
+output "plan_role_arns" {
+  description = "Read-only plan role ARN per environment (GitHub variable AWS_PLAN_ROLE_ARN of environment <env>-plan)."
+  value       = { for env in keys(var.environments) : env => aws_iam_role.deploy["${env}-plan"].arn }
+}
+
+output "apply_role_arns" {
+  description = "Apply role ARN per environment (GitHub variable AWS_APPLY_ROLE_ARN of environment <env>)."
+  value       = { for env in keys(var.environments) : env => aws_iam_role.deploy["${env}-apply"].arn }
+}
+
+output "github_environment_variables" {
+  description = "The variables each GitHub environment needs, keyed by GitHub environment name."
+  value = merge([
+    for key, role in local.deploy_roles : {
+      (role.github_environment) = {
+        AWS_REGION                                                         = var.region
+        TF_STATE_BUCKET                                                    = aws_s3_bucket.state.id
+        (role.kind == "plan" ? "AWS_PLAN_ROLE_ARN" : "AWS_APPLY_ROLE_ARN") = aws_iam_role.deploy[key].arn
+      }
+    }
+  ]...)
+}
+
+output "gh_commands" {
+  description = "GitHub CLI commands that create the variables above (run them from a clone of the repository)."
+  value = flatten([
+    for key, role in local.deploy_roles : [
+      "gh variable set AWS_REGION --env ${role.github_environment} --body ${var.region}",
+      "gh variable set TF_STATE_BUCKET --env ${role.github_environment} --body ${aws_s3_bucket.state.id}",
+      "gh variable set ${role.kind == "plan" ? "AWS_PLAN_ROLE_ARN" : "AWS_APPLY_ROLE_ARN"} --env ${role.github_environment} --body ${aws_iam_role.deploy[key].arn}",
+    ]
+  ])
+}

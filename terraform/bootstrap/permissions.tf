@@ -1,0 +1,346 @@
+# What each deploy role may do to its environment's resources (named <name_prefix>-*, fga-<env> by
+# default). Services and names follow terraform/stack: Cognito user and identity pools, API Gateway
+# REST API + stage (+ optional WAF association), Lambda, DynamoDB, CloudWatch Logs, KMS, IAM roles.
+locals {
+  arn = {
+    for env, e in var.environments : env => {
+      prefix         = coalesce(e.name_prefix, "fga-${env}")
+      user_pools     = "arn:${local.partition}:cognito-idp:${var.region}:${var.account_id}:userpool/*"
+      identity_pools = "arn:${local.partition}:cognito-identity:${var.region}:${var.account_id}:identitypool/*"
+      apis = [
+        "arn:${local.partition}:apigateway:${var.region}::/restapis",
+        "arn:${local.partition}:apigateway:${var.region}::/restapis/*",
+        "arn:${local.partition}:apigateway:${var.region}::/tags/*",
+      ]
+      stages     = "arn:${local.partition}:apigateway:${var.region}::/restapis/*/stages/*"
+      functions  = "arn:${local.partition}:lambda:${var.region}:${var.account_id}:function:${coalesce(e.name_prefix, "fga-${env}")}-*"
+      tables     = "arn:${local.partition}:dynamodb:${var.region}:${var.account_id}:table/${coalesce(e.name_prefix, "fga-${env}")}-*"
+      log_groups = "arn:${local.partition}:logs:${var.region}:${var.account_id}:log-group:/aws/*/${coalesce(e.name_prefix, "fga-${env}")}*"
+      all_groups = "arn:${local.partition}:logs:${var.region}:${var.account_id}:log-group:*"
+      keys       = "arn:${local.partition}:kms:${var.region}:${var.account_id}:key/*"
+      aliases    = "arn:${local.partition}:kms:${var.region}:${var.account_id}:alias/${coalesce(e.name_prefix, "fga-${env}")}*"
+      roles      = "arn:${local.partition}:iam::${var.account_id}:role/${coalesce(e.name_prefix, "fga-${env}")}-*"
+      policies   = "arn:${local.partition}:iam::${var.account_id}:policy/${coalesce(e.name_prefix, "fga-${env}")}-*"
+      oidc       = "arn:${local.partition}:iam::${var.account_id}:oidc-provider/*"
+      web_acls   = "arn:${local.partition}:wafv2:${var.region}:${var.account_id}:regional/webacl/*/*"
+    }
+  }
+}
+
+# --- plan: read what the stack manages, nothing else -------------------------------------------
+
+data "aws_iam_policy_document" "plan" {
+  for_each = var.environments
+
+  statement {
+    sid       = "ReadUserPools"
+    actions   = ["cognito-idp:Describe*", "cognito-idp:Get*", "cognito-idp:List*"]
+    resources = [local.arn[each.key].user_pools]
+  }
+
+  statement {
+    sid = "ReadIdentityPools"
+    actions = [
+      "cognito-identity:DescribeIdentityPool",
+      "cognito-identity:GetIdentityPoolRoles",
+      "cognito-identity:GetPrincipalTagAttributeMap",
+      "cognito-identity:ListTagsForResource",
+    ]
+    resources = [local.arn[each.key].identity_pools]
+  }
+
+  statement {
+    sid       = "ReadApi"
+    actions   = ["apigateway:GET"]
+    resources = local.arn[each.key].apis
+  }
+
+  statement {
+    sid       = "ReadFunctions"
+    actions   = ["lambda:Get*", "lambda:List*"]
+    resources = [local.arn[each.key].functions]
+  }
+
+  statement {
+    sid = "ReadTables"
+    # GetItem: the policy store's items are Terraform resources (aws_dynamodb_table_item).
+    actions   = ["dynamodb:Describe*", "dynamodb:ListTagsOfResource", "dynamodb:GetItem"]
+    resources = [local.arn[each.key].tables]
+  }
+
+  statement {
+    sid       = "ReadLogGroups"
+    actions   = ["logs:DescribeLogGroups", "logs:ListTagsForResource", "logs:ListTagsLogGroup"]
+    resources = [local.arn[each.key].all_groups]
+  }
+
+  statement {
+    sid       = "ReadKeys"
+    actions   = ["kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags"]
+    resources = [local.arn[each.key].keys]
+  }
+
+  statement {
+    sid = "ReadRolesAndProviders"
+    actions = [
+      "iam:GetRole",
+      "iam:GetRolePolicy",
+      "iam:ListRolePolicies",
+      "iam:ListAttachedRolePolicies",
+      "iam:ListRoleTags",
+      "iam:GetPolicy",
+      "iam:GetPolicyVersion",
+      "iam:ListPolicyVersions",
+      "iam:GetOpenIDConnectProvider",
+      "iam:ListOpenIDConnectProviderTags",
+    ]
+    resources = [local.arn[each.key].roles, local.arn[each.key].policies, local.arn[each.key].oidc]
+  }
+
+  statement {
+    sid       = "ReadWebAclAssociation"
+    actions   = ["wafv2:GetWebACL", "wafv2:GetWebACLForResource"]
+    resources = [local.arn[each.key].web_acls, local.arn[each.key].stages]
+  }
+
+  statement {
+    sid       = "ListAccountLevel"
+    actions   = ["cognito-idp:ListUserPools", "cognito-identity:ListIdentityPools", "kms:ListAliases"]
+    resources = ["*"] # these List actions support no resource-level permissions
+  }
+}
+
+# --- apply: manage the environment's resources -------------------------------------------------
+
+data "aws_iam_policy_document" "apply" {
+  for_each = var.environments
+
+  # checkov:skip=CKV_AWS_356:CreateUserPool, CreateIdentityPool, CreateKey and the user-pool domain actions support no resource-level permissions; the statement is limited to this region.
+  # checkov:skip=CKV_AWS_111:Same statement: create actions without resource-level permissions, limited to this region.
+
+  statement {
+    sid       = "ManageUserPools"
+    actions   = ["cognito-idp:*"]
+    resources = [local.arn[each.key].user_pools]
+  }
+
+  statement {
+    sid = "CreateAccountLevel"
+    actions = [
+      "cognito-idp:CreateUserPool",
+      "cognito-idp:ListUserPools",
+      "cognito-idp:DescribeUserPoolDomain",
+      "cognito-idp:CreateUserPoolDomain",
+      "cognito-idp:UpdateUserPoolDomain",
+      "cognito-idp:DeleteUserPoolDomain",
+      "cognito-identity:CreateIdentityPool",
+      "cognito-identity:ListIdentityPools",
+      "kms:CreateKey",
+      "kms:ListAliases",
+    ]
+    resources = ["*"] # no resource-level permissions for these actions
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestedRegion"
+      values   = [var.region]
+    }
+  }
+
+  statement {
+    sid = "ManageIdentityPools"
+    actions = [
+      "cognito-identity:DescribeIdentityPool",
+      "cognito-identity:UpdateIdentityPool",
+      "cognito-identity:DeleteIdentityPool",
+      "cognito-identity:GetIdentityPoolRoles",
+      "cognito-identity:SetIdentityPoolRoles",
+      "cognito-identity:GetPrincipalTagAttributeMap",
+      "cognito-identity:SetPrincipalTagAttributeMap",
+      "cognito-identity:TagResource",
+      "cognito-identity:UntagResource",
+      "cognito-identity:ListTagsForResource",
+    ]
+    resources = [local.arn[each.key].identity_pools]
+  }
+
+  statement {
+    sid       = "ManageApi"
+    actions   = ["apigateway:GET", "apigateway:POST", "apigateway:PUT", "apigateway:PATCH", "apigateway:DELETE"]
+    resources = local.arn[each.key].apis
+  }
+
+  statement {
+    sid       = "AssociateWebAcl"
+    actions   = ["apigateway:SetWebACL", "wafv2:AssociateWebACL", "wafv2:DisassociateWebACL", "wafv2:GetWebACL", "wafv2:GetWebACLForResource"]
+    resources = [local.arn[each.key].web_acls, local.arn[each.key].stages]
+  }
+
+  statement {
+    sid       = "ManageFunctions"
+    actions   = ["lambda:*"]
+    resources = [local.arn[each.key].functions]
+  }
+
+  statement {
+    sid       = "ManageTables"
+    actions   = ["dynamodb:*"]
+    resources = [local.arn[each.key].tables]
+  }
+
+  statement {
+    sid = "ManageLogGroups"
+    actions = [
+      "logs:CreateLogGroup",
+      "logs:DeleteLogGroup",
+      "logs:PutRetentionPolicy",
+      "logs:DeleteRetentionPolicy",
+      "logs:AssociateKmsKey",
+      "logs:DisassociateKmsKey",
+      "logs:TagResource",
+      "logs:UntagResource",
+      "logs:TagLogGroup",
+      "logs:UntagLogGroup",
+      "logs:ListTagsForResource",
+      "logs:ListTagsLogGroup",
+    ]
+    resources = [local.arn[each.key].log_groups]
+  }
+
+  statement {
+    sid       = "DescribeLogGroups"
+    actions   = ["logs:DescribeLogGroups"]
+    resources = [local.arn[each.key].all_groups]
+  }
+
+  statement {
+    sid = "ManageOwnKeys"
+    actions = [
+      "kms:DescribeKey",
+      "kms:GetKeyPolicy",
+      "kms:PutKeyPolicy",
+      "kms:GetKeyRotationStatus",
+      "kms:EnableKeyRotation",
+      "kms:UpdateKeyDescription",
+      "kms:ScheduleKeyDeletion",
+      "kms:CancelKeyDeletion",
+      "kms:ListResourceTags",
+      "kms:UntagResource",
+      "kms:CreateGrant",
+      "kms:ListGrants",
+      "kms:Encrypt",
+      "kms:Decrypt",
+      "kms:GenerateDataKey*",
+    ]
+    resources = [local.arn[each.key].keys]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/fga:environment"
+      values   = [each.key]
+    }
+  }
+
+  statement {
+    sid       = "TagNewKeys"
+    actions   = ["kms:TagResource"]
+    resources = [local.arn[each.key].keys]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestTag/fga:environment"
+      values   = [each.key]
+    }
+  }
+
+  statement {
+    sid       = "ManageOwnAliases"
+    actions   = ["kms:CreateAlias", "kms:UpdateAlias", "kms:DeleteAlias"]
+    resources = [local.arn[each.key].aliases, local.arn[each.key].keys]
+  }
+
+  statement {
+    sid = "ManageOwnRoles"
+    actions = [
+      "iam:CreateRole",
+      "iam:DeleteRole",
+      "iam:GetRole",
+      "iam:UpdateRole",
+      "iam:UpdateRoleDescription",
+      "iam:UpdateAssumeRolePolicy",
+      "iam:TagRole",
+      "iam:UntagRole",
+      "iam:ListRoleTags",
+      "iam:PutRolePolicy",
+      "iam:GetRolePolicy",
+      "iam:DeleteRolePolicy",
+      "iam:ListRolePolicies",
+      "iam:ListAttachedRolePolicies",
+      "iam:ListInstanceProfilesForRole",
+    ]
+    resources = [local.arn[each.key].roles]
+  }
+
+  statement {
+    sid       = "AttachOnlyOwnPolicies"
+    actions   = ["iam:AttachRolePolicy", "iam:DetachRolePolicy"]
+    resources = [local.arn[each.key].roles]
+
+    condition {
+      test     = "ArnLike"
+      variable = "iam:PolicyARN"
+      values   = [local.arn[each.key].policies]
+    }
+  }
+
+  statement {
+    sid       = "PassOwnRolesToTheStack"
+    actions   = ["iam:PassRole"]
+    resources = [local.arn[each.key].roles]
+
+    condition {
+      test     = "StringEquals"
+      variable = "iam:PassedToService"
+      values   = ["lambda.amazonaws.com", "cognito-identity.amazonaws.com", "cognito-idp.amazonaws.com", "apigateway.amazonaws.com"]
+    }
+  }
+
+  statement {
+    sid = "ManageFederatedProviders"
+    actions = [
+      "iam:CreateOpenIDConnectProvider",
+      "iam:DeleteOpenIDConnectProvider",
+      "iam:GetOpenIDConnectProvider",
+      "iam:UpdateOpenIDConnectProviderThumbprint",
+      "iam:AddClientIDToOpenIDConnectProvider",
+      "iam:RemoveClientIDFromOpenIDConnectProvider",
+      "iam:TagOpenIDConnectProvider",
+      "iam:UntagOpenIDConnectProvider",
+      "iam:ListOpenIDConnectProviderTags",
+    ]
+    resources = [local.arn[each.key].oidc]
+  }
+
+  statement {
+    sid       = "NeverTouchThePipelineIdentity"
+    effect    = "Deny"
+    actions   = ["iam:*"]
+    resources = [aws_iam_openid_connect_provider.github.arn, "arn:${local.partition}:iam::${var.account_id}:role/fga-github-*"]
+  }
+}
+
+resource "aws_iam_role_policy" "plan" {
+  for_each = var.environments
+
+  name   = "read-${each.key}"
+  role   = aws_iam_role.deploy["${each.key}-plan"].id
+  policy = data.aws_iam_policy_document.plan[each.key].json
+}
+
+resource "aws_iam_role_policy" "apply" {
+  for_each = var.environments
+
+  name   = "manage-${each.key}"
+  role   = aws_iam_role.deploy["${each.key}-apply"].id
+  policy = data.aws_iam_policy_document.apply[each.key].json
+}

@@ -1,0 +1,181 @@
+# The composed stack under a mocked provider: the access model's invariants and the input validations.
+mock_provider "aws" {
+  override_during = plan
+
+  mock_data "aws_region" {
+    defaults = { name = "us-east-1" }
+  }
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "123456789012" }
+  }
+  mock_data "aws_partition" {
+    defaults = { partition = "aws" }
+  }
+  mock_resource "aws_api_gateway_rest_api" {
+    defaults = {
+      id               = "a1b2c3d4e5"
+      root_resource_id = "rootid0000"
+      execution_arn    = "arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5"
+    }
+  }
+  mock_resource "aws_cognito_user_pool" {
+    defaults = {
+      id       = "us-east-1_TEST"
+      arn      = "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_TEST"
+      endpoint = "cognito-idp.us-east-1.amazonaws.com/us-east-1_TEST"
+    }
+  }
+  mock_resource "aws_cognito_identity_pool" {
+    defaults = { id = "us-east-1:00000000-0000-0000-0000-000000000000" }
+  }
+  mock_resource "aws_kms_key" {
+    defaults = { arn = "arn:aws:kms:us-east-1:123456789012:key/mock" }
+  }
+}
+
+variables {
+  environment       = "dev"
+  lambda_zip_dir    = "tests/fixtures"
+  templates_dir     = "../../policy_templates"
+  cors_allow_origin = "https://app.example.com"
+  groups = {
+    admin            = { precedence = 1 }
+    pet-veterinarian = { precedence = 10 }
+    cip-users        = { precedence = 20 }
+    google-users     = { precedence = 30 }
+  }
+  routes = {
+    cip-get     = { path = "/cip", method = "GET", auth = "iam", handler = "profiles" }
+    cup-get     = { path = "/cup", method = "GET", auth = "user_pool", handler = "profiles" }
+    news-delete = { path = "/news", method = "DELETE", auth = "lambda", handler = "news" }
+  }
+  external_providers = {
+    google = { issuer_url = "https://accounts.google.com", client_ids = ["g-client"], group = "google-users" }
+  }
+}
+
+run "every_group_enforces_exactly_its_rendered_template" {
+  command = plan
+
+  assert {
+    condition = alltrue([
+      for g in keys(var.groups) : jsondecode(output.enforced_policies[g].iam_role) == jsondecode(templatefile("../../policy_templates/${g}.json.tftpl", {
+        api_arn     = "arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/dev"
+        region      = "us-east-1"
+        account_id  = "123456789012"
+        api_id      = "a1b2c3d4e5"
+        stage       = "dev"
+        environment = "dev"
+      }))
+    ])
+    error_message = "A group's IAM role policy differs from its rendered template."
+  }
+
+  assert {
+    condition     = alltrue([for g, p in output.enforced_policies : p.iam_role == p.policy_table])
+    error_message = "The IAM role (iam mode) and the policy-table item (lambda mode) of a group must hold the same document."
+  }
+}
+
+run "method_authorization_matches_route_mode" {
+  command = plan
+
+  assert {
+    condition = alltrue([
+      for k, r in var.routes : output.methods[k].authorization == { iam = "AWS_IAM", user_pool = "COGNITO_USER_POOLS", lambda = "CUSTOM" }[r.auth]
+    ])
+    error_message = "A method's authorization does not match its route's mode."
+  }
+}
+
+run "resources_are_named_after_the_environment" {
+  command = plan
+
+  assert {
+    condition     = module.policy_store.table_name == "fga-dev-policies"
+    error_message = "Resources are named after the environment."
+  }
+}
+
+run "rejects_group_without_template" {
+  command = plan
+  variables {
+    groups = { auditors = { precedence = 5 } }
+  }
+  expect_failures = [var.groups]
+}
+
+run "rejects_duplicate_precedence" {
+  command = plan
+  variables {
+    groups = {
+      admin     = { precedence = 1 }
+      cip-users = { precedence = 1 }
+    }
+  }
+  expect_failures = [var.groups]
+}
+
+run "rejects_bad_group_name" {
+  command = plan
+  variables {
+    groups = { "bad group" = { precedence = 1 } }
+  }
+  expect_failures = [var.groups]
+}
+
+run "rejects_bad_environment_name" {
+  command = plan
+  variables {
+    environment = "production"
+  }
+  expect_failures = [var.environment]
+}
+
+run "rejects_unknown_auth_mode" {
+  command = plan
+  variables {
+    routes = { bad = { path = "/x", method = "GET", auth = "api_key", handler = "news" } }
+  }
+  expect_failures = [var.routes]
+}
+
+run "rejects_unknown_handler" {
+  command = plan
+  variables {
+    routes = { bad = { path = "/x", method = "GET", auth = "iam", handler = "billing" } }
+  }
+  expect_failures = [var.routes]
+}
+
+run "rejects_external_provider_for_unknown_group" {
+  command = plan
+  variables {
+    external_providers = { google = { issuer_url = "https://accounts.google.com", client_ids = ["g"], group = "nobody" } }
+  }
+  expect_failures = [var.external_providers]
+}
+
+run "rejects_bad_architecture" {
+  command = plan
+  variables {
+    lambda_architecture = "sparc"
+  }
+  expect_failures = [var.lambda_architecture]
+}
+
+run "rejects_bad_name_prefix" {
+  command = plan
+  variables {
+    name_prefix = "Bad_Prefix"
+  }
+  expect_failures = [var.name_prefix]
+}
+
+run "rejects_bad_token_use" {
+  command = plan
+  variables {
+    authorizer = { token_use = "refresh" }
+  }
+  expect_failures = [var.authorizer]
+}
