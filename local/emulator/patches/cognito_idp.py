@@ -369,7 +369,7 @@ def _install(target: Any, name: str, value: Any) -> None:
 
 def apply() -> None:
     """Install the patches above (called once, from `local.emulator.apply_patches`)."""
-    _install(idp_models, "jwk", _MemoisedRsaImport(idp_models.jwk))
+    _install(idp_models, "jwk", _MemoisedRsaImport(getattr(idp_models, "jwk")))  # noqa: B009 - not re-exported
     pool_cls = CognitoIdpUserPool
     _install(pool_cls, "__init__", _wrap_pool_init(pool_cls.__init__))
     _install(pool_cls, "create_jwt", _create_jwt)
