@@ -6,7 +6,6 @@
 resource "aws_s3_bucket" "logs" {
   bucket = local.log_bucket_name
 
-  # checkov:skip=CKV_AWS_18:This is the access-log target; logging it would log its own log deliveries.
   # checkov:skip=CKV_AWS_145:S3 server access log delivery supports only SSE-S3 (AES256) on the target bucket.
   # checkov:skip=CKV_AWS_144:Access logs are kept in-region for access_log_days; replication is an organisation-wide decision.
   # checkov:skip=CKV2_AWS_62:No consumer for events on log objects.

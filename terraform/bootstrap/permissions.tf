@@ -115,9 +115,6 @@ data "aws_iam_policy_document" "plan" {
 data "aws_iam_policy_document" "apply" {
   for_each = var.environments
 
-  # checkov:skip=CKV_AWS_356:CreateUserPool, CreateIdentityPool, CreateKey and the user-pool domain actions support no resource-level permissions; the statement is limited to this region.
-  # checkov:skip=CKV_AWS_111:Same statement: create actions without resource-level permissions, limited to this region.
-
   statement {
     sid       = "ManageUserPools"
     actions   = ["cognito-idp:*"]
