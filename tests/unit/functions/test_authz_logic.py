@@ -1,0 +1,272 @@
+"""Authorizer building blocks: header parsing, settings, method ARNs, policy items, the multi-group
+rule and the IAM matcher used for logging."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from authz import arn as arns
+from authz import policies
+from authz.decide import allows
+from authz.errors import ConfigError, Unauthorized
+from authz.header import parse_authorization, token_from_event
+from authz.settings import Settings
+
+TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln"
+API = "arn:aws:execute-api:us-east-1:123456789012:abc123/prod"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [TOKEN, f"Bearer {TOKEN}", f"bearer {TOKEN}", f"BeArEr\t{TOKEN}", f"  Bearer  {TOKEN}  ", f"\n{TOKEN}\n"],
+)
+def test_accepted_authorization_values(value: str) -> None:
+    assert parse_authorization(value) == TOKEN
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("", "missing_token"),
+        ("Bearer", "missing_token"),
+        ("Bearer    ", "missing_token"),
+        (f"Bearer {TOKEN} {TOKEN}", "malformed_token"),
+        (f"{TOKEN},{TOKEN}", "malformed_token"),
+        (f"Basic {TOKEN}", "malformed_token"),
+        ("a.b", "malformed_token"),
+        ("a.b.", "malformed_token"),  # alg=none style: empty signature
+        ("a.b.c.d.e", "malformed_token"),
+        ("x" * 10000, "token_too_long"),
+        (None, "malformed_token"),
+        (42, "malformed_token"),
+    ],
+)
+def test_refused_authorization_values(value: Any, reason: str) -> None:
+    with pytest.raises(Unauthorized) as info:
+        parse_authorization(value)
+    assert info.value.reason == reason
+    assert str(info.value) == "Unauthorized"
+
+
+def test_glued_prefix_is_not_stripped() -> None:
+    """`Bearer<token>` is not a prefix: the whole value is kept and later fails verification (401)."""
+    assert parse_authorization(f"Bearer{TOKEN}") != TOKEN
+
+
+def test_request_event_headers_any_case() -> None:
+    event = {"type": "REQUEST", "headers": {"AUTHORIZATION": f"Bearer {TOKEN}"}, "multiValueHeaders": None}
+    assert token_from_event(event) == TOKEN
+
+
+def test_request_event_multi_value_header_twice_is_refused() -> None:
+    event = {"type": "REQUEST", "multiValueHeaders": {"Authorization": [TOKEN, TOKEN]}, "headers": {}}
+    with pytest.raises(Unauthorized, match="Unauthorized"):
+        token_from_event(event)
+
+
+def test_request_event_two_header_spellings_are_refused() -> None:
+    event = {"type": "REQUEST", "headers": {"Authorization": TOKEN, "authorization": TOKEN}}
+    with pytest.raises(Unauthorized):
+        token_from_event(event)
+
+
+@pytest.mark.parametrize(
+    "event", [{}, {"type": "TOKEN"}, {"type": "REQUEST", "headers": None}, {"type": "OTHER"}]
+)
+def test_events_without_a_token_are_refused(event: dict[str, Any]) -> None:
+    with pytest.raises(Unauthorized):
+        token_from_event(event)
+
+
+BASE_ENV = {
+    "POLICY_TABLE": "p",
+    "ISSUER": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_X/",
+    "ALLOWED_CLIENT_IDS": "a, b,,",
+}
+
+
+def test_settings_defaults() -> None:
+    s = Settings.from_env(BASE_ENV)
+    assert s.issuer == "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_X"
+    assert s.jwks_url == s.issuer + "/.well-known/jwks.json"
+    assert s.allowed_client_ids == frozenset({"a", "b"})
+    assert s.token_use == "access"
+    assert (s.policy_cache_ttl, s.jwks_cache_ttl) == (300, 3600)
+    assert 0 < s.jwks_timeout <= 5
+    assert 0 < s.clock_skew <= 120
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://127.0.0.1:5000/p/.well-known/jwks.json", "http://localhost:4566/x", "http://[::1]:80/x"],
+)
+def test_plain_http_jwks_only_on_loopback(url: str) -> None:
+    assert Settings.from_env({**BASE_ENV, "JWKS_URL": url}).jwks_url == url
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ({"POLICY_TABLE": ""}, "POLICY_TABLE"),
+        ({"ISSUER": ""}, "ISSUER"),
+        ({"ISSUER": "http://cognito-idp.example.com/x"}, "https"),
+        ({"JWKS_URL": "http://10.0.0.1/jwks.json"}, "https"),
+        ({"JWKS_URL": "file:///etc/passwd"}, "JWKS_URL"),
+        ({"ALLOWED_CLIENT_IDS": " , "}, "ALLOWED_CLIENT_IDS"),
+        ({"TOKEN_USE": "refresh"}, "TOKEN_USE"),
+        ({"POLICY_CACHE_TTL_SECONDS": "0"}, "POLICY_CACHE_TTL_SECONDS"),
+        ({"JWKS_CACHE_TTL_SECONDS": "1h"}, "JWKS_CACHE_TTL_SECONDS"),
+        ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
+    ],
+)
+def test_invalid_settings_are_refused(override: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        Settings.from_env({**BASE_ENV, **override})
+
+
+def test_method_arn_parts() -> None:
+    method = arns.parse_method_arn(f"{API}/GET/petstore/v1/pets/7")
+    assert method.api_prefix == f"{API}/"
+    assert method.route == "GET /petstore/v1/pets/7"
+    assert arns.parse_method_arn(f"{API}/GET/").path == "/"
+    cn = arns.parse_method_arn("arn:aws-cn:execute-api:cn-north-1:123456789012:abc/s/POST/x")
+    assert cn.api_prefix == "arn:aws-cn:execute-api:cn-north-1:123456789012:abc/s/"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [None, "", "arn:aws:execute-api:us-east-1:123:abc/prod/GET/x", f"{API}", f"{API}/get/x", "x" * 3000],
+)
+def test_bad_method_arns(value: Any) -> None:
+    with pytest.raises(arns.BadMethodArn):
+        arns.parse_method_arn(value)
+
+
+def test_outside_prefix() -> None:
+    prefix = f"{API}/"
+    inside = [f"{API}/GET/x", f"{API}/*/petstore/*"]
+    outside = [f"{API}*", "*", f"{API}x/GET/a", "arn:aws:execute-api:us-east-1:123456789012:*/prod/GET/x"]
+    assert arns.outside_prefix(inside + outside, prefix) == outside
+
+
+def _item(group: str, precedence: str | None, policy: object, raw: bool = False) -> dict[str, Any]:
+    item: dict[str, Any] = {"group": {"S": group}, "version": {"S": "v"}}
+    if precedence is not None:
+        item["precedence"] = {"N": precedence}
+    item["policy"] = {"S": policy if raw else json.dumps(policy)}
+    return item
+
+
+GOOD = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": f"{API}/GET/x"}],
+}
+
+
+def test_parse_good_item() -> None:
+    parsed = policies.parse_item(_item("g", "10", GOOD))
+    assert (parsed.group, parsed.precedence, parsed.document, parsed.problem) == ("g", 10, GOOD, "")
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        _item("g", None, GOOD),
+        _item("g", "1.5", GOOD),
+        _item("g", "NaN", GOOD),
+        _item("g", "1", "{not json", raw=True),
+        _item("g", "1", {"Statement": [{"Effect": "Maybe", "Action": "a", "Resource": "r"}]}),
+        _item("g", "1", {"Statement": [{"Effect": "Allow", "Action": "a"}]}),
+        _item(
+            "g", "1", {"Statement": [{"Effect": "Allow", "Action": "a", "NotResource": "r", "Resource": "r"}]}
+        ),
+        _item("g", "1", {"Statement": [{"Effect": "Allow", "Action": [], "Resource": "r"}]}),
+        _item("g", "1", {"Statement": ["x"]}),
+    ],
+)
+def test_malformed_items_are_flagged(item: dict[str, Any]) -> None:
+    parsed = policies.parse_item(item)
+    assert parsed.document is None
+    assert parsed.problem
+
+
+def _policy(group: str, precedence: int, ok: bool = True) -> policies.GroupPolicy:
+    return policies.GroupPolicy(group, precedence, GOOD if ok else None, "v", "" if ok else "bad")
+
+
+def test_multi_group_rule() -> None:
+    found = {"a": _policy("a", 20), "b": _policy("b", 10), "c": None}
+    assert policies.select(["a", "b", "c"], found).policy == found["b"]
+    assert policies.select(["c"], found) == policies.Selection(None, "no_group_policy")
+    assert policies.select([], found).reason == "no_group_policy"
+    tie = {"a": _policy("a", 10), "b": _policy("b", 10)}
+    assert policies.select(["a", "b"], tie).reason == "ambiguous_precedence"
+    broken = {"a": _policy("a", 10), "b": _policy("b", 50, ok=False)}
+    assert policies.select(["a", "b"], broken).reason == "malformed_policy_item"
+
+
+def test_allows_matches_like_iam() -> None:
+    doc = {
+        "Statement": [
+            {"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": f"{API}/*/petstore/v1/*"},
+            {"Effect": "Deny", "Action": "execute-api:*", "Resource": f"{API}/DELETE/petstore/v1/pets/?"},
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"{API}/GET/other"},
+        ]
+    }
+    assert allows(doc, f"{API}/GET/petstore/v1/pets")
+    assert allows(doc, f"{API}/POST/petstore/v1/pets/12")
+    assert not allows(doc, f"{API}/DELETE/petstore/v1/pets/1")  # explicit deny wins
+    assert allows(doc, f"{API}/DELETE/petstore/v1/pets/12")  # `?` is one character
+    assert not allows(doc, f"{API}/GET/other")  # wrong action
+    assert not allows(doc, f"{API}/GET/petstore/v2/status")
+
+
+class _FakeClient:
+    def __init__(self, items: list[dict[str, Any]], unprocessed_rounds: int = 0, fail: bool = False) -> None:
+        self.items = items
+        self.calls: list[dict[str, Any]] = []
+        self.unprocessed_rounds = unprocessed_rounds
+        self.fail = fail
+
+    def batch_get_item(self, RequestItems: dict[str, Any]) -> dict[str, Any]:
+        self.calls.append(RequestItems)
+        if self.fail:
+            raise TimeoutError("slow table")
+        if self.unprocessed_rounds:
+            self.unprocessed_rounds -= 1
+            return {"Responses": {}, "UnprocessedKeys": RequestItems}
+        keys = {k["group"]["S"] for k in RequestItems["t"]["Keys"]}
+        return {"Responses": {"t": [i for i in self.items if i["group"]["S"] in keys]}}
+
+
+def test_store_caches_hits_and_misses_for_the_ttl() -> None:
+    client = _FakeClient([_item("a", "1", GOOD)])
+    created: list[int] = []
+    now = [0.0]
+
+    def factory() -> Any:
+        created.append(1)
+        return client
+
+    store = policies.PolicyStore("t", 60, factory, clock=lambda: now[0])
+    assert store.lookup(["a", "ghost"])["ghost"] is None
+    store.lookup(["a", "ghost"])
+    assert (len(client.calls), len(created)) == (1, 1)
+    now[0] = 61
+    store.lookup(["a"])
+    assert (len(client.calls), len(created)) == (2, 1)
+    assert client.calls[-1]["t"]["Keys"] == [{"group": {"S": "a"}}]
+
+
+def test_store_retries_unprocessed_keys_then_fails_closed() -> None:
+    client = _FakeClient([_item("a", "1", GOOD)], unprocessed_rounds=1)
+    store = policies.PolicyStore("t", 60, lambda: client)  # type: ignore[arg-type, return-value]
+    assert store.lookup(["a"])["a"] is not None
+    stuck = _FakeClient([], unprocessed_rounds=99)
+    with pytest.raises(policies.PolicyLookupError):
+        policies.PolicyStore("t", 60, lambda: stuck).lookup(["a"])  # type: ignore[arg-type, return-value]
+    failing = _FakeClient([], fail=True)
+    with pytest.raises(policies.PolicyLookupError):
+        policies.PolicyStore("t", 60, lambda: failing).lookup(["a"])  # type: ignore[arg-type, return-value]
