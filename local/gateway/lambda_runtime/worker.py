@@ -152,6 +152,7 @@ class Worker:
         self._relay: threading.Thread | None = None
         self._dead = False
         self._group_killed = False
+        self._stop_lock = threading.Lock()
 
     @property
     def pid(self) -> int | None:
@@ -167,6 +168,14 @@ class Worker:
         Returns None when the handler is loaded and the worker is ready, else the init failure
         (the worker is then stopped: the next invocation retries init in a fresh one, as Lambda does).
         """
+        with self._lock:
+            try:
+                return self._start_locked()
+            finally:
+                if self._dead:
+                    self._close_channel()
+
+    def _start_locked(self) -> Outcome | None:
         cfg = self.config
         cfg.log_path.parent.mkdir(parents=True, exist_ok=True)
         request_read, request_write = os.pipe()
@@ -232,41 +241,48 @@ class Worker:
     def invoke(self, event: dict[str, Any], request_id: str) -> Outcome:
         """Run one event through the handler within the function's timeout."""
         with self._lock:
-            if not self.alive or self._channel is None:
-                return Outcome(error_type="Runtime.ExitError", error_message=self._exit_message(request_id))
-            spec = self.config.spec
-            timeout = float(spec.timeout_seconds)
-            deadline = time.monotonic() + timeout
-            request = {
-                "id": request_id,
-                "event": event,
-                "timeout_ms": int(timeout * 1000),
-                "invoked_function_arn": spec.arn,
-            }
             try:
-                self._channel.send(request, deadline)
-                message = self._channel.receive(deadline)
-            except TimeoutError:
-                self.stop()
-                _log("invoke_timed_out", spec, request_id=request_id, timeout_seconds=spec.timeout_seconds)
-                seconds = f"{timeout:.2f}"
-                return Outcome(
-                    error_type="Sandbox.Timedout",
-                    error_message=f"RequestId: {request_id} Error: Task timed out after {seconds} seconds",
-                )
-            except _Dead as exc:
-                message_text = self._exit_message(request_id)
-                _log("worker_died", spec, request_id=request_id, reason=str(exc), detail=message_text)
-                return Outcome(error_type="Runtime.ExitError", error_message=message_text)
-            if message.get("id") != request_id or message.get("type") not in ("result", "error"):
-                self.stop()
-                return Outcome(error_type="ServiceException", error_message="worker protocol error")
-            if message["type"] == "result":
-                return Outcome(payload=message.get("payload"))
+                return self._invoke_locked(event, request_id)
+            finally:
+                if self._dead:
+                    self._close_channel()
+
+    def _invoke_locked(self, event: dict[str, Any], request_id: str) -> Outcome:
+        if not self.alive or self._channel is None:
+            return Outcome(error_type="Runtime.ExitError", error_message=self._exit_message(request_id))
+        spec = self.config.spec
+        timeout = float(spec.timeout_seconds)
+        deadline = time.monotonic() + timeout
+        request = {
+            "id": request_id,
+            "event": event,
+            "timeout_ms": int(timeout * 1000),
+            "invoked_function_arn": spec.arn,
+        }
+        try:
+            self._channel.send(request, deadline)
+            message = self._channel.receive(deadline)
+        except TimeoutError:
+            self.stop()
+            _log("invoke_timed_out", spec, request_id=request_id, timeout_seconds=spec.timeout_seconds)
+            seconds = f"{timeout:.2f}"
             return Outcome(
-                error_type=str(message.get("errorType") or "Runtime.Unknown"),
-                error_message=str(message.get("errorMessage") or ""),
+                error_type="Sandbox.Timedout",
+                error_message=f"RequestId: {request_id} Error: Task timed out after {seconds} seconds",
             )
+        except _Dead as exc:
+            message_text = self._exit_message(request_id)
+            _log("worker_died", spec, request_id=request_id, reason=str(exc), detail=message_text)
+            return Outcome(error_type="Runtime.ExitError", error_message=message_text)
+        if message.get("id") != request_id or message.get("type") not in ("result", "error"):
+            self.stop()
+            return Outcome(error_type="ServiceException", error_message="worker protocol error")
+        if message["type"] == "result":
+            return Outcome(payload=message.get("payload"))
+        return Outcome(
+            error_type=str(message.get("errorType") or "Runtime.Unknown"),
+            error_message=str(message.get("errorMessage") or ""),
+        )
 
     def _exit_message(self, request_id: str | None = None) -> str:
         """Lambda's wording for a runtime that exited: `exit status N` or `signal: <name>`."""
@@ -292,25 +308,39 @@ class Worker:
         return f"{prefix}Error: Runtime exited with error: {detail}"
 
     def stop(self) -> None:
-        """Kill the worker's process group and release its pipes. Idempotent, never raises."""
+        """Kill the worker's process group and release its pipes. Idempotent, thread-safe.
+
+        The pipes are closed here only when no invocation is using them; otherwise the
+        invocation in flight (which sees EOF once the process is dead) closes them on its way
+        out, so a descriptor is never closed under a thread that may still read it.
+        """
         self._dead = True
-        process = self._process
-        if process is not None and not self._group_killed:
-            # Also when the leader already exited: the function may have left children behind.
-            self._group_killed = True
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(process.pid, signal.SIGKILL)
-        if process is not None and process.returncode is None:
+        with self._stop_lock:
+            process = self._process
+            if process is not None and not self._group_killed:
+                # Also when the leader already exited: the function may have left children behind.
+                self._group_killed = True
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(process.pid, signal.SIGKILL)
+            if process is not None and process.returncode is None:
+                try:
+                    process.wait(timeout=_STOP_WAIT_SECONDS)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+        if self._lock.acquire(blocking=False):
             try:
-                process.wait(timeout=_STOP_WAIT_SECONDS)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        if self._channel is not None:
-            self._channel.close()
-            self._channel = None
+                self._close_channel()
+            finally:
+                self._lock.release()
         if self._relay is not None and self._relay is not threading.current_thread():
             self._relay.join(timeout=_STOP_WAIT_SECONDS)
+
+    def _close_channel(self) -> None:
+        with self._stop_lock:
+            if self._channel is not None:
+                self._channel.close()
+                self._channel = None
 
 
 def _log(event: str, spec: FunctionSpec, **fields: Any) -> None:

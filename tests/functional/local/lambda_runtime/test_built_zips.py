@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import platform
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -11,12 +10,12 @@ from pathlib import Path
 import pytest
 
 from local.gateway.lambda_runtime import LocalLambdaRuntime
+from tools import config
 
 Deploy = Callable[..., str]
 REPO_ROOT = Path(__file__).resolve().parents[4]
-HOST_ARCH = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "arm64", "arm64": "arm64"}[
-    platform.machine().lower()
-]
+# `make build` (ENV=local) builds for the local environment's declared architecture.
+LOCAL_ARCH = config.load("local").lambda_architecture
 
 PROBE_PY = """
 import cryptography
@@ -36,7 +35,7 @@ AUTHORIZER_ENV = {
 
 
 def built_zip(name: str) -> bytes:
-    path = REPO_ROOT / "build" / "lambda" / HOST_ARCH / f"{name}.zip"
+    path = REPO_ROOT / "build" / "lambda" / LOCAL_ARCH / f"{name}.zip"
     if not path.is_file():
         pytest.fail(f"{path} is missing: run `make build` first (make test-functional does)")
     return path.read_bytes()

@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -164,3 +165,23 @@ def test_a_busy_worker_exits_soon_after_the_gateway_is_killed(tmp_path: Path) ->
     if not exited:
         os.kill(pid, signal.SIGKILL)
         pytest.fail(f"orphaned worker {pid} kept running after its gateway was killed")
+
+
+def test_close_ends_an_invocation_in_flight(tmp_path: Path) -> None:
+    runtime = make(tmp_path, {})
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    results: list[Any] = []
+    caller = threading.Thread(target=lambda: results.append(runtime.invoke("fn", {"fifo": str(fifo)})))
+    caller.start()
+    with open(fifo) as pipe:  # blocks until the handler is running (it then sleeps 120 s)
+        pid = int(pipe.readline())
+
+    runtime.close()
+    caller.join(timeout=30)
+
+    assert not caller.is_alive()
+    assert results[0].error_type == "Runtime.ExitError"
+    assert "signal: kill" in results[0].error_message
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
