@@ -1,0 +1,286 @@
+"""`make build` (tools/build_lambda.py): reproducible zips, Lambda-platform wheels, and the built zips
+running under python3.12 with only the zip and the runtime's boto3 on sys.path.
+
+The wheel cache is the repository's build/cache (downloaded once, then reused offline); outputs go
+to temporary directories.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto.server import ThreadedMotoServer
+
+from tests.functional.functions import support
+from tools import build_lambda
+
+WHEEL_ARCH = {"x86_64": "x86_64", "arm64": "aarch64"}
+# What the python3.12 Lambda runtime provides besides the standard library.
+RUNTIME_SDK = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Path]]:
+    """Every function built for both architectures, into a fresh output dir."""
+    out = tmp_path_factory.mktemp("lambda")
+    result: dict[str, dict[str, Path]] = {}
+    for arch in ("x86_64", "arm64"):
+        result[arch] = {r.name: r.zip_path for r in build_lambda.build_all(arch, out_dir=out, force=True)}
+    return result
+
+
+@pytest.mark.parametrize("arch", ["x86_64", "arm64"])
+def test_two_builds_are_byte_identical(arch: str, built: dict[str, dict[str, Path]], tmp_path: Path) -> None:
+    again = {r.name: r for r in build_lambda.build_all(arch, out_dir=tmp_path, force=True)}
+    assert set(again) == {"authorizer", "backend"}
+    for name, first in built[arch].items():
+        assert again[name].zip_path.read_bytes() == first.read_bytes(), name
+        assert again[name].base64_sha256 == build_lambda.base64_sha256(first)
+
+
+def test_unchanged_inputs_skip_the_rebuild(tmp_path: Path) -> None:
+    first = build_lambda.build_all("x86_64", out_dir=tmp_path)
+    second = build_lambda.build_all("x86_64", out_dir=tmp_path)
+    assert all(r.rebuilt for r in first)
+    assert not any(r.rebuilt for r in second)
+    assert [r.base64_sha256 for r in first] == [r.base64_sha256 for r in second]
+
+
+def test_a_source_change_changes_the_hash(tmp_path: Path) -> None:
+    functions = tmp_path / "functions"
+    shutil.copytree(
+        support.FUNCTIONS_DIR / "backend", functions / "backend", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    before = build_lambda.build_all("x86_64", out_dir=tmp_path / "out", functions_dir=functions)[0]
+    with (functions / "backend" / "news.py").open("a") as fh:
+        fh.write("\n# changed\n")
+    after = build_lambda.build_all("x86_64", out_dir=tmp_path / "out", functions_dir=functions)[0]
+    assert after.rebuilt
+    assert after.base64_sha256 != before.base64_sha256
+
+
+@pytest.mark.parametrize("arch", ["x86_64", "arm64"])
+def test_compiled_wheels_are_for_the_lambda_platform(arch: str, built: dict[str, dict[str, Path]]) -> None:
+    with zipfile.ZipFile(built[arch]["authorizer"]) as zf:
+        names = zf.namelist()
+        for dist in ("cryptography", "cffi"):
+            wheel = next(n for n in names if n.startswith(f"{dist}-") and n.endswith(".dist-info/WHEEL"))
+            tags = [
+                line.split(":", 1)[1].strip()
+                for line in zf.read(wheel).decode().splitlines()
+                if line.startswith("Tag:")
+            ]
+            assert tags, wheel
+            for tag in tags:
+                platform = tag.split("-")[2]
+                assert platform.startswith("manylinux"), tag
+                assert platform.endswith("_" + WHEEL_ARCH[arch]), tag
+        shared_objects = [n for n in names if n.endswith(".so")]
+        assert shared_objects
+        other = {"x86_64": "aarch64", "arm64": "x86_64"}[arch]
+        assert not any(other in n for n in shared_objects)
+
+
+@pytest.mark.parametrize("name", ["authorizer", "backend"])
+def test_zip_layout_is_normalised(name: str, built: dict[str, dict[str, Path]]) -> None:
+    with zipfile.ZipFile(built["x86_64"][name]) as zf:
+        infos = zf.infolist()
+    names = [i.filename for i in infos]
+    assert names == sorted(names)
+    for info in infos:
+        assert info.date_time == (1980, 1, 1, 0, 0, 0)
+        mode = info.external_attr >> 16
+        assert stat.S_IMODE(mode) == (0o755 if info.is_dir() else 0o644), info.filename
+        assert "__pycache__" not in info.filename
+        assert not info.filename.endswith((".pyc", "requirements.txt", "requirements.in", "conftest.py"))
+        assert not info.filename.startswith(("tests/", "boto3/", "botocore/", "bin/"))
+    handler_module = "app.py" if name == "authorizer" else "profiles.py"
+    assert handler_module in names
+
+
+# --- the built zips run on python3.12 --------------------------------------------------------
+
+
+def _python312() -> str:
+    candidates = [
+        str(Path(sys.executable).resolve()),
+        "python3.12",
+        *sorted(map(str, Path.home().glob(".pyenv/versions/3.12*/bin/python3.12"))),
+    ]
+    for candidate in candidates:
+        exe = shutil.which(candidate) or candidate
+        try:
+            version = subprocess.run(
+                [exe, "-c", "import sys; print(sys.version_info[:2])"],
+                capture_output=True,
+                text=True,
+                timeout=30,
+                check=False,
+            )
+        except OSError:
+            continue
+        if version.returncode == 0 and version.stdout.strip() == "(3, 12)":
+            return exe
+    pytest.fail("no working python3.12 interpreter: the Lambda runtime's version is required for this check")
+
+
+@pytest.fixture(scope="module")
+def runtime_sdk(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A directory holding only what the Lambda runtime adds: boto3 and its dependencies."""
+    sdk = tmp_path_factory.mktemp("runtime-sdk")
+    for name in RUNTIME_SDK:
+        spec = importlib.util.find_spec(name)
+        assert spec is not None, name
+        assert spec.origin is not None, name
+        origin = Path(spec.origin)
+        source = origin.parent if origin.name == "__init__.py" else origin
+        (sdk / source.name).symlink_to(source)
+    return sdk
+
+
+@pytest.fixture(scope="module")
+def moto_server() -> Iterator[str]:
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
+RUNNER = """
+import json, sys
+code, sdk = sys.argv[1], sys.argv[2]
+sys.path[:0] = [code, sdk]
+import importlib
+request = json.load(sys.stdin)
+module = importlib.import_module(request["module"])
+results = []
+for event in request["events"]:
+    try:
+        results.append({"ok": module.handler(event, None)})
+    except Exception as exc:
+        results.append({"error": type(exc).__name__, "message": str(exc)})
+for name in ("jwt", "cryptography"):
+    try:
+        importlib.import_module(name)
+    except ImportError:
+        pass
+print(json.dumps({"results": results, "version": list(sys.version_info[:2]),
+                  "paths": {name: getattr(sys.modules.get(name), "__file__", None)
+                            for name in ("jwt", "cryptography", "boto3", "moto")}}))
+"""
+
+
+def _run_in_zip(
+    zip_path: Path,
+    module: str,
+    events: list[dict[str, Any]],
+    *,
+    env: dict[str, str],
+    sdk: Path,
+    tmp_path: Path,
+) -> dict[str, Any]:
+    code = tmp_path / f"code-{module}"
+    with zipfile.ZipFile(zip_path) as zf:
+        zf.extractall(code)
+    full_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path), "TZ": "UTC", **env}
+    done = subprocess.run(
+        [_python312(), "-I", "-S", "-c", RUNNER, str(code), str(sdk)],
+        input=json.dumps({"module": module, "events": events}),
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["version"] == [3, 12]
+    return result
+
+
+def _lambda_env(moto_url: str, **extra: str) -> dict[str, str]:
+    return {
+        "AWS_REGION": support.REGION,
+        "AWS_DEFAULT_REGION": support.REGION,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_ENDPOINT_URL": moto_url,
+        **extra,
+    }
+
+
+def test_authorizer_zip_runs_on_python312(  # noqa: PLR0917 - pytest fixtures
+    built: dict[str, dict[str, Path]],
+    runtime_sdk: Path,
+    moto_server: str,
+    tmp_path: Path,
+    signing_key: support.SigningKey,
+    tokens: support.TokenFactory,
+) -> None:
+    client = boto3.client(
+        "dynamodb",
+        region_name=support.REGION,
+        endpoint_url=moto_server,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    if support.POLICY_TABLE not in client.list_tables()["TableNames"]:
+        support.create_policy_table(client)
+    with support.JwksServer([signing_key]) as jwks:
+        env = _lambda_env(moto_server, **support.authorizer_env(jwks.url))
+        events = [
+            support.token_event(f"Bearer {tokens.token()}", support.method_arn("GET", "/petstore/v1/pets")),
+            support.token_event("Bearer not.a.token", support.method_arn("GET", "/petstore/v1/pets")),
+        ]
+        result = _run_in_zip(
+            built["x86_64"]["authorizer"], "app", events, env=env, sdk=runtime_sdk, tmp_path=tmp_path
+        )
+    allowed, refused = result["results"]
+    assert support.outcome(allowed["ok"]) == "allow"
+    assert allowed["ok"]["context"]["group"] == "pet-veterinarian"
+    assert refused == {"error": "Exception", "message": "Unauthorized"}
+    code_dir = str(tmp_path / "code-app")
+    assert result["paths"]["jwt"].startswith(code_dir)  # the vendored PyJWT, not the dev venv's
+    assert result["paths"]["cryptography"].startswith(code_dir)
+    assert result["paths"]["moto"] is None
+
+
+def test_backend_zip_runs_on_python312(
+    built: dict[str, dict[str, Path]], runtime_sdk: Path, moto_server: str, tmp_path: Path
+) -> None:
+    client = boto3.client(
+        "dynamodb",
+        region_name=support.REGION,
+        endpoint_url=moto_server,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    if support.RECORDS_TABLE not in client.list_tables()["TableNames"]:
+        support.create_records_table(client)
+    post = support.load_event("proxy_iam.json")
+    get = support.load_event("proxy_iam.json")
+    get["httpMethod"], get["body"] = "GET", None
+    env = _lambda_env(moto_server, TABLE_NAME=support.RECORDS_TABLE)
+    result = _run_in_zip(
+        built["x86_64"]["backend"], "profiles", [post, get], env=env, sdk=runtime_sdk, tmp_path=tmp_path
+    )
+    posted, fetched = (r["ok"] for r in result["results"])
+    assert posted["statusCode"] == 200
+    assert fetched["statusCode"] == 200
+    assert json.loads(fetched["body"])["profile"]["name"] == "Ada"
