@@ -14,11 +14,13 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
+import botocore.session
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
@@ -135,18 +137,26 @@ class ApiModel:
     binary_media_types: tuple[str, ...] = field(default=())
 
 
+_SESSION_LOCK = threading.Lock()
+_BOTOCORE: list[botocore.session.Session] = []  # one shared session: its loader caches service models
+
+
 def emulator_clients(emulator_url: str, region: str) -> dict[str, Any]:
     """boto3 clients bound to the emulator (dummy keys: the emulator does not check them)."""
-    session = boto3.session.Session(
-        aws_access_key_id="gateway",
-        aws_secret_access_key="gateway",  # noqa: S106 (the emulator ignores it)
-        region_name=region,
-    )
-    config = Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=5, read_timeout=30)
-    return {
-        name: session.client(name, endpoint_url=emulator_url, config=config)
-        for name in ("apigateway", "lambda", "sts", "iam")
-    }
+    with _SESSION_LOCK:
+        if not _BOTOCORE:
+            _BOTOCORE.append(botocore.session.get_session())
+        session = boto3.session.Session(
+            aws_access_key_id="gateway",
+            aws_secret_access_key="gateway",  # noqa: S106 (the emulator ignores it)
+            region_name=region,
+            botocore_session=_BOTOCORE[0],
+        )
+        config = Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=5, read_timeout=30)
+        return {
+            name: session.client(name, endpoint_url=emulator_url, region_name=region, config=config)
+            for name in ("apigateway", "lambda", "sts", "iam")
+        }
 
 
 def function_arn_from_uri(uri: str | None) -> str | None:

@@ -55,6 +55,17 @@ from local.gateway.token_authorizer import TokenAuthorizers, header_name
 __all__ = ["GatewayApp"]
 
 Clock = Callable[[], datetime]
+# Refusals that come from authentication/authorization (logged as `authorizerError`).
+_AUTH_RESPONSE_TYPES = frozenset(
+    {
+        "UNAUTHORIZED",
+        "ACCESS_DENIED",
+        "AUTHORIZER_FAILURE",
+        "AUTHORIZER_CONFIGURATION_ERROR",
+        "INVALID_SIGNATURE",
+        "EXPIRED_TOKEN",
+    }
+)
 
 
 def utc_now() -> datetime:
@@ -164,7 +175,7 @@ class GatewayApp:
         request_id = str(uuid.uuid4())
         extended_id = extended_request_id()
         now = self._clock()
-        log_fields: dict[str, Any] = {}
+        log_fields: dict[str, Any] = {"cognitoIdentityId": None}
         try:
             loaded = self._current()
         except ApiNotFound as exc:
@@ -206,7 +217,8 @@ class GatewayApp:
             )
             response = render(model, err, values)
             log_fields["responseType"] = err.response_type
-            log_fields["error"] = err.reason or err.message
+            key = "authorizerError" if err.response_type in _AUTH_RESPONSE_TYPES else "error"
+            log_fields[key] = err.reason or err.message
         except Exception as exc:  # a bug or an emulator failure: answer like API Gateway, log it
             log.exception("gateway failure")
             response = render(model, _internal(f"{type(exc).__name__}: {exc}"), values)

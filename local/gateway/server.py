@@ -27,6 +27,7 @@ from local.gateway.messages import HttpRequest
 __all__ = ["GatewayHandle", "start_gateway"]
 
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit for REST APIs
+SHUTDOWN_POLL_SECONDS = 0.05  # how often the serving loop checks for stop() (socketserver's default is 0.5)
 
 
 class _LazyRuntime:
@@ -79,7 +80,10 @@ def _handler_class(app: GatewayApp) -> type[BaseHTTPRequestHandler]:
                     chunks.append(self.rfile.read(size))
                     self.rfile.readline()
                 return b"".join(chunks)
-            length = int(self.headers.get("Content-Length") or 0)
+            try:
+                length = int(self.headers.get("Content-Length") or 0)
+            except ValueError:
+                length = MAX_BODY_BYTES + 1  # unreadable: refuse like an oversized body
             if length > MAX_BODY_BYTES:
                 return None
             return self.rfile.read(length) if length > 0 else b""
@@ -127,7 +131,12 @@ class GatewayHandle:
         self.app = app
         host, port = server.server_address[:2]
         self.url = f"http://{host!s}:{port}"
-        self._thread = threading.Thread(target=server.serve_forever, name="local-apigateway", daemon=True)
+        self._thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": SHUTDOWN_POLL_SECONDS},
+            name="local-apigateway",
+            daemon=True,
+        )
         self._thread.start()
 
     def reload(self) -> ApiModel:

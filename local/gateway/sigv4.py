@@ -88,7 +88,7 @@ class IssuedCredentials(Protocol):
 
 
 class CredentialsResolver(Protocol):
-    def __call__(self, access_key_id: str) -> IssuedCredentials | None: ...
+    def __call__(self, access_key_id: str, /) -> IssuedCredentials | None: ...
 
 
 def default_resolver(access_key_id: str) -> IssuedCredentials | None:
