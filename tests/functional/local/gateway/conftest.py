@@ -75,14 +75,39 @@ class Deployed:
         return f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{self.api_id}/{STAGE}"
 
 
-def _zip() -> bytes:
+# A real handler for the test that runs through the real Lambda runtime (worker processes).
+REAL_HANDLER = """
+import json
+import os
+
+
+def handler(event, context):
+    if (event.get("queryStringParameters") or {}).get("fail"):
+        raise RuntimeError("handler failed")
+    return {
+        "statusCode": 200,
+        "headers": {"Content-Type": "application/json"},
+        "body": json.dumps(
+            {
+                "greeting": os.environ["GREETING"],
+                "path": event["path"],
+                "resource": event["resource"],
+                "requestId": event["requestContext"]["requestId"],
+                "function": context.function_name,
+            }
+        ),
+    }
+"""
+
+
+def _zip(source: str = "def handler(event, context):\n    return {}\n") -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
-        z.writestr("app.py", "def handler(event, context):\n    return {}\n")
+        z.writestr("app.py", source)
     return buf.getvalue()
 
 
-FUNCTIONS = ("backend", "authorizer", "nocache_authorizer", "unpermitted")
+FUNCTIONS = ("backend", "authorizer", "nocache_authorizer", "unpermitted", "real")
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +125,13 @@ def deployed(emulator_url: str) -> Deployed:
             Runtime="python3.12",
             Role=exec_role,
             Handler="app.handler",
-            Code={"ZipFile": _zip()},
+            Code={
+                "ZipFile": _zip(
+                    REAL_HANDLER if name == "real" else "def handler(event, context):\n    return {}\n"
+                )
+            },
+            Environment={"Variables": {"GREETING": "hello from the deployed zip"}},
+            Timeout=10,
         )["FunctionArn"]
         functions[name] = arn
         if name != "unpermitted":
@@ -201,6 +232,7 @@ def deployed(emulator_url: str) -> Deployed:
     method("/status", "GET", auth="CUSTOM", authorizer=token)
     method("/nocache", "GET", auth="CUSTOM", authorizer=nocache)
     method("/unpermitted", "GET", fn="unpermitted")
+    method("/real/{id}", "GET", fn="real")
 
     # CORS preflight on /cup: MOCK integration answering from its integration response.
     cup = resource("/cup")

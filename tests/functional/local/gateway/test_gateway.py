@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -16,9 +17,11 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from local.gateway.lambda_runtime import make_runtime
 from local.gateway.lambda_runtime.types import InvokeResult
+from local.gateway.server import start_gateway
 
-from .conftest import ACCOUNT, REGION, STAGE, Env, FakeCredentials
+from .conftest import ACCOUNT, REGION, STAGE, Env, FakeCredentials, FakeRuntime
 
 # botocore's signer (the client side of these tests) still calls datetime.utcnow().
 pytestmark = pytest.mark.filterwarnings("ignore:datetime.datetime.utcnow:DeprecationWarning")
@@ -584,3 +587,41 @@ def test_iam_access_log_names_the_identity(env: Env, caplog: pytest.LogCaptureFi
     [line] = [json.loads(r.getMessage()) for r in caplog.records if r.name == "local.gateway.access"]
     assert line["cognitoIdentityId"] == env.credentials["cip"].identity_id
     assert line["status"] == 200
+
+
+# --- the real Lambda runtime ----------------------------------------------------------------------
+
+
+def test_the_deployed_zip_runs_in_the_real_runtime(env: Env, tmp_path: Path) -> None:
+    """The glue to `local.gateway.lambda_runtime`: the function ARN from the integration URI, a
+    JSON-serialisable event, the function's environment, and handler errors mapped to 502."""
+    runtime = make_runtime(env.deployed.url, REGION, work_dir=tmp_path)
+    gateway = start_gateway(env.deployed.url, REGION, env.deployed.api_id, runtime=runtime)
+    try:
+        response = requests.get(f"{gateway.url}/{STAGE}/real/42", timeout=60)
+        assert response.status_code == 200, response.text
+        assert response.json() == {
+            "greeting": "hello from the deployed zip",
+            "path": "/real/42",
+            "resource": "/real/{id}",
+            "requestId": response.headers["x-amzn-RequestId"],
+            "function": "gw-test-real",
+        }
+        failed = requests.get(f"{gateway.url}/{STAGE}/real/42?fail=1", timeout=60)
+        assert failed.status_code == 502
+        assert failed.json() == {"message": "Internal server error"}
+    finally:
+        gateway.stop()
+        runtime.close()
+
+
+def test_handle_is_a_context_manager_and_leaves_an_injected_runtime_open(env: Env) -> None:
+    runtime = FakeRuntime()
+    runtime.handlers[env.deployed.functions["backend"]] = echo_ok
+    with start_gateway(env.deployed.url, REGION, env.deployed.api_id, runtime=runtime) as gateway:
+        assert gateway.url.startswith("http://127.0.0.1:")
+        assert requests.get(f"{gateway.url}/{STAGE}/open", timeout=10).text == "ok"
+        assert gateway.reload().api_id == env.deployed.api_id
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"{gateway.url}/{STAGE}/open", timeout=2)
+    assert runtime.closed is False  # the caller owns what it injected
