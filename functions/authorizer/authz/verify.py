@@ -47,13 +47,11 @@ class CoolingJWKClient(jwt.PyJWKClient):
             ssl_context=ssl.create_default_context(),
         )
         self._failed_at: float | None = None
-        self.fetch_attempts = 0
 
     def fetch_data(self) -> Any:
         now = time.monotonic()
         if self._failed_at is not None and now - self._failed_at < self.cooldown_duration:
             raise PyJWKClientConnectionError("JWKS fetch failed recently; not retrying during the cool-down")
-        self.fetch_attempts += 1
         try:
             data = super().fetch_data()
         except Exception:
