@@ -155,6 +155,8 @@ def document_problem(document: object) -> str:
     """Empty when `document` has the shape of an IAM policy an authorizer may return."""
     if not isinstance(document, dict):
         return "policy is not a JSON object"
+    if document.get("Version") != "2012-10-17":
+        return 'policy Version must be "2012-10-17"'
     statements = document.get("Statement")
     if isinstance(statements, dict):
         statements = [statements]

@@ -177,13 +177,23 @@ def test_parse_good_item() -> None:
         _item("g", "1.5", GOOD),
         _item("g", "NaN", GOOD),
         _item("g", "1", "{not json", raw=True),
-        _item("g", "1", {"Statement": [{"Effect": "Maybe", "Action": "a", "Resource": "r"}]}),
-        _item("g", "1", {"Statement": [{"Effect": "Allow", "Action": "a"}]}),
+        _item(
+            "g",
+            "1",
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Maybe", "Action": "a", "Resource": "r"}]},
+        ),
+        _item("g", "1", {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "a"}]}),
         _item(
             "g", "1", {"Statement": [{"Effect": "Allow", "Action": "a", "NotResource": "r", "Resource": "r"}]}
         ),
-        _item("g", "1", {"Statement": [{"Effect": "Allow", "Action": [], "Resource": "r"}]}),
-        _item("g", "1", {"Statement": ["x"]}),
+        _item(
+            "g",
+            "1",
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": [], "Resource": "r"}]},
+        ),
+        _item("g", "1", {"Version": "2012-10-17", "Statement": ["x"]}),
+        _item("g", "1", {"Statement": GOOD["Statement"]}),
+        _item("g", "1", {"Version": "2008-10-17", "Statement": GOOD["Statement"]}),
     ],
 )
 def test_malformed_items_are_flagged(item: dict[str, Any]) -> None:
