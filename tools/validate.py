@@ -271,12 +271,11 @@ def lint_policy(policy: render.RenderedPolicy) -> list[Problem]:
         location = finding.location if isinstance(finding.location, dict) else {}
         line = location.get("line")
         where = f"{template}:{line}" if isinstance(line, int) else template
-        detail = f": {finding.detail}" if finding.detail else ""
-        problems.append(
-            Problem(
-                where, f"parliament/{finding.issue}", f"{finding.title}{detail} (env {policy.environment})"
-            )
-        )
+        detail = " ".join(str(part) for part in (finding.title, finding.detail) if part)
+        if len(detail) > 300:
+            detail = detail[:297] + "..."
+        message = f"env {policy.environment}: {detail or finding.issue}"
+        problems.append(Problem(where, f"parliament/{finding.issue}", message))
     return problems
 
 
@@ -432,6 +431,7 @@ USES_RE = re.compile(r"^\s*(?:-\s+)?uses:\s*(?P<value>\S+)")
 # The only write scopes a job may hold, each for one documented reason: OIDC role assumption, the
 # plan comment on pull requests, SARIF upload to code scanning.
 ALLOWED_WRITE_SCOPES = frozenset({"id-token", "pull-requests", "security-events"})
+SARIF_ACTION = "github/codeql-action/upload-sarif@"
 LOCK_FILE_KEY = "hashFiles('**/.terraform.lock.hcl')"
 REAL_ENVIRONMENTS = ("dev", "staging", "prod")
 Workflow = dict[str, Any]
@@ -562,7 +562,9 @@ def ci_problems(workflows: dict[str, Workflow]) -> list[Problem]:
     runs = [str(s.get("run", "")) for j in _jobs(ci).values() for s in _steps(j)]
     if not any("make test" in r for r in runs):
         problems.append(Problem(where, "workflow/ci-test", "ci.yml must run `make test`"))
-    if not any("upload-sarif" in str(s.get("uses", "")) for j in _jobs(ci).values() for s in _steps(j)):
+    if not any(
+        str(s.get("uses", "")).startswith(SARIF_ACTION) for j in _jobs(ci).values() for s in _steps(j)
+    ):
         problems.append(Problem(where, "workflow/ci-sarif", "ci.yml must upload checkov SARIF"))
     planned: set[str] = set()
     for job_id, job in _jobs(ci).items():

@@ -1,0 +1,229 @@
+"""The GitHub workflows: valid against the bundled schema, and the pipeline invariants hold.
+
+Each invariant is also shown to fail: a copy of the workflows is broken in one place and
+`workflow_invariant_problems` must name the file and the rule.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tools import validate
+
+WORKFLOWS = validate.WORKFLOWS_DIR
+
+
+def test_workflows_pass_the_github_schema() -> None:
+    assert validate.check_workflow_schema() == []
+
+
+def test_the_schema_check_can_fail(tmp_path: Path) -> None:
+    shutil.copytree(WORKFLOWS, tmp_path, dirs_exist_ok=True)
+    ci = tmp_path / "ci.yml"
+    ci.write_text(ci.read_text().replace("runs-on: ubuntu-24.04", "runs_on: ubuntu-24.04", 1))
+    problems = validate.check_workflow_schema(tmp_path)
+    assert {p.rule for p in problems} >= {"schema/vendor.github-workflows"}
+    assert "ci.yml" in problems[0].message
+
+
+def test_pipeline_invariants_hold() -> None:
+    assert validate.workflow_invariant_problems() == []
+
+
+def test_every_action_is_pinned_to_a_sha_with_a_version_comment() -> None:
+    pins = []
+    for path in sorted(WORKFLOWS.glob("*.yml")):
+        for line in path.read_text().splitlines():
+            if re.match(r"^\s*(-\s+)?uses:", line) and "./.github/" not in line:
+                match = validate.SHA_PIN_RE.match(line)
+                assert match, f"{path.name}: {line.strip()}"
+                pins.append((match.group("ref"), match.group("sha"), match.group("version")))
+    used = {ref for ref, _, _ in pins}
+    assert {"actions/checkout", "aws-actions/configure-aws-credentials", "hashicorp/setup-terraform"} <= used
+    # One SHA per action across all workflows: an upgrade cannot leave a stale pin behind.
+    for ref in used:
+        assert len({(sha, version) for r, sha, version in pins if r == ref}) == 1, ref
+
+
+def test_deploy_order_environments_and_roles() -> None:
+    deploy = validate.load_workflow(WORKFLOWS / "deploy.yml")
+    jobs = deploy["jobs"]
+    assert [jobs[j]["with"]["environment"] for j in ("dev", "staging", "prod")] == ["dev", "staging", "prod"]
+    assert jobs["staging"]["needs"] == "dev"
+    assert jobs["prod"]["needs"] == "staging"
+    reusable = validate.load_workflow(WORKFLOWS / "terraform.yml")
+    plan, apply = reusable["jobs"]["plan"], reusable["jobs"]["apply"]
+    assert validate._role_of(plan) == "${{ vars.AWS_PLAN_ROLE_ARN }}"
+    assert validate._role_of(apply) == "${{ vars.AWS_APPLY_ROLE_ARN }}"
+    assert apply["environment"] == "${{ inputs.environment }}"
+    assert plan["environment"] == "${{ inputs.environment }}-plan"
+    assert apply["concurrency"] == {
+        "group": "terraform-apply-${{ inputs.environment }}",
+        "cancel-in-progress": False,
+    }
+
+
+Mutation = Callable[[Path], None]
+
+
+def _replace(name: str, old: str, new: str, count: int = 1) -> Mutation:
+    def mutate(directory: Path) -> None:
+        path = directory / name
+        text = path.read_text()
+        assert old in text, f"{old!r} not in {name}"
+        path.write_text(text.replace(old, new, count))
+
+    return mutate
+
+
+def _edit_yaml(name: str, edit: Callable[[dict[str, object]], None]) -> Mutation:
+    def mutate(directory: Path) -> None:
+        path = directory / name
+        data = validate.load_workflow(path)
+        edit(data)
+        path.write_text(yaml.safe_dump(data, sort_keys=False))
+
+    return mutate
+
+
+def _jobs(data: dict[str, object]) -> dict[str, dict[str, object]]:
+    jobs = data["jobs"]
+    assert isinstance(jobs, dict)
+    return jobs
+
+
+MUTATIONS: dict[str, tuple[Mutation, str, str]] = {
+    "tag instead of sha": (
+        _replace(
+            "ci.yml",
+            "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1",
+            "actions/checkout@v7",
+        ),
+        "ci.yml",
+        "workflow/unpinned-action",
+    ),
+    "sha without version comment": (
+        _replace(
+            "terraform.yml",
+            "e6de054238d6b7531b4efff3b6587d9aade6a06c # v6.2.3",
+            "e6de054238d6b7531b4efff3b6587d9aade6a06c",
+        ),
+        "terraform.yml",
+        "workflow/unpinned-action",
+    ),
+    "short sha": (
+        _replace("ci.yml", "@3d3c42e5aac5ba805825da76410c181273ba90b1", "@3d3c42e"),
+        "ci.yml",
+        "workflow/unpinned-action",
+    ),
+    "write-all": (
+        _replace("ci.yml", "permissions: {}", "permissions: write-all"),
+        "ci.yml",
+        "workflow/permissions",
+    ),
+    "contents write": (
+        _replace("deploy.yml", "contents: read", "contents: write"),
+        "deploy.yml",
+        "workflow/permissions",
+    ),
+    "job without permissions": (
+        _edit_yaml("ci.yml", lambda d: _jobs(d)["lint"].pop("permissions")),
+        "ci.yml",
+        "workflow/permissions",
+    ),
+    "apply may be cancelled": (
+        _replace("terraform.yml", "cancel-in-progress: false", "cancel-in-progress: true"),
+        "terraform.yml",
+        "workflow/concurrency",
+    ),
+    "one concurrency group for all environments": (
+        _replace(
+            "terraform.yml", "group: terraform-apply-${{ inputs.environment }}", "group: terraform-apply"
+        ),
+        "terraform.yml",
+        "workflow/concurrency",
+    ),
+    "apply outside the GitHub environment": (
+        _edit_yaml("terraform.yml", lambda d: _jobs(d)["apply"].pop("environment")),
+        "terraform.yml",
+        "workflow/environment",
+    ),
+    "apply with the plan role": (
+        _replace("terraform.yml", "vars.AWS_APPLY_ROLE_ARN", "vars.AWS_PLAN_ROLE_ARN"),
+        "terraform.yml",
+        "workflow/roles",
+    ),
+    "apply without a saved plan": (
+        _edit_yaml(
+            "terraform.yml",
+            lambda d: _jobs(d)["apply"].__setitem__(
+                "steps",
+                [s for s in _jobs(d)["apply"]["steps"] if "download-artifact" not in str(s)],  # type: ignore[attr-defined]
+            ),
+        ),
+        "terraform.yml",
+        "workflow/plan-apply",
+    ),
+    "apply even when only planning": (
+        _edit_yaml("terraform.yml", lambda d: _jobs(d)["apply"].pop("if")),
+        "terraform.yml",
+        "workflow/plan-apply",
+    ),
+    "cache not keyed on the lock files": (
+        _replace("ci.yml", "hashFiles('**/.terraform.lock.hcl')", "hashFiles('**/*.tf')"),
+        "ci.yml",
+        "workflow/cache-key",
+    ),
+    "shell instead of make": (
+        _replace("ci.yml", "run: make test", "run: pytest"),
+        "ci.yml",
+        "workflow/make-only",
+    ),
+    "deploy copies the jobs": (
+        _edit_yaml(
+            "deploy.yml",
+            lambda d: _jobs(d).__setitem__(
+                "prod", {"runs-on": "ubuntu-24.04", "permissions": {}, "steps": []}
+            ),
+        ),
+        "deploy.yml",
+        "workflow/reusable",
+    ),
+    "prod not after staging": (
+        _edit_yaml("deploy.yml", lambda d: _jobs(d)["prod"].__setitem__("needs", "dev")),
+        "deploy.yml",
+        "workflow/deploy-order",
+    ),
+    "ci applies": (
+        _replace("ci.yml", "apply: false", "apply: true"),
+        "ci.yml",
+        "workflow/ci-apply",
+    ),
+    "ci skips prod": (
+        _replace("ci.yml", "[dev, staging, prod]", "[dev, staging]"),
+        "ci.yml",
+        "workflow/ci-plan",
+    ),
+    "no sarif upload": (
+        _replace(
+            "ci.yml", "github/codeql-action/upload-sarif", "github/codeql-action/upload-sarif-x", count=2
+        ),
+        "ci.yml",
+        "workflow/ci-sarif",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MUTATIONS))
+def test_each_invariant_can_fail(name: str, tmp_path: Path) -> None:
+    mutate, file_name, rule = MUTATIONS[name]
+    shutil.copytree(WORKFLOWS, tmp_path, dirs_exist_ok=True)
+    mutate(tmp_path)
+    problems = validate.workflow_invariant_problems(tmp_path)
+    assert any(rule == p.rule and file_name in p.location for p in problems), [str(p) for p in problems]
