@@ -11,7 +11,6 @@ API does not exist, or when ``api_id`` is None and the emulator does not hold ex
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import threading
@@ -120,7 +119,6 @@ class FunctionInfo:
     timeout_seconds: int
     handler: str | None
     runtime: str | None
-    resource_policy: Mapping[str, Any] | None  # the function's resource-based policy, if any
 
 
 @dataclass(frozen=True)
@@ -225,18 +223,12 @@ def _function(lam: Any, arn: str) -> FunctionInfo | None:
     except ClientError as exc:
         emit(log, logging.WARNING, "function_not_found", function=arn, error=exc.response["Error"]["Code"])
         return None
-    policy: Mapping[str, Any] | None
-    try:
-        policy = json.loads(lam.get_policy(FunctionName=arn)["Policy"])
-    except ClientError:
-        policy = None
     return FunctionInfo(
         arn=str(cfg["FunctionArn"]),
         name=str(cfg["FunctionName"]),
         timeout_seconds=int(cfg.get("Timeout") or 3),
         handler=cfg.get("Handler"),
         runtime=cfg.get("Runtime"),
-        resource_policy=policy,
     )
 
 
