@@ -345,8 +345,13 @@ def check_policies(
 # --- terraform/ ----------------------------------------------------------------------------------
 
 
+def _has_inline_reason(line: str) -> bool:
+    return re.search(r"\s#\s*\S", line) is not None
+
+
 def config_skips_without_reason(config_file: Path) -> list[Problem]:
-    """Every `skip-check` entry of the committed config needs a comment (same line or just above)."""
+    """Every `skip-check` entry of the committed config needs a reason: a comment on its line, or a
+    comment block above it (entries listed directly under one comment block share its reason)."""
     problems: list[Problem] = []
     lines = config_file.read_text(encoding="utf-8").splitlines()
     in_skips = False
@@ -357,11 +362,12 @@ def config_skips_without_reason(config_file: Path) -> list[Problem]:
             continue
         if in_skips and line and not line[0].isspace() and not stripped.startswith("#"):
             in_skips = False
-        if not in_skips or not stripped.startswith("-"):
+        if not in_skips or not stripped.startswith("-") or _has_inline_reason(line):
             continue
-        previous = lines[number - 2].strip() if number >= 2 else ""
-        has_reason = re.search(r"\s#\s*\S", line) is not None or previous.startswith("#")
-        if not has_reason:
+        index = number - 2
+        while index >= 0 and lines[index].strip().startswith("-") and not _has_inline_reason(lines[index]):
+            index -= 1  # an entry of the same group: look further up for the group's comment
+        if index < 0 or not lines[index].strip().startswith("#"):
             problems.append(
                 Problem(
                     f"{render.display_path(config_file)}:{number}",

@@ -120,15 +120,16 @@ def test_a_skip_without_a_comment_is_reported(tmp_path: Path) -> None:
     config.write_text(
         "framework:\n  - terraform\n"
         "skip-check:\n"
-        "  # Lambda code signing: zips are built reproducibly in CI\n"
+        "  # Lambda code signing and response caching: reasons ...\n"
         "  - CKV_AWS_272\n"
+        "  - CKV_AWS_120\n"
         "  - CKV_AWS_117  # VPC: the functions call only AWS APIs\n"
         "  - CKV_AWS_116\n"
         "compact: true\n"
     )
     problems = validate.config_skips_without_reason(config)
     assert [(p.location.rsplit(":", 1)[1], p.rule) for p in problems] == [
-        ("7", "checkov/skip-without-reason")
+        ("8", "checkov/skip-without-reason")
     ]
     assert "CKV_AWS_116" in problems[0].message
 
