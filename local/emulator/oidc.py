@@ -4,10 +4,10 @@ It is registered in the local environment exactly as the real IdP is in dev/prod
 provider whose URL is the issuer, listed in the identity pool's OpenIdConnectProviderARNs, with
 the client ids the pool accepts in its ClientIDList. Its signing key is generated when it starts.
 
-Issuer URL: `https://<emulator host:port>/_local/oidc`. Terraform's `aws_iam_openid_connect_provider`
-(like IAM) only accepts https URLs, so the issuer identifier is https even though the emulator
-serves plain HTTP; the identity pool resolves this issuer's keys in-process (`find_local_idp`), and
-its discovery document and JWKS are also served over HTTP under `<emulator url>/_local/oidc/`:
+Issuer: `https://<emulator host>/_local/oidc/<emulator port>` (see `server.local_issuer` for why
+https and why the port is in the path). The emulator serves plain HTTP, so the identity pool
+resolves this issuer's keys in-process (`find_local_idp`); its discovery document and JWKS are
+also served over HTTP under `<emulator url>/_local/oidc/`:
 
 - `GET  /_local/oidc/.well-known/openid-configuration`, `GET /_local/oidc/jwks.json`
 - `POST /_local/oidc/token` (form: grant_type=password, username, password, client_id) → an RS256

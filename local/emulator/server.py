@@ -35,6 +35,19 @@ OIDC_MOUNT = "/_local/oidc"
 SHUTDOWN_POLL_SECONDS = 0.05
 
 
+def local_issuer(host: str, port: int) -> str:
+    """The local OIDC issuer of the emulator on host:port: `https://<host>/_local/oidc/<port>`.
+
+    Terraform's `aws_iam_openid_connect_provider` accepts only https URLs, and it re-plans a
+    replacement on every run when the URL has a port (its diff check cannot parse the host:port
+    form IAM returns). So the issuer is https, has no port, and carries the emulator's port in
+    its path to stay unique per emulator. It is an identifier: the identity pool resolves it
+    in-process, and its endpoints are served over HTTP at `<emulator url>/_local/oidc/`.
+    """
+    netloc = f"[{host}]" if ":" in host else host
+    return f"https://{netloc}{OIDC_MOUNT}/{port}"
+
+
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -122,8 +135,7 @@ def start_emulator(
     dispatcher = _Dispatcher()
     server = make_server(host, port, dispatcher, threaded=True, request_handler=_Handler)
     bound_port = int(server.server_port)
-    netloc = f"[{host}]:{bound_port}" if ":" in host else f"{host}:{bound_port}"
-    oidc = LocalIdP(f"https://{netloc}{OIDC_MOUNT}")
+    oidc = LocalIdP(local_issuer(host, bound_port))
     apps: dict[str, WsgiApp] = {OIDC_MOUNT: oidc, HOSTED_UI_MOUNT: HostedUI(), **dict(mounts or {})}
     dispatcher.target = DispatcherMiddleware(DomainDispatcherApplication(create_backend_app), apps)
     thread = threading.Thread(

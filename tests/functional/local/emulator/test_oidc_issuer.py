@@ -42,8 +42,8 @@ def _token(emulator: EmulatorHandle, **form: str) -> requests.Response:
 
 
 def test_issuer_is_https_and_resolvable_in_process(emulator: EmulatorHandle) -> None:
-    assert emulator.oidc_issuer == f"https://127.0.0.1:{emulator.port}/_local/oidc"
-    assert emulator.oidc_provider_name == f"127.0.0.1:{emulator.port}/_local/oidc"
+    assert emulator.oidc_issuer == f"https://127.0.0.1/_local/oidc/{emulator.port}"
+    assert emulator.oidc_provider_name == f"127.0.0.1/_local/oidc/{emulator.port}"
     assert find_local_idp(emulator.oidc_issuer) is emulator.oidc
 
 
