@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from local.gateway import iam_policy, sigv4
 from local.gateway.api_model import ApiModel, ApiNotFound, Integration, Method, load_api
@@ -157,9 +157,17 @@ class GatewayApp:
         emit(log, logging.INFO, "api_loaded", api_id=model.api_id, stages=sorted(model.stages))
         return model
 
+    def _stale(self, loaded: _Loaded) -> bool:
+        if not self._watch:
+            return False
+        try:
+            return self._signature(loaded.model.api_id) != loaded.signature
+        except ClientError:
+            return True  # the API is gone (e.g. destroyed and re-created): load again
+
     def _current(self) -> _Loaded:
         loaded = self._loaded
-        if loaded is None or (self._watch and self._signature(loaded.model.api_id) != loaded.signature):
+        if loaded is None or self._stale(loaded):
             self.reload()
         assert self._loaded is not None
         return self._loaded
@@ -178,11 +186,15 @@ class GatewayApp:
         log_fields: dict[str, Any] = {"cognitoIdentityId": None}
         try:
             loaded = self._current()
-        except ApiNotFound as exc:
-            response = HttpResponse(
-                503, [("Content-Type", "application/json")], json.dumps({"message": str(exc)}).encode()
+        except (ApiNotFound, ClientError, BotoCoreError) as exc:
+            # Local-only condition (nothing deployed, or the emulator is down): say so plainly.
+            message = (
+                str(exc) if isinstance(exc, ApiNotFound) else f"cannot read the API from the emulator: {exc}"
             )
-            self._access_log(request, request_id, response, started, {"error": "no API"})
+            response = HttpResponse(
+                503, [("Content-Type", "application/json")], json.dumps({"message": message}).encode()
+            )
+            self._access_log(request, request_id, response, started, {"error": type(exc).__name__})
             return response
 
         model = loaded.model

@@ -625,3 +625,19 @@ def test_handle_is_a_context_manager_and_leaves_an_injected_runtime_open(env: En
     with pytest.raises(requests.ConnectionError):
         requests.get(f"{gateway.url}/{STAGE}/open", timeout=2)
     assert runtime.closed is False  # the caller owns what it injected
+
+
+def test_a_deleted_api_answers_503_with_the_reason(env: Env) -> None:
+    apigw = env.deployed.client("apigateway")
+    api_id = apigw.create_rest_api(name="short-lived")["id"]
+    root = apigw.get_resources(restApiId=api_id)["items"][0]["id"]
+    apigw.put_method(restApiId=api_id, resourceId=root, httpMethod="GET", authorizationType="NONE")
+    apigw.put_integration(restApiId=api_id, resourceId=root, httpMethod="GET", type="MOCK")
+    apigw.put_integration_response(restApiId=api_id, resourceId=root, httpMethod="GET", statusCode="200")
+    apigw.create_deployment(restApiId=api_id, stageName=STAGE)
+    with start_gateway(env.deployed.url, REGION, api_id, runtime=FakeRuntime()) as gateway:
+        assert requests.get(f"{gateway.url}/{STAGE}/", timeout=10).status_code == 200
+        apigw.delete_rest_api(restApiId=api_id)
+        gone = requests.get(f"{gateway.url}/{STAGE}/", timeout=10)
+        assert gone.status_code == 503
+        assert api_id in gone.json()["message"]
