@@ -1,10 +1,11 @@
-"""`python -m local.emulator [--port N]`: run the emulator in the foreground until Ctrl-C."""
+"""`python -m local.emulator [--port N]`: run the emulator in the foreground until Ctrl-C (or SIGTERM)."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import logging
+import signal
 import threading
 
 from local.emulator.server import start_emulator
@@ -21,10 +22,11 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     handle = start_emulator(args.host, args.port, log_requests=not args.quiet)
     print(json.dumps({"url": handle.url, "oidc_issuer": handle.oidc_issuer}), flush=True)
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
     try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
+        stop.wait()
     finally:
         handle.stop()
     return 0

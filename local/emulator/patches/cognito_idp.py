@@ -11,8 +11,9 @@ What changes, and why (each is what real Cognito does):
   secret, SECRET_HASH on the password flows;
 - DeleteResourceServer and UpdateResourceServer exist (Terraform needs them to update/destroy).
 
-Known gap (documented, not fixed): moto's USER_SRP_AUTH accepts any password. It is only reachable
-when the client allows ALLOW_USER_SRP_AUTH; the project's clients sign in with USER_PASSWORD_AUTH.
+Known gap, failing closed: moto's USER_SRP_AUTH accepts any password (it never checks the SRP
+proof). Rather than let a wrong password sign in, the emulator refuses USER_SRP_AUTH with an
+InvalidParameterException that says so; sign in with USER_PASSWORD_AUTH (the project's clients do).
 """
 
 from __future__ import annotations
@@ -61,6 +62,10 @@ _LEGACY_FLOWS = {"ADMIN_NO_SRP_AUTH", "CUSTOM_AUTH_FLOW_ONLY", "USER_PASSWORD_AU
 # ALLOW_REFRESH_TOKEN_AUTH, ALLOW_USER_SRP_AUTH, and ALLOW_CUSTOM_AUTH." Legacy-only settings keep
 # SRP and refresh allowed as well.
 _DEFAULT_FLOWS = {"ALLOW_USER_SRP_AUTH", "ALLOW_CUSTOM_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}
+SRP_UNSUPPORTED = (
+    "USER_SRP_AUTH is not supported by the local emulator (moto does not verify SRP proofs, so it "
+    "would accept any password); use USER_PASSWORD_AUTH"
+)
 _PASSWORD_FLOWS = {"USER_PASSWORD_AUTH", "ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"}
 
 
@@ -221,6 +226,8 @@ def check_auth_flow(client: Any, auth_flow: str, auth_parameters: dict[str, str]
         return  # moto rejects unknown flow names itself
     if not settings & allowed_auth_flows(client):
         raise InvalidParameterException(f"{auth_flow} flow not enabled for this client")
+    if auth_flow == "USER_SRP_AUTH":
+        raise InvalidParameterException(SRP_UNSUPPORTED)
     if auth_flow in _PASSWORD_FLOWS and client.generate_secret:
         params = auth_parameters or {}
         if not check_secret_hash(

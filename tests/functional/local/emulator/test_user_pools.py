@@ -145,6 +145,19 @@ def test_user_password_auth_only_when_the_client_allows_it(world: World) -> None
     assert "USER_PASSWORD_AUTH flow not enabled for this client" in excinfo.value.response["Error"]["Message"]
 
 
+def test_srp_fails_closed_instead_of_accepting_any_password(world: World) -> None:
+    pool = world.user_pool(flows=("ALLOW_USER_SRP_AUTH",))
+    username = world.user(pool)
+    with pytest.raises(ClientError) as excinfo:
+        world.idp.initiate_auth(
+            ClientId=pool.client_id,
+            AuthFlow="USER_SRP_AUTH",
+            AuthParameters={"USERNAME": username, "SRP_A": "abc123"},
+        )
+    assert excinfo.value.response["Error"]["Code"] == "InvalidParameterException"
+    assert "USER_PASSWORD_AUTH" in excinfo.value.response["Error"]["Message"]
+
+
 def test_client_without_explicit_flows_gets_cognito_defaults(world: World) -> None:
     pool = world.user_pool(flows=())
     with pytest.raises(ClientError) as excinfo:
