@@ -25,29 +25,27 @@ locals {
   ]...)
 }
 
-data "aws_iam_policy_document" "github_trust" {
-  for_each = local.deploy_roles
-
-  statement {
-    sid     = "GitHubEnvironment${title(each.value.kind)}"
-    effect  = "Allow"
-    actions = ["sts:AssumeRoleWithWebIdentity"]
-
-    principals {
-      type        = "Federated"
-      identifiers = [aws_iam_openid_connect_provider.github.arn]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "${local.github_token_host}:aud"
-      values   = ["sts.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "${local.github_token_host}:sub"
-      values   = ["repo:${var.github_repository}:environment:${each.value.github_environment}"]
+# The trust policy as a keyed statement map (the key is the Sid) rather than a data source, so that
+# `terraform test` can assert on the exact conditions (tests/bootstrap.tftest.hcl).
+locals {
+  github_trust = {
+    for key, role in local.deploy_roles : key => {
+      Version = "2012-10-17"
+      Statement = [
+        for sid, statement in {
+          "GitHubEnvironment${title(role.kind)}" = {
+            Effect    = "Allow"
+            Action    = "sts:AssumeRoleWithWebIdentity"
+            Principal = { Federated = aws_iam_openid_connect_provider.github.arn }
+            Condition = {
+              StringEquals = {
+                "${local.github_token_host}:aud" = "sts.amazonaws.com"
+                "${local.github_token_host}:sub" = "repo:${var.github_repository}:environment:${role.github_environment}"
+              }
+            }
+          }
+        } : merge({ Sid = sid }, statement)
+      ]
     }
   }
 }
@@ -57,7 +55,7 @@ resource "aws_iam_role" "deploy" {
 
   name                 = "fga-github-${each.key}"
   description          = "${title(each.value.kind)} role of ${each.value.environment} for ${var.github_repository} (GitHub environment ${each.value.github_environment})."
-  assume_role_policy   = data.aws_iam_policy_document.github_trust[each.key].json
+  assume_role_policy   = jsonencode(local.github_trust[each.key])
   max_session_duration = 3600
   tags                 = { "fga:environment" = each.value.environment, "fga:deploy-role" = each.value.kind }
 }

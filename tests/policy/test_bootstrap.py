@@ -1,0 +1,54 @@
+"""terraform/bootstrap: its `terraform test` suite (mocked provider) and its checkov cleanliness.
+
+The suite asserts the deploy roles' trust (this repository, one GitHub environment each), the state
+bucket's protections and the input validations; `make tf-test` covers modules and the stack only.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tools import tf, validate
+
+BOOTSTRAP = tf.TERRAFORM_DIR / "bootstrap"
+
+
+def test_bootstrap_terraform_test_suite_passes() -> None:
+    tf.ensure_cli_config()
+    init = tf.init(BOOTSTRAP)
+    assert init.returncode == 0, init.output
+    proc = subprocess.run(
+        ["terraform", "test", "-no-color"], cwd=BOOTSTRAP, capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    summary = re.search(r"(\d+) passed, (\d+) failed", proc.stdout)
+    assert summary, proc.stdout
+    assert int(summary.group(1)) >= 5
+    assert summary.group(2) == "0"
+
+
+def test_bootstrap_is_checkov_clean_and_every_skip_has_a_reason(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    problems = validate.check_terraform(tmp_path_factory.mktemp("bootstrap-checkov"), terraform_dir=BOOTSTRAP)
+    assert problems == [], [str(p) for p in problems]
+
+
+def test_lock_file_is_the_committed_multi_platform_one() -> None:
+    lock = (BOOTSTRAP / ".terraform.lock.hcl").read_text()
+    assert 'version     = "5.100.0"' in lock
+    assert 'constraints = ">= 5.100.0, < 6.0.0"' in lock
+    assert len(re.findall(r"\"zh:[0-9a-f]{64}\"", lock)) >= 10  # hashes for every platform
+    versions = (BOOTSTRAP / "versions.tf").read_text()
+    assert 'version = ">= 5.100.0, < 6.0.0"' in versions
+
+
+def test_no_state_or_plan_is_committed() -> None:
+    tracked = subprocess.run(
+        ["git", "ls-files", str(BOOTSTRAP)], cwd=tf.REPO_ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert not [p for p in tracked if Path(p).suffix in (".tfstate", ".tfplan") or ".tfstate." in p]
