@@ -18,10 +18,11 @@ request.", the message Cognito returns). No mapping for the provider → the aut
 Whenever the answer is "the authenticated role" and the pool has none, the request fails with
 InvalidIdentityPoolConfigurationException: there is never a made-up default.
 
-Choices where AWS documents nothing: a `CustomRoleArn` is checked against `cognito:roles` whatever
-the mapping type; a rule on a claim the token lacks never matches (also for `NotEqual`), so a
-missing claim cannot grant a role; a list-valued claim (e.g. `cognito:groups`) matches when any of
-its members matches (`NotEqual`: when none equals the value).
+Choices where AWS documents nothing (each fails closed): `CustomRoleArn` picks a role only under
+Token mapping (where the docs describe it); with Rules or no mapping it must equal the role the
+pool resolves anyway, else the request is denied. A rule on a claim the token lacks never matches
+(also for `NotEqual`), so a missing claim cannot grant a role; a list-valued claim (e.g.
+`cognito:groups`) matches when any of its members matches (`NotEqual`: when none equals the value).
 """
 
 from __future__ import annotations
@@ -281,17 +282,22 @@ def resolve_role(
     `provider` is the Logins key (used in messages), `mapping` the pool's RoleMapping for this
     provider's mapping key (None when there is none), `claims` the verified token's claims.
     """
-    if custom_role_arn:
+    token_mapping = mapping is not None and mapping.get("Type") == "Token"
+    if custom_role_arn and token_mapping:
         if custom_role_arn not in token_roles(claims):
             raise not_authorized(
                 f"CustomRoleArn {custom_role_arn} is not one of the roles the token of {provider} allows "
                 "(cognito:roles)."
             )
-        return RoleDecision(custom_role_arn, "CustomRoleArn")
+        return RoleDecision(custom_role_arn, "token: CustomRoleArn")
     if mapping is None:
-        return _authenticated(authenticated_role, "no role mapping for provider: authenticated role")
-    if mapping.get("Type") == "Token":
-        return _resolve_token(provider, mapping, claims, authenticated_role)
-    if mapping.get("Type") == "Rules":
-        return _resolve_rules(provider, mapping, claims, authenticated_role)
-    raise invalid_pool_configuration()
+        decision = _authenticated(authenticated_role, "no role mapping for provider: authenticated role")
+    elif token_mapping:
+        decision = _resolve_token(provider, mapping, claims, authenticated_role)
+    elif mapping.get("Type") == "Rules":
+        decision = _resolve_rules(provider, mapping, claims, authenticated_role)
+    else:
+        raise invalid_pool_configuration()
+    if custom_role_arn and custom_role_arn != decision.role_arn:
+        raise not_authorized(f"CustomRoleArn {custom_role_arn} is not the role mapped for {provider}.")
+    return decision

@@ -180,13 +180,22 @@ def test_missing_authenticated_role_is_a_configuration_error(
 
 
 def test_custom_role_arn_must_be_in_the_token_roles() -> None:
-    claims = {"cognito:roles": [ADMIN, VET]}
-    assert _resolve(TOKEN_DENY, claims, custom_role_arn=VET) == VET
+    claims = {"cognito:roles": [ADMIN, VET], "cognito:preferred_role": ADMIN}
+    assert _resolve(TOKEN_DENY, claims, custom_role_arn=VET) == VET  # wins over the preferred role
     with pytest.raises(AwsError) as excinfo:
         _resolve(TOKEN_DENY, claims, custom_role_arn=AUTH)
     assert _code(excinfo) == "NotAuthorizedException"
+
+
+def test_custom_role_arn_cannot_override_rules_or_the_default_role() -> None:
+    claims = {"cognito:roles": [ADMIN, VET], "email": "x"}
+    rules = _rules(_rule("email", "Equals", "x", ADMIN))
+    assert _resolve(rules, claims, custom_role_arn=ADMIN) == ADMIN  # the role the rules give anyway
+    with pytest.raises(AwsError) as excinfo:
+        _resolve(rules, claims, custom_role_arn=VET)
+    assert _code(excinfo) == "NotAuthorizedException"
     with pytest.raises(AwsError):
-        _resolve(_rules(_rule("email", "Equals", "x", ADMIN)), {"email": "x"}, custom_role_arn=ADMIN)
+        _resolve(None, claims, custom_role_arn=VET)
 
 
 # --- Rules mapping ----------------------------------------------------------------------------------
