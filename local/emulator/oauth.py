@@ -508,6 +508,7 @@ def code_flow_tokens(  # noqa: PLR0917 - the documented call shape (all position
         "code_challenge_method": "S256",
     }
     with requests.Session() as session:
+        session.trust_env = False  # the emulator is on loopback: never through an HTTP(S)_PROXY
         authorize = session.get(
             f"{base}/oauth2/authorize", params=params, allow_redirects=False, timeout=timeout
         )
@@ -568,7 +569,9 @@ def client_credentials_token(
     form = {"grant_type": "client_credentials"}
     if scopes:
         form["scope"] = " ".join(scopes)
-    response = requests.post(url, data=form, auth=(client_id, client_secret), timeout=timeout)
+    with requests.Session() as session:
+        session.trust_env = False  # the emulator is on loopback: never through an HTTP(S)_PROXY
+        response = session.post(url, data=form, auth=(client_id, client_secret), timeout=timeout)
     if response.status_code != 200:
         raise _error_of(response)
     result: dict[str, Any] = response.json()
