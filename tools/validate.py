@@ -401,6 +401,10 @@ def check_terraform(
         sarif=sarif_dir is not None,
         cwd=REPO_ROOT,
     )
+    if not (report.failed or report.passed or report.skipped):
+        problems.append(
+            Problem(render.display_path(terraform_dir), "checkov/not-evaluated", "nothing was checked")
+        )
     for error in report.parsing_errors:
         problems.append(
             Problem(

@@ -151,3 +151,11 @@ def test_inline_skips_without_reason_fail_the_terraform_scan(tmp_path: Path) -> 
     config.write_text("check:\n  - CKV_FGA_8\n")
     problems = validate.check_terraform(tmp_path / "work", terraform_dir=root, config_file=config)
     assert [(p.rule, "unscoped" in p.message) for p in problems] == [("checkov/skip-without-reason", True)]
+
+
+def test_a_scan_that_checks_nothing_fails(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "main.tf").write_text("# no resources\n")
+    problems = validate.check_terraform(tmp_path / "work", terraform_dir=empty)
+    assert [p.rule for p in problems] == ["checkov/not-evaluated"]
