@@ -58,7 +58,10 @@ def test_stop_releases_the_port_and_mounts_are_served() -> None:
         assert sts.get_caller_identity()["Account"] == "123456789012"  # plain moto still answers
         port = handle.port
     with socket.socket() as probe:
-        probe.bind(("127.0.0.1", port))  # free again once stopped
+        # SO_REUSEADDR ignores TIME_WAIT leftovers of closed connections, not a live listener.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind(("127.0.0.1", port))
+        probe.listen()  # fails with EADDRINUSE while the emulator still listens
 
 
 def test_mount_prefixes_cannot_shadow_the_emulator() -> None:
