@@ -98,7 +98,9 @@ def parse(raw: dict[str, Any], source: str = "<config>") -> EnvConfig:
         if route.auth not in AUTH_MODES:
             raise ConfigError(f"{source}: route {name!r}: auth {route.auth!r} is not one of {AUTH_MODES}")
         if route.method not in HTTP_METHODS:
-            raise ConfigError(f"{source}: route {name!r}: method {route.method!r} is not one of {HTTP_METHODS}")
+            raise ConfigError(
+                f"{source}: route {name!r}: method {route.method!r} is not one of {HTTP_METHODS}"
+            )
         routes[name] = route
     precedences = [g.precedence for g in groups.values()]
     if len(set(precedences)) != len(precedences):

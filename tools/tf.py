@@ -33,9 +33,12 @@ def ensure_cli_config() -> None:
     current = os.environ.get("TF_CLI_CONFIG_FILE")
     if current and Path(current).is_file():
         return
-    mirror = os.environ.get("TF_PLUGIN_MIRROR") or subprocess.run(
-        [str(CLI_CONFIG_SCRIPT), "detect"], capture_output=True, text=True, check=False
-    ).stdout.strip()
+    mirror = (
+        os.environ.get("TF_PLUGIN_MIRROR")
+        or subprocess.run(
+            [str(CLI_CONFIG_SCRIPT), "detect"], capture_output=True, text=True, check=False
+        ).stdout.strip()
+    )
     if not mirror:
         os.environ.pop("TF_CLI_CONFIG_FILE", None)
         return

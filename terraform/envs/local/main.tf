@@ -68,7 +68,6 @@ module "stack" {
   groups              = local.config.groups
   routes              = local.config.routes
   external_providers  = merge(local.config.external_providers, local.local_idp)
-  log_retention_days  = 7
 
   authorizer = {
     # moto serves each pool's keys at <emulator>/<pool id>/.well-known/jwks.json while tokens keep the

@@ -10,6 +10,19 @@ resource "aws_api_gateway_rest_api" "this" {
   }
 
   tags = var.tags
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+# Validates the request parameters a method declares before any authorizer or backend runs. Bodies
+# are validated by the handlers, which answer 400 with a reason a person can act on.
+resource "aws_api_gateway_request_validator" "parameters" {
+  rest_api_id                 = aws_api_gateway_rest_api.this.id
+  name                        = "parameters"
+  validate_request_body       = false
+  validate_request_parameters = true
 }
 
 locals {
@@ -36,6 +49,7 @@ resource "aws_api_gateway_method" "route" {
   authorization        = local.authorization_type[each.value.auth]
   authorizer_id        = each.value.auth == "iam" ? null : local.authorizer_ids[each.value.auth]
   authorization_scopes = length(each.value.scopes) > 0 ? each.value.scopes : null
+  request_validator_id = aws_api_gateway_request_validator.parameters.id
 }
 
 resource "aws_api_gateway_integration" "route" {
