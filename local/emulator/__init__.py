@@ -38,11 +38,12 @@ def apply_patches() -> None:
     with _lock:
         if _applied:
             return
-        from local.emulator.patches import cognito_identity, cognito_idp, iam  # noqa: PLC0415
+        from local.emulator.patches import awslambda, cognito_identity, cognito_idp, iam  # noqa: PLC0415
 
         cognito_idp.apply()
         cognito_identity.apply()
         iam.apply()
+        awslambda.apply()
         _applied.add(installed)
 
 
