@@ -29,6 +29,7 @@ class LocalDeployment:
     """One applied copy of the local environment, bound to one emulator."""
 
     emulator_url: str
+    local_idp_issuer: str
     work_dir: Path
     env_dir: Path = LOCAL_ENV_DIR
     log: list[str] = field(default_factory=list)
@@ -46,6 +47,7 @@ class LocalDeployment:
             "TF_INPUT": "0",
             "CHECKPOINT_DISABLE": "1",
             "TF_VAR_emulator_url": self.emulator_url,
+            "TF_VAR_local_idp_issuer": self.local_idp_issuer,
         }
 
     def _run(self, *args: str, ok_codes: tuple[int, ...] = (0,)) -> subprocess.CompletedProcess[str]:

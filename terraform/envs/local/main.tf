@@ -23,13 +23,23 @@ variable "emulator_url" {
   }
 }
 
+variable "local_idp_issuer" {
+  type        = string
+  description = "Issuer URL of the local OIDC IdP the emulator runs (the handle's oidc_issuer): https and without a port, as IAM OIDC providers require."
+
+  validation {
+    condition     = can(regex("^https://[^/:]+/", var.local_idp_issuer))
+    error_message = "local_idp_issuer must be the https URL the local stack printed, e.g. https://127.0.0.1/_local/oidc/4566."
+  }
+}
+
 locals {
   config = jsondecode(file("${path.module}/config.json"))
 
   # The local OIDC issuer (served by the emulator) stands in for Google: registered exactly like the
   # real provider is in dev/prod, as an IAM OIDC provider federated into the identity pool.
   local_idp = {
-    local-idp = merge(local.config.local_idp, { issuer_url = "${var.emulator_url}/_local/oidc" })
+    local-idp = merge(local.config.local_idp, { issuer_url = var.local_idp_issuer })
   }
 }
 

@@ -35,8 +35,9 @@ output "methods" {
       method        = m.http_method
       path          = var.routes[k].path
       authorization = m.authorization
-      authorizer_id = m.authorizer_id
-      scopes        = m.authorization_scopes
+      # Normalised: API Gateway reads back "" and [] where the plan had null.
+      authorizer_id = m.authorizer_id == null ? "" : m.authorizer_id
+      scopes        = m.authorization_scopes == null ? [] : sort(m.authorization_scopes)
     }
   }
 }

@@ -3,15 +3,19 @@ resource "aws_api_gateway_deployment" "this" {
   description = "Managed by Terraform; redeployed whenever routes, methods, integrations or authorizers change."
 
   triggers = {
+    # Only inputs and stable ids: computed attributes such as authorizer_id or authorization_scopes
+    # read back as "" / [] instead of null and would force a new deployment on every plan.
     redeployment = sha1(jsonencode([
       var.routes,
+      var.handlers,
+      var.lambda_authorizer,
+      var.user_pool_arns,
+      var.cors_allow_origin,
       local.resource_ids,
-      { for k, m in aws_api_gateway_method.route : k => [m.id, m.authorization, m.authorizer_id, m.authorization_scopes] },
-      { for k, i in aws_api_gateway_integration.route : k => [i.id, i.uri] },
-      { for k, i in aws_api_gateway_integration_response.options : k => i.response_parameters },
-      { for k, a in aws_api_gateway_authorizer.lambda : k => [a.id, a.authorizer_uri, a.authorizer_result_ttl_in_seconds] },
-      { for k, a in aws_api_gateway_authorizer.user_pool : k => [a.id, a.provider_arns] },
-      { for k, g in aws_api_gateway_gateway_response.cors : k => g.response_parameters },
+      { for k, m in aws_api_gateway_method.route : k => m.id },
+      { for k, i in aws_api_gateway_integration.route : k => i.id },
+      { for k, a in aws_api_gateway_authorizer.lambda : k => a.id },
+      { for k, a in aws_api_gateway_authorizer.user_pool : k => a.id },
     ]))
   }
 

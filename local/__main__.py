@@ -1,0 +1,155 @@
+"""`python -m local up | down | call | matrix` — the local stack's command line (make up / make down)."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from tools.config import REPO_ROOT
+
+LOCAL_DIR = REPO_ROOT / ".local"
+STACK_FILE = LOCAL_DIR / "stack.json"
+PID_FILE = LOCAL_DIR / "stack.pid"
+RUN_DIR = LOCAL_DIR / "run"
+
+
+def _say(message: str) -> None:
+    print(f"==> {message}", flush=True)
+
+
+def _running_pid() -> int | None:
+    try:
+        pid = int(PID_FILE.read_text().strip())
+    except (FileNotFoundError, ValueError):
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    return pid
+
+
+def up(args: argparse.Namespace) -> int:
+    from local import matrix
+    from local.stack import start_stack, write_stack_file
+
+    pid = _running_pid()
+    if pid is not None:
+        print(f"the local stack is already running (pid {pid}); `make down` stops it", file=sys.stderr)
+        return 1
+    LOCAL_DIR.mkdir(parents=True, exist_ok=True)
+    stack = start_stack(RUN_DIR, progress=_say, gateway_port=args.port)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    try:
+        PID_FILE.write_text(str(os.getpid()))
+        write_stack_file(stack, STACK_FILE)
+        desc = stack.describe()
+        _say("outputs")
+        for key in ("api_url", "emulator_url", "region", "user_pool_id", "user_pool_client_id",
+                    "identity_pool_id", "api_id", "stage"):
+            print(f"    {key:20} {desc[key]}")
+        print(f"    {'external_idp':20} {desc['external_idp']['issuer']}")
+        print(f"    {'users':20} " + ", ".join(f"{u['name']} ({', '.join(u['groups']) or '-'})" for u in desc["users"]))
+        _say(f"stack description written to {STACK_FILE.relative_to(REPO_ROOT)}")
+        _say("live access matrix")
+        cells = matrix.run(desc)
+        print(matrix.render(cells, desc), flush=True)
+        mismatches = sum(not c.ok for c in cells)
+        _say(f"ready: {desc['api_url']}  ({mismatches} mismatches)  try: python -m local call --user "
+             f"{desc['users'][0]['name']} GET /news   — Ctrl-C or `make down` to stop")
+        if args.exit_after_matrix:
+            return 1 if mismatches else 0
+        while not stop.is_set():
+            stop.wait(1)
+        return 0
+    finally:
+        _say("stopping")
+        stack.stop()
+        for path in (STACK_FILE, PID_FILE):
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+
+
+def down(_args: argparse.Namespace) -> int:
+    pid = _running_pid()
+    if pid is None:
+        print("the local stack is not running")
+        for path in (STACK_FILE, PID_FILE):
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+        return 0
+    os.kill(pid, signal.SIGTERM)
+    for _ in range(300):
+        if _running_pid() is None:
+            print("stopped")
+            return 0
+        time.sleep(0.1)
+    print(f"pid {pid} did not stop within 30 s", file=sys.stderr)
+    return 1
+
+
+def call(args: argparse.Namespace) -> int:
+    from local.client import ClientError, Session, find_user, load_stack
+
+    try:
+        stack = load_stack(Path(args.stack))
+        session = Session(stack, find_user(stack, args.user))
+        body = json.loads(args.data) if args.data else None
+        response = session.request(args.method, args.path, body)
+    except (ClientError, json.JSONDecodeError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"HTTP {response.status_code}")
+    try:
+        print(json.dumps(response.json(), indent=2))
+    except ValueError:
+        print(response.text)
+    return 0 if response.status_code < 400 else 1
+
+
+def show_matrix(args: argparse.Namespace) -> int:
+    from local import matrix
+    from local.client import load_stack
+
+    stack = load_stack(Path(args.stack))
+    cells = matrix.run(stack)
+    print(matrix.render(cells, stack))
+    return 1 if any(not c.ok for c in cells) else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m local", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_up = sub.add_parser("up", help="start the local stack and serve until Ctrl-C")
+    p_up.add_argument("--port", type=int, default=int(os.environ.get("GATEWAY_PORT", "0")),
+                      help="gateway port (default: a free port; env GATEWAY_PORT)")
+    p_up.add_argument("--exit-after-matrix", action="store_true",
+                      help="stop after printing the matrix (exit 1 on mismatches)")
+    p_up.set_defaults(func=up)
+    sub.add_parser("down", help="stop the stack started by `up`").set_defaults(func=down)
+    p_call = sub.add_parser("call", help="call a route as a demo user")
+    p_call.add_argument("--user", required=True, help="demo user name (see .local/stack.json)")
+    p_call.add_argument("--data", help="JSON body")
+    p_call.add_argument("--stack", default=str(STACK_FILE))
+    p_call.add_argument("method")
+    p_call.add_argument("path", help="path below the stage, e.g. /petstore/v2/status")
+    p_call.set_defaults(func=call)
+    p_matrix = sub.add_parser("matrix", help="print the live access matrix of the running stack")
+    p_matrix.add_argument("--stack", default=str(STACK_FILE))
+    p_matrix.set_defaults(func=show_matrix)
+    args = parser.parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,227 @@
+"""The whole product on one machine: emulator + OIDC IdP, `terraform apply` of envs/local, the API
+Gateway runtime, demo users, and the stack description scripts use (`.local/stack.json`).
+
+`python -m local up` (make up) and the end-to-end / Terraform test fixtures start it through
+`start_stack()`; everything it needs comes from the environment's config.json and Terraform's outputs.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import string
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from local.deploy import LocalDeployment
+from local.emulator.server import EmulatorHandle, start_emulator
+from local.gateway.lambda_runtime import LambdaRuntime, make_runtime
+from local.gateway.server import GatewayHandle, start_gateway
+from tools import config
+from tools.config import EnvConfig
+
+ENV = "local"
+NO_GROUP = "no-group"
+MULTI_GROUP = "multi-group"
+EXTERNAL = "external"
+DEMO_NEWS = (
+    ("Welcome", "The local stack is up: every route below answers as it would on AWS."),
+    ("Maintenance", "Only admins can delete news (scenario S5)."),
+)
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    name: str
+    username: str
+    password: str
+    groups: tuple[str, ...]
+    given_name: str
+    family_name: str
+    external: bool = False
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "username": self.username,
+            "password": self.password,
+            "groups": list(self.groups),
+            "external": self.external,
+        }
+
+
+def _password() -> str:
+    """Random, and always satisfying the pool's policy (12+ chars, every character class)."""
+    body = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(14))
+    return f"{body}aZ7!"
+
+
+def demo_users(cfg: EnvConfig) -> list[DemoUser]:
+    """One user per group, one in no group, one in two groups, one at the external IdP.
+
+    The two-group user belongs to the second and third groups by precedence, so the matrix shows the
+    multi-group rule (the lower precedence wins, the other group's grants do not carry over).
+    """
+    ordered = cfg.groups_by_precedence()
+    users = [
+        DemoUser(g.name, f"{g.name}@example.com", _password(), (g.name,), "Demo", g.name.title()) for g in ordered
+    ]
+    users.append(DemoUser(NO_GROUP, "no-group@example.com", _password(), (), "Nobody", "Ingroup"))
+    if len(ordered) >= 3:
+        pair = (ordered[2].name, ordered[1].name)
+        users.append(DemoUser(MULTI_GROUP, "multi-group@example.com", _password(), pair, "Multi", "Group"))
+    users.append(DemoUser(EXTERNAL, "external@idp.example", _password(), (), "Grace", "External", external=True))
+    return users
+
+
+def _seed_user_pool(client: Any, pool_id: str, user: DemoUser) -> None:
+    client.admin_create_user(
+        UserPoolId=pool_id,
+        Username=user.username,
+        MessageAction="SUPPRESS",
+        UserAttributes=[
+            {"Name": "email", "Value": user.username},
+            {"Name": "email_verified", "Value": "true"},
+            {"Name": "given_name", "Value": user.given_name},
+            {"Name": "family_name", "Value": user.family_name},
+        ],
+    )
+    client.admin_set_user_password(UserPoolId=pool_id, Username=user.username, Password=user.password, Permanent=True)
+    for group in user.groups:
+        client.admin_add_user_to_group(UserPoolId=pool_id, Username=user.username, GroupName=group)
+
+
+@dataclass
+class RunningStack:
+    cfg: EnvConfig
+    emulator: EmulatorHandle
+    deployment: LocalDeployment
+    outputs: dict[str, Any]
+    gateway: GatewayHandle | None = None
+    runtime: LambdaRuntime | None = None
+    users: list[DemoUser] = field(default_factory=list)
+
+    def aws(self, service: str) -> Any:
+        """A boto3 client for the emulator."""
+        return boto3.client(
+            service,
+            region_name=self.cfg.region,
+            endpoint_url=self.emulator.url,
+            aws_access_key_id="local",
+            aws_secret_access_key="local",  # noqa: S106 - the emulator's fixed, non-secret credentials
+        )
+
+    def describe(self) -> dict[str, Any]:
+        """Everything a script needs (written to .local/stack.json)."""
+        assert self.gateway is not None
+        stage = self.outputs["stage_name"]
+        local_idp = self.cfg.raw["local_idp"]
+        return {
+            "environment": self.cfg.environment,
+            "region": self.cfg.region,
+            "account_id": self.outputs["account_id"],
+            "emulator_url": self.emulator.url,
+            "gateway_url": self.gateway.url,
+            "api_url": f"{self.gateway.url}/{stage}",
+            "api_id": self.outputs["api_id"],
+            "stage": stage,
+            "user_pool_id": self.outputs["user_pool_id"],
+            "user_pool_client_id": self.outputs["user_pool_client_ids"]["web"],
+            "user_pool_issuer": self.outputs["user_pool_issuer"],
+            "identity_pool_id": self.outputs["identity_pool_id"],
+            "oauth_redirect_uri": self.cfg.raw["user_pool"]["callback_urls"][0],
+            "hosted_ui": f"{self.emulator.url}/_local/cognito/{self.outputs['user_pool_id']}",
+            "external_idp": {
+                "issuer": self.emulator.oidc_issuer,
+                "provider_name": self.emulator.oidc_provider_name,
+                "token_endpoint": f"{self.emulator.url}/_local/oidc/token",
+                "client_id": local_idp["client_ids"][0],
+                "group": local_idp["group"],
+            },
+            "tables": {"policies": self.outputs["policy_table"], "records": self.outputs["records_table"]},
+            "functions": self.outputs["functions"],
+            "group_role_arns": self.outputs["group_role_arns"],
+            "routes": self.cfg.raw["routes"],
+            "groups": self.cfg.raw["groups"],
+            "users": [u.describe() for u in self.users],
+        }
+
+    def stop(self, *, destroy: bool = False) -> None:
+        try:
+            if self.gateway is not None:
+                self.gateway.stop()
+            if self.runtime is not None:
+                self.runtime.close()
+            if destroy:
+                self.deployment.destroy()
+        finally:
+            self.emulator.stop()
+
+
+def start_stack(
+    work_dir: Path,
+    *,
+    progress: Callable[[str], None] = lambda _msg: None,
+    gateway_port: int = 0,
+) -> RunningStack:
+    """Start emulator and IdP, apply envs/local, start the gateway, seed users and data.
+
+    On any failure everything started so far is stopped again.
+    """
+    cfg = config.load(ENV)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    progress("starting the emulator")
+    emulator = start_emulator()
+    try:
+        deployment = LocalDeployment(emulator.url, emulator.oidc_issuer, work_dir / "terraform")
+        progress(f"emulator at {emulator.url}; terraform apply of terraform/envs/local")
+        deployment.init()
+        outputs = deployment.apply()
+        stack = RunningStack(cfg=cfg, emulator=emulator, deployment=deployment, outputs=outputs)
+        stack.runtime = make_runtime(emulator.url, cfg.region, work_dir=work_dir / "lambda")
+        stack.gateway = start_gateway(
+            emulator.url, cfg.region, api_id=outputs["api_id"], port=gateway_port, runtime=stack.runtime
+        )
+        progress("seeding demo users and data")
+        _seed(stack)
+        return stack
+    except BaseException:
+        emulator.stop()
+        raise
+
+
+def _seed(stack: RunningStack) -> None:
+    idp = stack.cfg.raw["local_idp"]
+    stack.emulator.oidc.add_client(idp["client_ids"][0])
+    cognito = stack.aws("cognito-idp")
+    stack.users = demo_users(stack.cfg)
+    for user in stack.users:
+        if user.external:
+            stack.emulator.oidc.add_user(
+                user.username,
+                user.password,
+                email=user.username,
+                given_name=user.given_name,
+                family_name=user.family_name,
+            )
+        else:
+            _seed_user_pool(cognito, stack.outputs["user_pool_id"], user)
+    dynamodb = stack.aws("dynamodb")
+    for title, body in DEMO_NEWS:
+        dynamodb.put_item(
+            TableName=stack.outputs["records_table"],
+            Item={"pk": {"S": "news"}, "sk": {"S": str(uuid.uuid4())}, "title": {"S": title}, "body": {"S": body}},
+        )
+
+
+def write_stack_file(stack: RunningStack, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(stack.describe(), indent=2) + "\n")
+    tmp.chmod(0o600)  # it holds the demo users' passwords
+    tmp.replace(path)
