@@ -85,10 +85,28 @@ class LocalDeployment:
         value: dict[str, Any] = json.loads(proc.stdout)["stack"]["value"]
         return value
 
-    def plan_has_changes(self) -> bool:
-        """True when a fresh plan wants to change anything (exit code 2 of -detailed-exitcode)."""
-        proc = self._run("plan", "-input=false", "-no-color", "-detailed-exitcode", ok_codes=(0, 2))
-        return proc.returncode == 2
+    def planned_changes(self) -> list[str]:
+        """What a fresh plan would change: resource actions other than no-op/read, and outputs whose
+        value differs. Empty means the deployment matches the configuration.
+
+        `-detailed-exitcode` is not used: it reports a change whenever refresh re-reads an output
+        (API Gateway reads back [] / {} where the configuration had null), even when the value is
+        identical and Terraform itself prints "No changes".
+        """
+        plan_file = self.work_dir / "second.tfplan"
+        self._run("plan", "-input=false", "-no-color", f"-out={plan_file}")
+        plan = json.loads(self._run("show", "-json", str(plan_file)).stdout)
+        changes = [
+            f"{rc['address']}: {'/'.join(rc['change']['actions'])}"
+            for rc in plan.get("resource_changes", [])
+            if set(rc["change"]["actions"]) - {"no-op", "read"}
+        ]
+        changes += [
+            f"output {name}: value changes"
+            for name, oc in plan.get("output_changes", {}).items()
+            if oc.get("before") != oc.get("after") or oc.get("after_unknown")
+        ]
+        return changes
 
     def last_output(self) -> str:
         return self.log[-1] if self.log else ""
