@@ -70,7 +70,9 @@ $(TF_RC):
 	@mkdir -p $(LOCAL_DIR)
 	@$(ROOT)/tools/tf-cli-config.sh write "$(TF_PLUGIN_MIRROR)" $@
 
-tf-init: $(if $(strip $(TF_PLUGIN_MIRROR)),$(TF_RC)) ## terraform init every module, env and bootstrap (lock files read-only)
+TF_CONFIG := $(if $(strip $(TF_PLUGIN_MIRROR)),$(TF_RC))
+
+tf-init: venv $(TF_CONFIG) ## terraform init every module, env and bootstrap (lock files read-only)
 	@$(PY) -m tools.tf init
 
 # --- build ------------------------------------------------------------------------------------
@@ -99,7 +101,7 @@ typecheck: venv ## mypy over functions/, local/, tools/
 tf-validate: tf-init ## terraform validate every env and the bootstrap
 	@$(PY) -m tools.tf validate
 
-tf-test: tf-init build ## terraform test (mock_provider) for every module and the stack
+tf-test: tf-init ## terraform test (mock_provider) for every module and the stack
 	@$(PY) -m tools.tf test
 
 checkov: venv policies ## checkov over terraform/ and the rendered policies (with custom checks)
@@ -119,14 +121,18 @@ test-functional: venv build ## Functional tests (moto in-process, local keys)
 test-policy: venv ## Policy rendering and validation tests (renderer == templatefile, checkov catches bad policies)
 	$(BIN)/pytest tests/policy
 
-test-terraform: tf-init build ## Apply envs/local against the emulator, assert, re-plan, destroy
+test-terraform: venv build $(TF_CONFIG) ## Apply envs/local against the emulator, assert, re-plan, destroy
 	$(BIN)/pytest tests/terraform
 
-test-e2e: tf-init build ## The local stack over HTTP: scenarios S1-S7 and the full access matrix
+test-e2e: venv build $(TF_CONFIG) ## The local stack over HTTP: scenarios S1-S7 and the full access matrix
 	$(BIN)/pytest tests/e2e
 
-test: lint typecheck tf-validate tf-test checkov workflows ## Every check the project has (what CI runs)
-	$(BIN)/pytest -p no:cacheprovider tests/unit tests/functional tests/policy tests/terraform tests/e2e
+# Two pytest runs: the in-process suites in parallel, then the suites sharing one local stack (moto
+# keeps AWS state per process, so the stack gets a process of its own; the e2e suite runs before the
+# Terraform suite, whose last tests re-plan and destroy that stack).
+test: lint typecheck tf-validate tf-test checkov workflows build ## Every check the project has (what CI runs)
+	$(BIN)/pytest -p no:cacheprovider -n 2 tests/unit tests/functional tests/policy
+	$(BIN)/pytest -p no:cacheprovider tests/e2e tests/terraform
 
 # --- real environments (docs/deploying.md) -----------------------------------------------------
 # State: the S3 bucket made by terraform/bootstrap, one key per environment, S3-native locking.
@@ -159,7 +165,7 @@ apply: ## Apply exactly the saved plan build/plan/<env>.tfplan (from make plan) 
 
 # --- local stack ------------------------------------------------------------------------------
 
-up: tf-init build ## Start the local stack (emulator, OIDC issuer, API), apply envs/local, seed users, print the access matrix
+up: venv build $(TF_CONFIG) ## Start the local stack (emulator, OIDC issuer, API), apply envs/local, seed users, print the access matrix
 	@$(PY) -m local up
 
 down: venv ## Stop the local stack started by `make up`

@@ -13,6 +13,9 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from local import matrix
+from local.client import ClientError, Session, find_user, load_stack
+from local.stack import start_stack, write_stack_file
 from tools.config import REPO_ROOT
 
 LOCAL_DIR = REPO_ROOT / ".local"
@@ -38,8 +41,6 @@ def _running_pid() -> int | None:
 
 
 def up(args: argparse.Namespace) -> int:
-    from local import matrix
-    from local.stack import start_stack, write_stack_file
 
     pid = _running_pid()
     if pid is not None:
@@ -55,18 +56,31 @@ def up(args: argparse.Namespace) -> int:
         write_stack_file(stack, STACK_FILE)
         desc = stack.describe()
         _say("outputs")
-        for key in ("api_url", "emulator_url", "region", "user_pool_id", "user_pool_client_id",
-                    "identity_pool_id", "api_id", "stage"):
+        for key in (
+            "api_url",
+            "emulator_url",
+            "region",
+            "user_pool_id",
+            "user_pool_client_id",
+            "identity_pool_id",
+            "api_id",
+            "stage",
+        ):
             print(f"    {key:20} {desc[key]}")
         print(f"    {'external_idp':20} {desc['external_idp']['issuer']}")
-        print(f"    {'users':20} " + ", ".join(f"{u['name']} ({', '.join(u['groups']) or '-'})" for u in desc["users"]))
+        print(
+            f"    {'users':20} "
+            + ", ".join(f"{u['name']} ({', '.join(u['groups']) or '-'})" for u in desc["users"])
+        )
         _say(f"stack description written to {STACK_FILE.relative_to(REPO_ROOT)}")
         _say("live access matrix")
         cells = matrix.run(desc)
         print(matrix.render(cells, desc), flush=True)
         mismatches = sum(not c.ok for c in cells)
-        _say(f"ready: {desc['api_url']}  ({mismatches} mismatches)  try: python -m local call --user "
-             f"{desc['users'][0]['name']} GET /news   — Ctrl-C or `make down` to stop")
+        _say(
+            f"ready: {desc['api_url']}  ({mismatches} mismatches)  try: python -m local call --user "
+            f"{desc['users'][0]['name']} GET /news   — Ctrl-C or `make down` to stop"
+        )
         if args.exit_after_matrix:
             return 1 if mismatches else 0
         while not stop.is_set():
@@ -99,7 +113,6 @@ def down(_args: argparse.Namespace) -> int:
 
 
 def call(args: argparse.Namespace) -> int:
-    from local.client import ClientError, Session, find_user, load_stack
 
     try:
         stack = load_stack(Path(args.stack))
@@ -118,8 +131,6 @@ def call(args: argparse.Namespace) -> int:
 
 
 def show_matrix(args: argparse.Namespace) -> int:
-    from local import matrix
-    from local.client import load_stack
 
     stack = load_stack(Path(args.stack))
     cells = matrix.run(stack)
@@ -131,10 +142,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m local", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     p_up = sub.add_parser("up", help="start the local stack and serve until Ctrl-C")
-    p_up.add_argument("--port", type=int, default=int(os.environ.get("GATEWAY_PORT", "0")),
-                      help="gateway port (default: a free port; env GATEWAY_PORT)")
-    p_up.add_argument("--exit-after-matrix", action="store_true",
-                      help="stop after printing the matrix (exit 1 on mismatches)")
+    p_up.add_argument(
+        "--port",
+        type=int,
+        default=int(os.environ.get("GATEWAY_PORT", "0")),
+        help="gateway port (default: a free port; env GATEWAY_PORT)",
+    )
+    p_up.add_argument(
+        "--exit-after-matrix",
+        action="store_true",
+        help="stop after printing the matrix (exit 1 on mismatches)",
+    )
     p_up.set_defaults(func=up)
     sub.add_parser("down", help="stop the stack started by `up`").set_defaults(func=down)
     p_call = sub.add_parser("call", help="call a route as a demo user")

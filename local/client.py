@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,11 @@ from botocore.awsrequest import AWSRequest
 from botocore.config import Config
 from botocore.credentials import Credentials
 
+from local.emulator.oauth import code_flow_tokens
 from tools.config import REPO_ROOT
+
+# boto3-stubs types client() per literal service name; these helpers take the name as data.
+_boto3_client: Callable[..., Any] = boto3.client
 
 STACK_FILE = REPO_ROOT / ".local" / "stack.json"
 HTTP_TIMEOUT_SECONDS = 30
@@ -63,14 +68,14 @@ def find_route(stack: dict[str, Any], method: str, path: str) -> dict[str, Any] 
 def _client(stack: dict[str, Any], service: str) -> Any:
     """A boto3 client for Cognito's public (unauthenticated) APIs, at the emulator or at AWS."""
     if stack.get("emulator_url"):
-        return boto3.client(
+        return _boto3_client(
             service,
             region_name=stack["region"],
             endpoint_url=stack["emulator_url"],
             aws_access_key_id="local",
             aws_secret_access_key="local",  # noqa: S106 - the emulator's fixed, non-secret credentials
         )
-    return boto3.client(service, region_name=stack["region"], config=Config(signature_version=UNSIGNED))
+    return _boto3_client(service, region_name=stack["region"], config=Config(signature_version=UNSIGNED))
 
 
 @dataclass
@@ -103,8 +108,6 @@ class Session:
     def scoped_access_token(self, scopes: tuple[str, ...]) -> str:
         """An access token carrying OAuth scopes, from the hosted UI's authorization-code flow."""
         if scopes not in self._scoped:
-            from local.emulator.oauth import code_flow_tokens  # local stack only
-
             if not self.stack.get("emulator_url"):
                 raise ClientError("scoped access tokens need a browser sign-in against a real hosted UI")
             response = code_flow_tokens(
@@ -149,7 +152,9 @@ class Session:
             identity_id = identity.get_id(IdentityPoolId=self.stack["identity_pool_id"], Logins=logins)[
                 "IdentityId"
             ]
-            creds = identity.get_credentials_for_identity(IdentityId=identity_id, Logins=logins)["Credentials"]
+            creds = identity.get_credentials_for_identity(IdentityId=identity_id, Logins=logins)[
+                "Credentials"
+            ]
             self._credentials = Credentials(creds["AccessKeyId"], creds["SecretKey"], creds["SessionToken"])
         return self._credentials
 
@@ -185,4 +190,6 @@ class Session:
             all_headers = dict(signed.headers.items())
         else:
             all_headers.update(self.auth_headers(mode, wanted_scopes))
-        return requests.request(method.upper(), url, data=data, headers=all_headers, timeout=HTTP_TIMEOUT_SECONDS)
+        return requests.request(
+            method.upper(), url, data=data, headers=all_headers, timeout=HTTP_TIMEOUT_SECONDS
+        )

@@ -61,7 +61,9 @@ class LocalDeployment:
         )
         self.log.append(f"$ terraform {' '.join(args)}\n{proc.stdout}")
         if proc.returncode not in ok_codes:
-            raise TerraformError(f"terraform {args[0]} failed (exit {proc.returncode}):\n{proc.stdout[-6000:]}")
+            raise TerraformError(
+                f"terraform {args[0]} failed (exit {proc.returncode}):\n{proc.stdout[-6000:]}"
+            )
         return proc
 
     def init(self) -> None:

@@ -83,7 +83,9 @@ def render(cells: list[Cell], stack: dict[str, Any]) -> str:
         lines.append(" ".join(row))
     bad = [c for c in cells if not c.ok]
     lines.append(f"{len(cells)} calls, {len(bad)} mismatches")
-    lines.extend(f"  !! {c.user} {c.route}: got {c.status}, expected {_label(c.expected)} {c.detail}" for c in bad)
+    lines.extend(
+        f"  !! {c.user} {c.route}: got {c.status}, expected {_label(c.expected)} {c.detail}" for c in bad
+    )
     return "\n".join(lines)
 
 

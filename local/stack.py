@@ -25,6 +25,9 @@ from local.gateway.server import GatewayHandle, start_gateway
 from tools import config
 from tools.config import EnvConfig
 
+# boto3-stubs types client() per literal service name; these helpers take the name as data.
+_boto3_client: Callable[..., Any] = boto3.client
+
 ENV = "local"
 NO_GROUP = "no-group"
 MULTI_GROUP = "multi-group"
@@ -69,13 +72,16 @@ def demo_users(cfg: EnvConfig) -> list[DemoUser]:
     """
     ordered = cfg.groups_by_precedence()
     users = [
-        DemoUser(g.name, f"{g.name}@example.com", _password(), (g.name,), "Demo", g.name.title()) for g in ordered
+        DemoUser(g.name, f"{g.name}@example.com", _password(), (g.name,), "Demo", g.name.title())
+        for g in ordered
     ]
     users.append(DemoUser(NO_GROUP, "no-group@example.com", _password(), (), "Nobody", "Ingroup"))
     if len(ordered) >= 3:
         pair = (ordered[2].name, ordered[1].name)
         users.append(DemoUser(MULTI_GROUP, "multi-group@example.com", _password(), pair, "Multi", "Group"))
-    users.append(DemoUser(EXTERNAL, "external@idp.example", _password(), (), "Grace", "External", external=True))
+    users.append(
+        DemoUser(EXTERNAL, "external@idp.example", _password(), (), "Grace", "External", external=True)
+    )
     return users
 
 
@@ -91,7 +97,9 @@ def _seed_user_pool(client: Any, pool_id: str, user: DemoUser) -> None:
             {"Name": "family_name", "Value": user.family_name},
         ],
     )
-    client.admin_set_user_password(UserPoolId=pool_id, Username=user.username, Password=user.password, Permanent=True)
+    client.admin_set_user_password(
+        UserPoolId=pool_id, Username=user.username, Password=user.password, Permanent=True
+    )
     for group in user.groups:
         client.admin_add_user_to_group(UserPoolId=pool_id, Username=user.username, GroupName=group)
 
@@ -108,7 +116,7 @@ class RunningStack:
 
     def aws(self, service: str) -> Any:
         """A boto3 client for the emulator."""
-        return boto3.client(
+        return _boto3_client(
             service,
             region_name=self.cfg.region,
             endpoint_url=self.emulator.url,
@@ -215,7 +223,12 @@ def _seed(stack: RunningStack) -> None:
     for title, body in DEMO_NEWS:
         dynamodb.put_item(
             TableName=stack.outputs["records_table"],
-            Item={"pk": {"S": "news"}, "sk": {"S": str(uuid.uuid4())}, "title": {"S": title}, "body": {"S": body}},
+            Item={
+                "pk": {"S": "news"},
+                "sk": {"S": str(uuid.uuid4())},
+                "title": {"S": title},
+                "body": {"S": body},
+            },
         )
 
 

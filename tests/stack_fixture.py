@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 
+from local.stack import start_stack
+
 STACK_JSON_ENV = "FGA_STACK_JSON"
 
 
@@ -29,8 +31,6 @@ class StackHolder:
 
     @property
     def running(self) -> Any:
-        from local.stack import start_stack
-
         if self._running is None:
             self._running = start_stack(self.work_dir)
         return self._running
