@@ -1,0 +1,197 @@
+"""Helpers for the end-to-end suite: only what a client of a real deployment has.
+
+Everything here works from the stack description (`stack.json`), Cognito's public APIs and HTTP to
+the API, so the portable tests run unchanged against a real deployment. Emulator-only helpers live in
+the tests marked `local_only` (see conftest.py).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from typing import Any
+
+import boto3
+import jwt
+import requests
+from botocore import UNSIGNED
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.config import Config
+from botocore.credentials import Credentials
+from botocore.exceptions import ClientError
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from local.client import HTTP_TIMEOUT_SECONDS, Session
+
+UNAUTHORIZED_BODY = {"message": "Unauthorized"}
+MISSING_AUTH_TOKEN_BODY = {"message": "Missing Authentication Token"}
+
+
+# --- the stack description ---------------------------------------------------------------------
+
+
+def user_pool_user(stack: dict[str, Any], *groups: str) -> dict[str, Any]:
+    """The demo user-pool user whose groups are exactly `groups` (in any order; none = no group)."""
+    wanted = sorted(groups)
+    for user in stack["users"]:
+        if not user["external"] and sorted(user["groups"]) == wanted:
+            return dict(user)
+    raise LookupError(f"stack.json has no user-pool user in exactly the groups {wanted}")
+
+
+def external_user(stack: dict[str, Any]) -> dict[str, Any]:
+    """The demo user who signs in at the external OIDC IdP (federated into the identity pool)."""
+    for user in stack["users"]:
+        if user["external"]:
+            return dict(user)
+    raise LookupError("stack.json has no external IdP user")
+
+
+def route_path(stack: dict[str, Any], name: str) -> str:
+    """The path of a configured route (below the stage), e.g. `cip-get` -> `/cip`."""
+    return str(stack["routes"][name]["path"])
+
+
+def public_client(stack: dict[str, Any], service: str) -> Any:
+    """A boto3 client for Cognito's unauthenticated public APIs (SignUp, InitiateAuth, GetId, ...).
+
+    Against AWS the requests are unsigned, as an app's are; the emulator wants any credentials.
+    """
+    if stack.get("emulator_url"):
+        return boto3.client(
+            service,
+            region_name=stack["region"],
+            endpoint_url=stack["emulator_url"],
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+        )
+    return boto3.client(service, region_name=stack["region"], config=Config(signature_version=UNSIGNED))
+
+
+def user_pool_provider(stack: dict[str, Any]) -> str:
+    """The identity pool's Logins key for the user pool (also the issuer without `https://`)."""
+    return f"cognito-idp.{stack['region']}.amazonaws.com/{stack['user_pool_id']}"
+
+
+# --- HTTP --------------------------------------------------------------------------------------
+
+
+def call(
+    stack: dict[str, Any],
+    method: str,
+    path: str,
+    *,
+    headers: dict[str, str] | None = None,
+    body: Any = None,
+) -> requests.Response:
+    """A plain HTTP request to the API with exactly the given headers (no credentials added)."""
+    data = None if body is None else json.dumps(body)
+    all_headers = {"Content-Type": "application/json"} if data is not None else {}
+    all_headers.update(headers or {})
+    return requests.request(
+        method, f"{stack['api_url']}{path}", data=data, headers=all_headers, timeout=HTTP_TIMEOUT_SECONDS
+    )
+
+
+def with_token(
+    stack: dict[str, Any], method: str, path: str, token: str, body: Any = None
+) -> requests.Response:
+    """`call` with `Authorization: <token>` (pass the `Bearer ` prefix in `token` when wanted)."""
+    return call(stack, method, path, headers={"Authorization": token}, body=body)
+
+
+def signed_call(
+    stack: dict[str, Any],
+    credentials: Credentials,
+    method: str,
+    path: str,
+    *,
+    body: Any = None,
+    tamper_body: Any = None,
+) -> requests.Response:
+    """A SigV4-signed request (execute-api) with the given credentials, signed by botocore.
+
+    `tamper_body`: sign `body` but send this body instead (the signature no longer matches).
+    """
+    url = f"{stack['api_url']}{path}"
+    data = None if body is None else json.dumps(body)
+    headers = {"Content-Type": "application/json"} if data is not None else {}
+    signed = AWSRequest(method=method, url=url, data=data, headers=headers)
+    SigV4Auth(credentials, "execute-api", stack["region"]).add_auth(signed)
+    sent = data if tamper_body is None else json.dumps(tamper_body)
+    return requests.request(
+        method, url, data=sent, headers=dict(signed.headers.items()), timeout=HTTP_TIMEOUT_SECONDS
+    )
+
+
+def error_type(response: requests.Response) -> str:
+    """API Gateway's `x-amzn-ErrorType` header without the `:http://...` suffix AWS may add."""
+    return response.headers.get("x-amzn-ErrorType", "").split(":", 1)[0]
+
+
+# --- tokens ------------------------------------------------------------------------------------
+
+
+def claims_of(token: str) -> dict[str, Any]:
+    """The payload of a JWT, unverified: tests read what the server signed, they do not trust it."""
+    payload: dict[str, Any] = jwt.decode(token, options={"verify_signature": False})
+    return payload
+
+
+def forge(token: str, **changes: Any) -> str:
+    """`token`'s claims (with `changes`) signed by a key the pool never published, same `kid`.
+
+    The header keeps the real `kid`, so a verifier finds the pool's key and must reject the signature
+    (not merely fail to find a key). A fresh `jti` keeps every forged token distinct, so an
+    authorizer result cached for one can never answer for another.
+    """
+    header = jwt.get_unverified_header(token)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    claims = {**claims_of(token), "jti": str(uuid.uuid4()), **changes}
+    return jwt.encode(claims, key, algorithm="RS256", headers={"kid": header["kid"]})
+
+
+def unsigned(token: str) -> str:
+    """`token`'s claims with `alg: none` and no signature (must never be accepted)."""
+    claims = {**claims_of(token), "jti": str(uuid.uuid4())}
+    return jwt.encode(claims, None, algorithm="none")
+
+
+def expired_claims(token: str) -> dict[str, Any]:
+    """`token`'s claims moved two hours into the past (expired one hour ago), with a fresh `jti`."""
+    now = int(time.time())
+    claims = claims_of(token)
+    return {
+        **claims,
+        "iat": now - 7200,
+        "auth_time": now - 7200,
+        "exp": now - 3600,
+        "jti": str(uuid.uuid4()),
+    }
+
+
+# --- identity pool -----------------------------------------------------------------------------
+
+
+def identity_id(session: Session) -> str:
+    """The caller's `cognitoIdentityId` (GetId with the session's logins: the public API)."""
+    result = public_client(session.stack, "cognito-identity").get_id(
+        IdentityPoolId=session.stack["identity_pool_id"], Logins=session.logins()
+    )
+    return str(result["IdentityId"])
+
+
+def identity_pool_error(stack: dict[str, Any], logins: dict[str, str]) -> str:
+    """The error code the identity pool answers GetId (then GetCredentialsForIdentity) with.
+
+    Returns "" when both calls succeed, so a test asserting an error code fails with a clear diff.
+    """
+    identity = public_client(stack, "cognito-identity")
+    try:
+        found = identity.get_id(IdentityPoolId=stack["identity_pool_id"], Logins=logins)
+        identity.get_credentials_for_identity(IdentityId=found["IdentityId"], Logins=logins)
+    except ClientError as exc:
+        return str(exc.response["Error"]["Code"])
+    return ""
