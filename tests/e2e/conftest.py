@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from local.client import Session
-from tests.e2e.support import external_user, user_pool_user
+from tests.e2e.support import Sessions
 from tests.stack_fixture import STACK_JSON_ENV
 
 LOCAL_ONLY = "local_only"
@@ -47,26 +47,6 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
             f"e2e: {len(_deselected)} {LOCAL_ONLY} test(s) deselected: "
             f"{STACK_JSON_ENV}={os.environ.get(STACK_JSON_ENV)} is not the embedded emulator"
         )
-
-
-class Sessions:
-    """One `Session` per demo user for the whole pytest session: each signs in (and obtains
-    identity-pool credentials) once, on first use."""
-
-    def __init__(self, stack: dict[str, Any]) -> None:
-        self.stack = stack
-        self._by_name: dict[str, Session] = {}
-
-    def of(self, user: dict[str, Any]) -> Session:
-        if user["name"] not in self._by_name:
-            self._by_name[user["name"]] = Session(self.stack, user)
-        return self._by_name[user["name"]]
-
-    def in_groups(self, *groups: str) -> Session:
-        return self.of(user_pool_user(self.stack, *groups))
-
-    def external(self) -> Session:
-        return self.of(external_user(self.stack))
 
 
 @pytest.fixture(scope="session")

@@ -7,10 +7,12 @@ the tests marked `local_only` (see conftest.py).
 
 from __future__ import annotations
 
+import http.client
 import json
 import time
 import uuid
-from typing import Any
+from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import boto3
 import jwt
@@ -25,6 +27,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from local.client import HTTP_TIMEOUT_SECONDS, Session
 
+CognitoService = Literal["cognito-idp", "cognito-identity"]
 UNAUTHORIZED_BODY = {"message": "Unauthorized"}
 MISSING_AUTH_TOKEN_BODY = {"message": "Missing Authentication Token"}
 
@@ -54,7 +57,7 @@ def route_path(stack: dict[str, Any], name: str) -> str:
     return str(stack["routes"][name]["path"])
 
 
-def public_client(stack: dict[str, Any], service: str) -> Any:
+def public_client(stack: dict[str, Any], service: CognitoService) -> Any:
     """A boto3 client for Cognito's unauthenticated public APIs (SignUp, InitiateAuth, GetId, ...).
 
     Against AWS the requests are unsigned, as an app's are; the emulator wants any credentials.
@@ -75,6 +78,26 @@ def user_pool_provider(stack: dict[str, Any]) -> str:
     return f"cognito-idp.{stack['region']}.amazonaws.com/{stack['user_pool_id']}"
 
 
+class Sessions:
+    """One `Session` per demo user for the whole pytest session: each signs in (and obtains
+    identity-pool credentials) once, on first use."""
+
+    def __init__(self, stack: dict[str, Any]) -> None:
+        self.stack = stack
+        self._by_name: dict[str, Session] = {}
+
+    def of(self, user: dict[str, Any]) -> Session:
+        if user["name"] not in self._by_name:
+            self._by_name[user["name"]] = Session(self.stack, user)
+        return self._by_name[user["name"]]
+
+    def in_groups(self, *groups: str) -> Session:
+        return self.of(user_pool_user(self.stack, *groups))
+
+    def external(self) -> Session:
+        return self.of(external_user(self.stack))
+
+
 # --- HTTP --------------------------------------------------------------------------------------
 
 
@@ -93,6 +116,22 @@ def call(
     return requests.request(
         method, f"{stack['api_url']}{path}", data=data, headers=all_headers, timeout=HTTP_TIMEOUT_SECONDS
     )
+
+
+def raw_call(stack: dict[str, Any], method: str, raw_path: str, headers: dict[str, str]) -> tuple[int, bytes]:
+    """Send `raw_path` byte for byte (requests/urllib3 would resolve `..` and re-encode).
+
+    `raw_path` is below the stage, like every other path here. Returns (status, body).
+    """
+    api = urlsplit(stack["api_url"])
+    connection_type = http.client.HTTPSConnection if api.scheme == "https" else http.client.HTTPConnection
+    connection = connection_type(api.netloc, timeout=HTTP_TIMEOUT_SECONDS)
+    try:
+        connection.request(method, f"{api.path}{raw_path}", headers=headers)
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
 
 
 def with_token(
@@ -156,7 +195,7 @@ def forge(token: str, **changes: Any) -> str:
 def unsigned(token: str) -> str:
     """`token`'s claims with `alg: none` and no signature (must never be accepted)."""
     claims = {**claims_of(token), "jti": str(uuid.uuid4())}
-    return jwt.encode(claims, None, algorithm="none")
+    return jwt.encode(claims, "", algorithm="none")  # PyJWT: the "none" algorithm takes an empty key
 
 
 def expired_claims(token: str) -> dict[str, Any]:
@@ -195,3 +234,19 @@ def identity_pool_error(stack: dict[str, Any], logins: dict[str, str]) -> str:
     except ClientError as exc:
         return str(exc.response["Error"]["Code"])
     return ""
+
+
+def credentials_for(
+    stack: dict[str, Any], logins: dict[str, str], custom_role_arn: str | None = None
+) -> Credentials:
+    """GetId + GetCredentialsForIdentity, optionally asking for a role (CustomRoleArn).
+
+    Raises botocore's ClientError when the identity pool refuses.
+    """
+    identity = public_client(stack, "cognito-identity")
+    found = identity.get_id(IdentityPoolId=stack["identity_pool_id"], Logins=logins)
+    extra = {"CustomRoleArn": custom_role_arn} if custom_role_arn else {}
+    creds = identity.get_credentials_for_identity(IdentityId=found["IdentityId"], Logins=logins, **extra)[
+        "Credentials"
+    ]
+    return Credentials(creds["AccessKeyId"], creds["SecretKey"], creds["SessionToken"])

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from local.matrix import principals
-from tests.e2e.conftest import Sessions
+from tests.e2e.support import Sessions
 from tests.stack_fixture import STACK_JSON_ENV
 from tools import config
 from tools.matrix import (

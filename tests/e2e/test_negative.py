@@ -13,19 +13,23 @@ from typing import Any
 
 import pytest
 from botocore.credentials import Credentials
+from botocore.exceptions import ClientError
 
 from local.client import Session
 from tests.e2e import local_support
 from tests.e2e.support import (
     MISSING_AUTH_TOKEN_BODY,
     UNAUTHORIZED_BODY,
+    Sessions,
     call,
     claims_of,
+    credentials_for,
     error_type,
     expired_claims,
     forge,
     identity_id,
     identity_pool_error,
+    raw_call,
     signed_call,
     unsigned,
     user_pool_provider,
@@ -119,7 +123,7 @@ class TestIamMode:
         ],
     )
     def test_credentials_of_one_group_on_another_groups_route_are_403(
-        self, stack: dict[str, Any], sessions: Any, groups: tuple[str, ...], method: str, path: str
+        self, stack: dict[str, Any], sessions: Sessions, groups: tuple[str, ...], method: str, path: str
     ) -> None:
         response = sessions.in_groups(*groups).request(method, path, _profile() if method == "POST" else None)
         assert response.status_code == 403, response.text
@@ -309,7 +313,7 @@ class TestLambdaMode:
         ],
     )
     def test_token_of_one_group_on_another_groups_route_is_403(
-        self, sessions: Any, groups: tuple[str, ...], method: str, path: str
+        self, sessions: Sessions, groups: tuple[str, ...], method: str, path: str
     ) -> None:
         body = {"type": "dog", "price": 1} if method == "POST" else None
         response = sessions.in_groups(*groups).request(method, path, body)
@@ -353,6 +357,46 @@ class TestLambdaMode:
         _assert_401(with_token(stack, "GET", "/news", f"Bearer {tokens['access']}"))
 
 
+# --- credentials of one mode on another mode's route, and path tricks ----------------------------------
+
+
+class TestCrossModeAndPaths:
+    def test_a_sigv4_signed_request_on_a_lambda_route_is_401(self, cip_user: Session) -> None:
+        _assert_401(cip_user.request("GET", "/news", auth="iam"))
+
+    def test_a_sigv4_signed_request_on_a_user_pool_route_is_401(self, cip_user: Session) -> None:
+        _assert_401(cip_user.request("GET", "/cup", auth="iam"))
+
+    @pytest.mark.parametrize("kind", ["id", "access"])
+    def test_a_bearer_token_on_an_iam_route_is_403(
+        self, stack: dict[str, Any], cip_user: Session, kind: str
+    ) -> None:
+        response = with_token(stack, "GET", "/cip", f"Bearer {cip_user.tokens()[kind]}")
+        assert response.status_code == 403, response.text
+        assert error_type(response) == "IncompleteSignatureException"
+
+    @pytest.mark.parametrize(
+        "raw_path",
+        [
+            "/petstore/v2/pets/",
+            "/petstore//v2/pets",
+            "/petstore/v1/pets/../../v2/pets",
+            "/petstore/v1/../v2/pets",
+            "/petstore/v1/pets/%2e%2e/%2e%2e/v2/pets",
+            "/petstore/v1/pets/..%2F..%2Fv2%2Fpets",
+            "/petstore/v1/pets/1/../../../v2/pets",
+            "/./petstore/v2/pets",
+        ],
+    )
+    def test_no_path_trick_reaches_a_route_outside_the_callers_policy(
+        self, stack: dict[str, Any], vet: Session, raw_path: str
+    ) -> None:
+        """The vet may call /petstore/v1/* but not GET /petstore/v2/pets (its body says "v2")."""
+        status, body = raw_call(stack, "GET", raw_path, {"Authorization": f"Bearer {vet.tokens()['access']}"})
+        assert status >= 400, (status, body[:300])
+        assert b'"version"' not in body
+
+
 # --- the multi-group rule, observed at both enforcement points ----------------------------------------
 
 
@@ -370,6 +414,54 @@ def test_multi_group_user_gets_the_lowest_precedence_group_in_both_modes(
 
     assert multi_group.request("GET", "/petstore/v2/status").status_code == 200  # lambda: vet's policy
     assert multi_group.request("GET", "/petstore/v2/pets").status_code == 403
+
+
+class TestIdentityPoolRoleChoice:
+    """GetCredentialsForIdentity takes an optional CustomRoleArn. A caller must not be able to use
+    it to step outside the documented rule (docs/architecture.md, "Multi-group rule": a user in
+    several groups gets the policy of the lowest-precedence group, identically in iam and lambda
+    mode)."""
+
+    def test_a_role_of_a_group_the_user_is_not_in_is_refused(
+        self, stack: dict[str, Any], cip_user: Session
+    ) -> None:
+        with pytest.raises(ClientError) as refused:
+            credentials_for(stack, cip_user.logins(), stack["group_role_arns"]["admin"])
+        assert refused.value.response["Error"]["Code"] == "NotAuthorizedException"
+
+    def test_a_user_in_no_group_cannot_ask_for_a_group_role(
+        self, stack: dict[str, Any], no_group: Session
+    ) -> None:
+        with pytest.raises(ClientError) as refused:
+            credentials_for(stack, no_group.logins(), stack["group_role_arns"]["cip-users"])
+        assert refused.value.response["Error"]["Code"] == "NotAuthorizedException"
+
+    def test_an_external_user_cannot_ask_for_another_role(
+        self, stack: dict[str, Any], external: Session
+    ) -> None:
+        with pytest.raises(ClientError) as refused:
+            credentials_for(stack, external.logins(), stack["group_role_arns"]["admin"])
+        assert refused.value.response["Error"]["Code"] == "NotAuthorizedException"
+
+    def test_a_multi_group_user_cannot_pick_the_higher_precedence_groups_role(
+        self, stack: dict[str, Any], multi_group: Session
+    ) -> None:
+        """multi-group is in cip-users (20) and pet-veterinarian (10). In lambda mode it gets only
+        pet-veterinarian's policy (the matrix proves /cip is 403 for it). In iam mode the same user
+        must not obtain cip-users' role by naming it as CustomRoleArn and then call /cip."""
+        refusal = ""
+        try:
+            creds = credentials_for(stack, multi_group.logins(), stack["group_role_arns"]["cip-users"])
+        except ClientError as exc:
+            refusal = str(exc.response["Error"]["Code"])
+        if refusal:
+            assert refusal == "NotAuthorizedException"
+            return
+        response = signed_call(stack, creds, "GET", "/cip")
+        assert response.status_code == 403, (
+            "iam mode let a multi-group user choose the role of its higher-precedence group "
+            f"(cip-users) and call /cip: {response.status_code} {response.text}"
+        )
 
 
 # --- nobody reads or writes another caller's record -------------------------------------------------

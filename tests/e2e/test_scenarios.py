@@ -19,6 +19,7 @@ from local.client import Session
 from tests.e2e import local_support
 from tests.e2e.support import (
     UNAUTHORIZED_BODY,
+    Sessions,
     call,
     claims_of,
     error_type,
@@ -281,7 +282,7 @@ class TestS5DeleteNews:
         [("pet-veterinarian",), ("cip-users",), ("google-users",), (), ("cip-users", "pet-veterinarian")],
         ids=["pet-veterinarian", "cip-users", "google-users", "no-group", "multi-group"],
     )
-    def test_signed_in_non_admin_is_403(self, sessions: Any, groups: tuple[str, ...]) -> None:
+    def test_signed_in_non_admin_is_403(self, sessions: Sessions, groups: tuple[str, ...]) -> None:
         session = sessions.in_groups(*groups)
         response = session.request("DELETE", "/news")
         assert response.status_code == 403, response.text
