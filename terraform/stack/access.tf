@@ -26,6 +26,7 @@ module "user_pool" {
   password_policy     = var.user_pool.password_policy
   email               = var.user_pool.email
   custom_attributes   = var.user_pool.custom_attributes
+  required_attributes = var.user_pool.required_attributes
   domain_prefix       = var.user_pool.domain_prefix
 
   resource_server = {

@@ -9,7 +9,7 @@ locals {
   region     = data.aws_region.current.name
   # Stateful resources are protected everywhere but the throwaway local environment, unless the env
   # says otherwise explicitly.
-  deletion_protection = coalesce(var.user_pool.deletion_protection, var.environment != "local")
+  deletion_protection = var.deletion_protection == null ? var.environment != "local" : var.deletion_protection
   tags                = merge({ "fga:environment" = var.environment, "fga:managed-by" = "terraform" }, var.tags)
 
   # The backend functions: one code base (backend.zip), one function per handler, each allowed only

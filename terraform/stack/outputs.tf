@@ -92,3 +92,8 @@ output "enforced_policies" {
     }
   }
 }
+
+output "deletion_protection" {
+  description = "Whether the user pool and both tables refuse deletion."
+  value       = local.deletion_protection
+}

@@ -95,7 +95,7 @@ variable "user_pool" {
     sign_in_attributes            = optional(list(string), ["email"])
     mfa                           = optional(string, "OPTIONAL")
     self_sign_up                  = optional(bool, false)
-    deletion_protection           = optional(bool)
+    required_attributes           = optional(list(string), ["email"])
     allow_password_auth           = optional(bool, false)
     domain_prefix                 = optional(string)
     callback_urls                 = optional(list(string), [])
@@ -125,8 +125,14 @@ variable "user_pool" {
     })), {})
     confidential_client = optional(bool, false)
   })
-  description = "User pool options (scenario S6). Safe defaults: email sign-in, 12+ character passwords, optional TOTP MFA, recovery by verified email, admin-only sign-up, deletion protection outside local. allow_password_auth enables USER_PASSWORD_AUTH on the web client (the local stack's demo sign-in; keep it off in real environments, SRP is the default)."
+  description = "User pool options (scenario S6). Safe defaults: email sign-in, 12+ character passwords, optional TOTP MFA, recovery by verified email, admin-only sign-up, and email as a required attribute. allow_password_auth enables USER_PASSWORD_AUTH on the web client (the local stack's demo sign-in; keep it off in real environments, SRP is the default)."
   default     = {}
+}
+
+variable "deletion_protection" {
+  type        = bool
+  description = "Deletion protection of the stateful resources (user pool, policy and records tables). null (default) means on everywhere except the throwaway local environment; set false explicitly to turn it off."
+  default     = null
 }
 
 variable "external_providers" {

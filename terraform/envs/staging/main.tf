@@ -42,6 +42,7 @@ module "stack" {
   lambda_zip_dir      = "${path.module}/../../../build/lambda/${local.config.lambda_architecture}"
   templates_dir       = "${path.module}/../../../policy_templates"
   cors_allow_origin   = local.config.cors_allow_origin
+  deletion_protection = try(local.config.deletion_protection, null)
   user_pool           = local.config.user_pool
   groups              = local.config.groups
   routes              = local.config.routes

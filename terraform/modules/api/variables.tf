@@ -24,6 +24,11 @@ variable "routes" {
   description = "Routes keyed by a stable name: path (\"/petstore/v1/pets/{id}\"), HTTP method or ANY, auth mode (iam | user_pool | lambda), handler (a key of var.handlers) and, for user_pool routes, the OAuth scopes an access token must carry."
 
   validation {
+    condition     = alltrue([for k in keys(var.routes) : can(regex("^[A-Za-z0-9_-]{1,90}$", k))])
+    error_message = "Route names must be 1-90 letters, digits, '_' or '-' (they name Lambda permission statements)."
+  }
+
+  validation {
     condition     = alltrue([for r in values(var.routes) : contains(["iam", "user_pool", "lambda"], r.auth)])
     error_message = "Every route's auth must be one of: iam (SigV4 with identity-pool credentials), user_pool (Cognito user-pool authorizer), lambda (the JWT Lambda authorizer)."
   }

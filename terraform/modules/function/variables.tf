@@ -88,6 +88,11 @@ variable "policy_statements" {
   }
 
   validation {
+    condition     = length(setintersection(keys(var.policy_statements), ["WriteOwnLogs", "XRay", "DecryptEnvironment"])) == 0
+    error_message = "WriteOwnLogs, XRay and DecryptEnvironment are the module's own statements and cannot be replaced: choose another key."
+  }
+
+  validation {
     condition     = alltrue(flatten([for s in values(var.policy_statements) : [for r in s.resources : r != "*"]]))
     error_message = "policy_statements must name resource ARNs; \"*\" is not allowed."
   }

@@ -18,7 +18,7 @@ variable "user_pool" {
 
 variable "allow_unauthenticated_identities" {
   type        = bool
-  description = "Hand out guest credentials to unauthenticated callers. Off by default; turning it on also needs an unauthenticated role, which this module does not create."
+  description = "Guest (unauthenticated) identities. Must stay false: every route of this product requires a signed-in user, so the module has no unauthenticated role and refuses true."
   default     = false
 
   validation {
@@ -55,8 +55,13 @@ variable "oidc_providers" {
   default     = {}
 
   validation {
-    condition     = alltrue([for p in values(var.oidc_providers) : can(regex("^https?://", p.issuer_url)) && length(p.client_ids) > 0])
+    condition     = alltrue([for p in values(var.oidc_providers) : can(regex("^https://", p.issuer_url)) && length(p.client_ids) > 0])
     error_message = "oidc_providers[*] needs an issuer_url (https://...) and at least one client id."
+  }
+
+  validation {
+    condition     = alltrue([for p in values(var.oidc_providers) : contains(keys(var.group_policies), p.group)])
+    error_message = "oidc_providers[*].group must name a group of group_policies (its role is what the provider's users get)."
   }
 
   validation {

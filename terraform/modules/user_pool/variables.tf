@@ -106,7 +106,7 @@ variable "domain_prefix" {
   default     = null
 
   validation {
-    condition     = var.domain_prefix == null || can(regex("^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$", var.domain_prefix))
+    condition     = var.domain_prefix == null || (can(regex("^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$", coalesce(var.domain_prefix, "x"))) && !can(regex("aws|amazon|cognito", coalesce(var.domain_prefix, "x"))))
     error_message = "domain_prefix must be lowercase letters, digits and hyphens, not starting or ending with a hyphen, and must not contain \"aws\", \"amazon\" or \"cognito\"."
   }
 }

@@ -88,12 +88,41 @@ run "method_authorization_matches_route_mode" {
   }
 }
 
-run "resources_are_named_after_the_environment" {
+run "real_environments_get_deletion_protection_by_default" {
   command = plan
 
   assert {
-    condition     = module.policy_store.table_name == "fga-dev-policies"
+    condition     = output.policy_table == "fga-dev-policies"
     error_message = "Resources are named after the environment."
+  }
+
+  assert {
+    condition     = output.deletion_protection
+    error_message = "Outside local, stateful resources must be protected unless the env says otherwise."
+  }
+}
+
+run "local_turns_deletion_protection_off" {
+  command = plan
+  variables {
+    environment = "local"
+  }
+
+  assert {
+    condition     = !output.deletion_protection
+    error_message = "The throwaway local environment needs no deletion protection."
+  }
+}
+
+run "explicit_false_turns_it_off" {
+  command = plan
+  variables {
+    deletion_protection = false
+  }
+
+  assert {
+    condition     = !output.deletion_protection
+    error_message = "deletion_protection = false must win over the environment default."
   }
 }
 

@@ -288,3 +288,11 @@ run "rejects_bad_logging_level" {
   }
   expect_failures = [var.execution_logging_level]
 }
+
+run "rejects_bad_route_name" {
+  command = plan
+  variables {
+    routes = { "bad route" = { path = "/x", method = "GET", auth = "iam", handler = "news" } }
+  }
+  expect_failures = [var.routes]
+}

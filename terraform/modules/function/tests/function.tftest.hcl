@@ -132,3 +132,11 @@ run "rejects_bad_name" {
   }
   expect_failures = [var.name]
 }
+
+run "rejects_replacing_the_modules_own_statements" {
+  command = plan
+  variables {
+    policy_statements = { WriteOwnLogs = { actions = ["logs:*"], resources = ["arn:aws:logs:eu-west-1:123456789012:log-group:*"] } }
+  }
+  expect_failures = [var.policy_statements]
+}

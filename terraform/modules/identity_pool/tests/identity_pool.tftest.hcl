@@ -154,3 +154,19 @@ run "rejects_long_name" {
   }
   expect_failures = [var.name]
 }
+
+run "rejects_plain_http_issuer" {
+  command = plan
+  variables {
+    oidc_providers = { google = { issuer_url = "http://accounts.google.com", client_ids = ["g"], group = "google-users" } }
+  }
+  expect_failures = [var.oidc_providers]
+}
+
+run "rejects_provider_mapped_to_unknown_group" {
+  command = plan
+  variables {
+    oidc_providers = { google = { issuer_url = "https://accounts.google.com", client_ids = ["g"], group = "nobody" } }
+  }
+  expect_failures = [var.oidc_providers]
+}

@@ -177,3 +177,11 @@ run "rejects_bad_name" {
   }
   expect_failures = [var.name]
 }
+
+run "rejects_reserved_words_in_domain_prefix" {
+  command = plan
+  variables {
+    domain_prefix = "my-cognito-app"
+  }
+  expect_failures = [var.domain_prefix]
+}
