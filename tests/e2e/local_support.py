@@ -1,8 +1,7 @@
 """Emulator-only helpers for the `local_only` end-to-end tests.
 
 They reach into the embedded emulator (the pool's private signing key, admin APIs, tables), which a
-real deployment does not offer; every test using them is marked `local_only`. The emulator modules
-are imported inside the functions so that importing this file never needs the emulator.
+real deployment does not offer; every test using them is marked `local_only`.
 """
 
 from __future__ import annotations
@@ -12,11 +11,11 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from local.emulator.patches.cognito_idp import find_user_pool, pool_signing_key
+
 
 def pool_sign(pool_id: str, claims: dict[str, Any]) -> str:
     """Sign `claims` with the user pool's own private key (as Cognito would)."""
-    from local.emulator.patches.cognito_idp import find_user_pool, pool_signing_key  # noqa: PLC0415 (emulator only)
-
     pool = find_user_pool(pool_id)
     if pool is None:
         raise LookupError(f"the emulator has no user pool {pool_id}")

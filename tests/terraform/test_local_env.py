@@ -30,12 +30,10 @@ def cfg() -> config.EnvConfig:
 
 def _methods(running: Any) -> dict[tuple[str, str], dict[str, Any]]:
     apigw = running.aws("apigateway")
-    resources = apigw.get_resources(restApiId=running.outputs["api_id"], embed=["methods"], limit=500)["items"]
-    return {
-        (r["path"], verb): m
-        for r in resources
-        for verb, m in (r.get("resourceMethods") or {}).items()
-    }
+    resources = apigw.get_resources(restApiId=running.outputs["api_id"], embed=["methods"], limit=500)[
+        "items"
+    ]
+    return {(r["path"], verb): m for r in resources for verb, m in (r.get("resourceMethods") or {}).items()}
 
 
 def test_groups_exist_with_their_role_and_precedence(running: Any, cfg: config.EnvConfig) -> None:
@@ -62,9 +60,11 @@ def test_identity_pool_maps_groups_by_token_and_the_idp_by_rules(running: Any, c
     assert mappings[user_pool_key]["Type"] == "Token"
     assert mappings[user_pool_key]["AmbiguousRoleResolution"] == "Deny"
     idp = mappings[running.emulator.oidc_provider_name]
-    assert idp["Type"] == "Rules" and idp["AmbiguousRoleResolution"] == "Deny"
+    assert idp["Type"] == "Rules"
+    assert idp["AmbiguousRoleResolution"] == "Deny"
     (rule,) = idp["RulesConfiguration"]["Rules"]
-    assert rule["Claim"] == "aud" and rule["MatchType"] == "Equals"
+    assert rule["Claim"] == "aud"
+    assert rule["MatchType"] == "Equals"
     assert rule["RoleARN"] == running.outputs["group_role_arns"][cfg.raw["local_idp"]["group"]]
 
 
@@ -80,7 +80,8 @@ def test_default_authenticated_role_denies_everything(running: Any) -> None:
 def test_api_methods_follow_the_routes(running: Any, cfg: config.EnvConfig) -> None:
     methods = _methods(running)
     authorizers = {
-        a["id"]: a for a in running.aws("apigateway").get_authorizers(restApiId=running.outputs["api_id"])["items"]
+        a["id"]: a
+        for a in running.aws("apigateway").get_authorizers(restApiId=running.outputs["api_id"])["items"]
     }
     for route in cfg.routes.values():
         method = methods[(route.path, route.method)]
@@ -91,15 +92,20 @@ def test_api_methods_follow_the_routes(running: Any, cfg: config.EnvConfig) -> N
             assert authorizers[method["authorizerId"]]["type"] == "COGNITO_USER_POOLS"
             assert sorted(method.get("authorizationScopes") or []) == sorted(route.scopes)
         assert method["methodIntegration"]["type"] == "AWS_PROXY"
-    unauthenticated = [(path, verb) for (path, verb), m in methods.items() if m["authorizationType"] == "NONE"]
-    assert unauthenticated and all(verb == "OPTIONS" for _, verb in unauthenticated)
+    unauthenticated = [
+        (path, verb) for (path, verb), m in methods.items() if m["authorizationType"] == "NONE"
+    ]
+    assert unauthenticated
+    assert all(verb == "OPTIONS" for _, verb in unauthenticated)
 
 
 def _python_rendering(cfg: config.EnvConfig, group: str, api_id: str) -> Any:
     return json.loads(render_group(cfg, group, api_id=api_id))
 
 
-def test_policy_table_holds_the_python_rendering_of_each_template(running: Any, cfg: config.EnvConfig) -> None:
+def test_policy_table_holds_the_python_rendering_of_each_template(
+    running: Any, cfg: config.EnvConfig
+) -> None:
     dynamodb = running.aws("dynamodb")
     table = running.outputs["policy_table"]
     items = {
@@ -108,7 +114,9 @@ def test_policy_table_holds_the_python_rendering_of_each_template(running: Any, 
     assert set(items) == set(cfg.groups)
     for group in cfg.groups.values():
         item = items[group.name]
-        assert json.loads(item["policy"]["S"]) == _python_rendering(cfg, group.name, running.outputs["api_id"])
+        assert json.loads(item["policy"]["S"]) == _python_rendering(
+            cfg, group.name, running.outputs["api_id"]
+        )
         assert int(item["precedence"]["N"]) == group.precedence
 
 
@@ -129,7 +137,8 @@ def test_functions_run_the_built_zips(running: Any, cfg: config.EnvConfig) -> No
         zip_name = "authorizer.zip" if role == "authorizer" else "backend.zip"
         expected = base64.b64encode(hashlib.sha256((zips / zip_name).read_bytes()).digest()).decode()
         assert conf["CodeSha256"] == expected, name
-        assert conf["Runtime"] == "python3.12" and conf["Architectures"] == [cfg.lambda_architecture]
+        assert conf["Runtime"] == "python3.12"
+        assert conf["Architectures"] == [cfg.lambda_architecture]
         assert conf["TracingConfig"]["Mode"] == "Active"
 
 
@@ -142,14 +151,21 @@ def test_destroy_leaves_nothing_behind(stack_holder: StackHolder, running: Any) 
     running.deployment.destroy()
     stack_holder.destroyed = True
     prefix = "fga-local"
-    assert not [p for p in running.aws("cognito-idp").list_user_pools(MaxResults=60)["UserPools"]
-                if p["Name"].startswith(prefix)]
-    assert not [p for p in running.aws("cognito-identity").list_identity_pools(MaxResults=60)["IdentityPools"]
-                if p["IdentityPoolName"].startswith(prefix)]
+    assert not [
+        p
+        for p in running.aws("cognito-idp").list_user_pools(MaxResults=60)["UserPools"]
+        if p["Name"].startswith(prefix)
+    ]
+    assert not [
+        p
+        for p in running.aws("cognito-identity").list_identity_pools(MaxResults=60)["IdentityPools"]
+        if p["IdentityPoolName"].startswith(prefix)
+    ]
     assert not [a for a in running.aws("apigateway").get_rest_apis()["items"] if a["name"].startswith(prefix)]
     assert not [t for t in running.aws("dynamodb").list_tables()["TableNames"] if t.startswith(prefix)]
-    assert not [f for f in running.aws("lambda").list_functions()["Functions"]
-                if f["FunctionName"].startswith(prefix)]
+    assert not [
+        f for f in running.aws("lambda").list_functions()["Functions"] if f["FunctionName"].startswith(prefix)
+    ]
     assert not [r for r in running.aws("iam").list_roles()["Roles"] if r["RoleName"].startswith(prefix)]
     assert not running.aws("iam").list_open_id_connect_providers()["OpenIDConnectProviderList"]
     assert outputs["api_id"]  # the stack really existed before
