@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 import secrets
 import string
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +83,13 @@ def demo_users(cfg: EnvConfig) -> list[DemoUser]:
         DemoUser(EXTERNAL, "external@idp.example", _password(), (), "Grace", "External", external=True)
     )
     return users
+
+
+def news_id(sequence: int) -> str:
+    """An id in the news handler's format (sortable time + random suffix); `sequence` keeps the
+    seeded items in order when they are written within the same second."""
+    stamp = datetime.now(UTC) + timedelta(seconds=sequence)
+    return f"{stamp:%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}"
 
 
 def _seed_user_pool(client: Any, pool_id: str, user: DemoUser) -> None:
@@ -220,12 +227,12 @@ def _seed(stack: RunningStack) -> None:
         else:
             _seed_user_pool(cognito, stack.outputs["user_pool_id"], user)
     dynamodb = stack.aws("dynamodb")
-    for title, body in DEMO_NEWS:
+    for index, (title, body) in enumerate(DEMO_NEWS):
         dynamodb.put_item(
             TableName=stack.outputs["records_table"],
             Item={
                 "pk": {"S": "news"},
-                "sk": {"S": str(uuid.uuid4())},
+                "sk": {"S": news_id(index)},
                 "title": {"S": title},
                 "body": {"S": body},
             },

@@ -262,6 +262,30 @@ def _wrap_admin_initiate_auth(original: Callable[..., dict[str, Any]]) -> Callab
     return admin_initiate_auth
 
 
+SIGN_UP_DISABLED = "SignUp is not permitted for this user pool"
+
+
+def self_sign_up_allowed(pool: Any) -> bool:
+    """False when the pool lets only administrators create users (AllowAdminCreateUserOnly)."""
+    config = pool.extended_config.get("AdminCreateUserConfig") or {}
+    return not config.get("AllowAdminCreateUserOnly", False)
+
+
+def _wrap_sign_up(original: Callable[..., Any]) -> Callable[..., Any]:
+    """moto accepts SignUp on every pool; Cognito refuses it when only admins may create users."""
+
+    @wraps(original)
+    def sign_up(
+        self: Any, client_id: str, username: str, password: str, attributes: list[dict[str, str]]
+    ) -> Any:
+        for pool in self.user_pools.values():
+            if client_id in pool.clients and not self_sign_up_allowed(pool):
+                raise NotAuthorizedError(SIGN_UP_DISABLED)
+        return original(self, client_id, username, password, attributes)
+
+    return sign_up
+
+
 def _delete_resource_server(self: Any, user_pool_id: str, identifier: str) -> None:
     user_pool = self.describe_user_pool(user_pool_id)
     if identifier not in user_pool.resource_servers:
@@ -384,6 +408,7 @@ def apply() -> None:
     backend_cls = idp_models.CognitoIdpBackend
     _install(backend_cls, "initiate_auth", _wrap_initiate_auth(backend_cls.initiate_auth))
     _install(backend_cls, "admin_initiate_auth", _wrap_admin_initiate_auth(backend_cls.admin_initiate_auth))
+    _install(backend_cls, "sign_up", _wrap_sign_up(backend_cls.sign_up))
     _install(backend_cls, "delete_resource_server", _delete_resource_server)
     _install(backend_cls, "update_resource_server", _update_resource_server)
     response_cls = idp_responses.CognitoIdpResponse

@@ -239,3 +239,20 @@ def test_resource_server_update_and_delete(world: World) -> None:
     with pytest.raises(ClientError) as excinfo:
         world.idp.delete_resource_server(UserPoolId=pool.pool_id, Identifier="api")
     assert excinfo.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_sign_up_is_refused_when_only_admins_create_users(world: World) -> None:
+    pool = world.user_pool()
+    world.idp.update_user_pool(
+        UserPoolId=pool.pool_id, AdminCreateUserConfig={"AllowAdminCreateUserOnly": True}
+    )
+    with pytest.raises(ClientError) as refused:
+        world.idp.sign_up(ClientId=pool.client_id, Username="someone@example.com", Password=PASSWORD)
+    assert refused.value.response["Error"]["Code"] == "NotAuthorizedException"
+    assert world.idp.list_users(UserPoolId=pool.pool_id)["Users"] == []
+
+
+def test_sign_up_works_when_self_sign_up_is_on(world: World) -> None:
+    pool = world.user_pool()
+    world.idp.sign_up(ClientId=pool.client_id, Username="self@example.com", Password=PASSWORD)
+    assert [u["Username"] for u in world.idp.list_users(UserPoolId=pool.pool_id)["Users"]] != []
