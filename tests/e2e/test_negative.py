@@ -417,10 +417,9 @@ def test_multi_group_user_gets_the_lowest_precedence_group_in_both_modes(
 
 
 class TestIdentityPoolRoleChoice:
-    """GetCredentialsForIdentity takes an optional CustomRoleArn. A caller must not be able to use
-    it to step outside the documented rule (docs/architecture.md, "Multi-group rule": a user in
-    several groups gets the policy of the lowest-precedence group, identically in iam and lambda
-    mode)."""
+    """GetCredentialsForIdentity takes an optional CustomRoleArn. Under Token mapping AWS lets a
+    caller choose among the roles of its own groups; it must never reach any other role
+    (docs/architecture.md, "Multi-group rule")."""
 
     def test_a_role_of_a_group_the_user_is_not_in_is_refused(
         self, stack: dict[str, Any], cip_user: Session
