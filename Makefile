@@ -171,7 +171,7 @@ up: venv build $(TF_CONFIG) ## Start the local stack (emulator, OIDC issuer, API
 down: venv ## Stop the local stack started by `make up`
 	@$(PY) -m local down
 
-call: venv ## Call a route as a demo user: make call AS=vet ARGS="GET /petstore/v2/status"
+call: venv ## Call a route as a demo user: make call AS=pet-veterinarian ARGS="GET /petstore/v2/status"
 	@$(PY) -m local call --user $(AS) $(ARGS)
 
 bench: venv build ## Benchmarks (figures written to docs/benchmarks.md)

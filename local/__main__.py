@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import logging
 import os
 import signal
 import sys
@@ -40,6 +41,17 @@ def _running_pid() -> int | None:
     return pid
 
 
+def _log_to_file(path: Path) -> None:
+    """The gateway's access log and the emulator's decisions, one JSON line each, in a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    for name in ("local.gateway", "local.emulator"):
+        logger = logging.getLogger(name)
+        logger.setLevel(logging.INFO)
+        logger.addHandler(handler)
+
+
 def up(args: argparse.Namespace) -> int:
 
     pid = _running_pid()
@@ -47,6 +59,7 @@ def up(args: argparse.Namespace) -> int:
         print(f"the local stack is already running (pid {pid}); `make down` stops it", file=sys.stderr)
         return 1
     LOCAL_DIR.mkdir(parents=True, exist_ok=True)
+    _log_to_file(RUN_DIR / "gateway.log")
     stack = start_stack(RUN_DIR, progress=_say, gateway_port=args.port)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
