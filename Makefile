@@ -90,7 +90,7 @@ fmt: venv ## Format Python and Terraform in place
 	$(BIN)/ruff check --fix .
 	terraform fmt -recursive terraform
 
-lint: venv ## ruff lint + format check, terraform fmt check
+lint: venv $(TF_CONFIG) ## ruff lint + format check, terraform fmt check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	terraform fmt -check -recursive terraform
