@@ -55,8 +55,10 @@ resource "aws_cognito_user_pool" "this" {
       mutable             = true
       required            = true
 
+      # Cognito's own constraints for standard attributes; anything else reads back differently and
+      # plans a replacement of the pool.
       string_attribute_constraints {
-        min_length = 1
+        min_length = 0
         max_length = 2048
       }
     }
@@ -89,11 +91,6 @@ resource "aws_cognito_user_pool" "this" {
   }
 
   tags = var.tags
-
-  lifecycle {
-    # Cognito cannot change the schema of an existing pool; ignore drift in ordering.
-    ignore_changes = [schema]
-  }
 }
 
 resource "aws_cognito_user_pool_domain" "this" {
