@@ -121,8 +121,8 @@ def expected_matrix(
 
 
 def matches(expected: Expectation, status: int) -> bool:
-    """Whether a live status meets an expectation: "allow" is any answer the handler gave
-    (not 401/403 and not a gateway or handler failure); 401/403 must be exact."""
+    """Whether a live status meets an expectation: "allow" is a 2xx from the handler (the probes
+    are valid requests for existing resources); 401/403 must be exact."""
     if expected == ALLOW:
-        return status < 400 or status in (404, 409)
+        return 200 <= status < 300
     return status == expected

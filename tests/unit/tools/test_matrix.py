@@ -7,7 +7,16 @@ import json
 import pytest
 
 from tools import config
-from tools.matrix import ALLOW, FORBIDDEN, UNAUTHORIZED, Principal, effective_group, expected_matrix, probe
+from tools.matrix import (
+    ALLOW,
+    FORBIDDEN,
+    UNAUTHORIZED,
+    Principal,
+    effective_group,
+    expected_matrix,
+    matches,
+    probe,
+)
 from tools.render import render_group
 
 API_ID = "abcdefghij"
@@ -89,3 +98,14 @@ def test_probe_fills_path_parameters_and_bodies(cfg: config.EnvConfig) -> None:
     post = probe(cfg.routes["cip-post"])
     assert post.body is not None
     assert set(post.body) == {"name", "surname", "email"}
+
+
+def test_matches_is_strict() -> None:
+    assert matches(ALLOW, 200)
+    assert matches(ALLOW, 204)
+    assert not matches(ALLOW, 404)  # a probe that misses its resource proves nothing
+    assert not matches(ALLOW, 403)
+    assert not matches(ALLOW, 502)
+    assert matches(FORBIDDEN, 403)
+    assert not matches(FORBIDDEN, 401)
+    assert not matches(UNAUTHORIZED, 403)
