@@ -87,7 +87,8 @@ class PolicyStore:
                 missing.append(group)
         if missing:
             fetched = self._fetch(missing)
-            if len(self._cache) + len(fetched) > MAX_CACHED_GROUPS:
+            # Every missing group gets an entry below, including "no item" ones: count them all.
+            if len(self._cache) + len(missing) > MAX_CACHED_GROUPS:
                 self._cache.clear()
             expires = now + self._ttl
             for group in missing:

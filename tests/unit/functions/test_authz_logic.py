@@ -280,3 +280,13 @@ def test_store_retries_unprocessed_keys_then_fails_closed() -> None:
     failing = _FakeClient([], fail=True)
     with pytest.raises(policies.PolicyLookupError):
         policies.PolicyStore("t", 60, lambda: failing).lookup(["a"])  # type: ignore[arg-type, return-value]
+
+
+def test_store_cache_stays_bounded_with_groups_that_have_no_item(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cached misses count toward MAX_CACHED_GROUPS too, or itemless groups would grow it forever."""
+    monkeypatch.setattr(policies, "MAX_CACHED_GROUPS", 10)
+    client = _FakeClient([])
+    store = policies.PolicyStore("t", 60, lambda: client)  # type: ignore[arg-type, return-value]
+    for i in range(30):
+        assert store.lookup([f"ghost-{i}"]) == {f"ghost-{i}": None}
+        assert len(store._cache) <= 10
