@@ -78,6 +78,15 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     except ConfigError as exc:
         log(get_logger(), logging.ERROR, "authorizer misconfigured", error=str(exc), request_id=request_id)
         raise Exception("Unauthorized") from None  # API Gateway matches this exact message
+    except Exception as exc:  # any other init failure: still the 401 signal, never a 500
+        log(
+            get_logger(),
+            logging.ERROR,
+            "authorizer init failure",
+            error=type(exc).__name__,
+            request_id=request_id,
+        )
+        raise Exception("Unauthorized") from None
     try:
         response: dict[str, Any] = authorizer.authorize(event, request_id)
     except Unauthorized:

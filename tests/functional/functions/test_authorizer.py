@@ -493,6 +493,19 @@ def test_misconfiguration_fails_closed(
     assert decide_token(authorizer_app, tokens.token())[0] == "unauthorized"
 
 
+def test_unexpected_init_failure_fails_closed_with_the_401_signal(
+    monkeypatch: pytest.MonkeyPatch, authorizer_app: ModuleType, tokens: support.TokenFactory
+) -> None:
+    """Not only ConfigError: any error while building the container's Authorizer is a 401, not a 500."""
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("no CA bundle")
+
+    monkeypatch.setattr(authorizer_app, "TokenVerifier", broken)
+    authorizer_app.reset()
+    assert decide_token(authorizer_app, tokens.token())[0] == "unauthorized"
+
+
 # --- caches: zero network when warm, JWKS cool-down, policy TTL --------------------------------
 
 
