@@ -85,7 +85,9 @@ def test_policy_covers_all_routes_of_the_group_whatever_route_asked(
     _, on_other = decide_token(authorizer_app, token, support.method_arn("GET", "/petstore/v2/pets"))
     assert on_allowed is not None
     assert on_other is not None
-    assert on_allowed["policyDocument"] == on_other["policyDocument"]
+    group_policy = json.loads(support.render_template("pet-veterinarian"))
+    assert on_allowed["policyDocument"] == on_other["policyDocument"] == group_policy
+    assert on_other["principalId"] == on_allowed["principalId"]
 
 
 def test_request_event_with_lowercase_header(
@@ -146,13 +148,30 @@ def _attack_tokens(tokens: support.TokenFactory, other_key: support.SigningKey) 
         "tampered_payload_original_signature": ".".join(
             [header, support.b64url(json.dumps(tampered_claims).encode()), signature]
         ),
+        # Correctly signed by the pool's real key, but not with the pinned algorithm.
+        "rs512_signed_by_the_real_key": jwt.encode(
+            claims, tokens.key.private, algorithm="RS512", headers={"kid": tokens.key.kid}
+        ),
+        "ps256_signed_by_the_real_key": jwt.encode(
+            claims, tokens.key.private, algorithm="PS256", headers={"kid": tokens.key.kid}
+        ),
         "expired": tokens.token(exp=now - 3600, iat=now - 7200),
         "nbf_in_future": tokens.token(nbf=now + 3600),
         "iat_in_future": tokens.token(iat=now + 3600),
         "missing_exp": tokens.token(exp=REMOVE),
+        "missing_iat": tokens.token(iat=REMOVE),
+        "missing_sub": jwt.encode(
+            {k: v for k, v in claims.items() if k != "sub"},
+            tokens.key.private,
+            algorithm="RS256",
+            headers={"kid": tokens.key.kid},
+        ),
+        "empty_sub": tokens.token(sub=""),
         "missing_kid": jwt.encode(claims, tokens.key.private, algorithm="RS256"),
         "wrong_issuer": tokens.token(iss="https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Other"),
         "issuer_prefix_trick": tokens.token(iss=support.ISSUER + "x"),
+        # A substring of the configured issuer (the shape of PyJWT 2.10.0's CVE-2024-53861).
+        "issuer_substring_trick": tokens.token(iss=support.ISSUER[:-3]),
         "id_token_where_access_required": tokens.token("id"),
         "client_id_not_in_list": tokens.token(client_id="not-our-client"),
         "missing_client_id": tokens.token(client_id=REMOVE),
@@ -184,6 +203,8 @@ ATTACKS = [
     "alg_none",
     "alg_none_with_signature",
     "hs256_with_public_key_as_secret",
+    "rs512_signed_by_the_real_key",
+    "ps256_signed_by_the_real_key",
     "rs256_unknown_key_known_kid",
     "rs256_unknown_key_unknown_kid",
     "tampered_payload_original_signature",
@@ -191,9 +212,13 @@ ATTACKS = [
     "nbf_in_future",
     "iat_in_future",
     "missing_exp",
+    "missing_iat",
+    "missing_sub",
+    "empty_sub",
     "missing_kid",
     "wrong_issuer",
     "issuer_prefix_trick",
+    "issuer_substring_trick",
     "id_token_where_access_required",
     "client_id_not_in_list",
     "missing_client_id",
@@ -228,6 +253,53 @@ def test_hs256_token_really_verifies_with_the_public_key_as_secret(tokens: suppo
 
 
 @pytest.mark.parametrize(
+    ("claim", "offset", "expected"),
+    [
+        ("exp", -10, "allow"),
+        ("exp", -90, "unauthorized"),
+        ("nbf", 10, "allow"),
+        ("nbf", 90, "unauthorized"),
+        ("iat", 10, "allow"),
+        ("iat", 90, "unauthorized"),
+    ],
+)
+def test_time_claims_get_a_small_skew_only(
+    claim: str, offset: int, expected: str, authorizer_app: ModuleType, tokens: support.TokenFactory
+) -> None:
+    """CLOCK_SKEW_SECONDS (30 s) absorbs seconds of drift, not minutes (wide margins: deterministic)."""
+    now = int(time.time())
+    times = {"iat": now - 300, "exp": now + 3600, claim: now + offset}
+    assert decide_token(authorizer_app, tokens.token(**times))[0] == expected
+
+
+class _Rs384Key(support.SigningKey):
+    def jwk(self) -> dict[str, Any]:
+        return {**super().jwk(), "alg": "RS384"}
+
+
+def test_jwks_key_published_for_another_algorithm_is_not_used(
+    authorizer_app: ModuleType,
+    tokens: support.TokenFactory,
+    jwks: support.JwksServer,
+    other_key: support.SigningKey,
+) -> None:
+    """The key named by `kid` must itself be an RS256 key: an RS256 signature by an RS384 key is refused."""
+    odd = _Rs384Key("key-rs384", other_key.private)
+    jwks.reset([tokens.key, odd])
+    assert decide_token(authorizer_app, tokens.token())[0] == "allow"
+    assert decide_token(authorizer_app, tokens.token(key=odd))[0] == "unauthorized"
+
+
+def test_jwks_client_uses_the_named_limits(authorizer_app: ModuleType) -> None:
+    """Fetch timeout, cache TTL and unknown-kid cool-down reach PyJWT (its defaults are 30 s / 300 s)."""
+    jwks = authorizer_app.get_authorizer().verifier.jwks
+    settings = support.authorizer_env("")
+    assert jwks.timeout == 3.0
+    assert jwks.jwk_set_cache.lifespan == float(settings["JWKS_CACHE_TTL_SECONDS"])
+    assert jwks.cooldown_duration == 30.0
+
+
+@pytest.mark.parametrize(
     ("groups", "expected"),
     [
         (REMOVE, "deny"),
@@ -237,8 +309,21 @@ def test_hs256_token_really_verifies_with_the_public_key_as_secret(tokens: suppo
         ([""], "deny"),
         (["no-such-group"], "deny"),
         (["pet-veterinarian", None], "deny"),
+        # Malformed claims are denied even though they name a group that has a policy.
+        (["pet-veterinarian", *(f"g{i}" for i in range(100))], "deny"),
+        (["pet-veterinarian", "bad\nname"], "deny"),
     ],
-    ids=["missing", "empty", "string", "numbers", "empty-name", "group-without-item", "null-member"],
+    ids=[
+        "missing",
+        "empty",
+        "string",
+        "numbers",
+        "empty-name",
+        "group-without-item",
+        "null-member",
+        "over-100-groups",
+        "unprintable-name",
+    ],
 )
 def test_bad_or_policyless_groups_are_denied(
     groups: Any, expected: str, authorizer_app: ModuleType, tokens: support.TokenFactory
