@@ -16,7 +16,9 @@ from backend_core import http, news_records, store
 def route(event: http.Event) -> tuple[int, object]:
     method = str(event.get("httpMethod", "")).upper()
     if method == "GET":
-        limit = news_records.parse_limit(http.query_param(event, "limit"))
+        limit = http.parse_limit(
+            http.query_param(event, "limit"), default=news_records.DEFAULT_PAGE, maximum=news_records.MAX_PAGE
+        )
         return 200, {"news": news_records.list_news(store.table(), limit)}
     if method == "DELETE":
         news_id = http.query_param(event, "id")

@@ -26,7 +26,9 @@ V2_PETS = "/petstore/v2/pets"
 
 
 def _all_pets(event: http.Event) -> tuple[list[dict[str, Any]], str | None]:
-    limit = pet_records.parse_limit(http.query_param(event, "limit"))
+    limit = http.parse_limit(
+        http.query_param(event, "limit"), default=pet_records.DEFAULT_PAGE, maximum=pet_records.MAX_PAGE
+    )
     next_token = http.query_param(event, "next")
     stored, following = pet_records.list_stored(store.table(), limit, next_token)
     first_page = [dict(p) for p in pet_records.CATALOGUE] if not next_token else []

@@ -119,6 +119,16 @@ def query_param(event: Event, name: str) -> str | None:
     return None
 
 
+def parse_limit(raw: str | None, *, default: int, maximum: int) -> int:
+    """`?limit=`: absent -> default; otherwise ASCII digits from 1 to maximum, else ApiError(400)."""
+    if raw is None:
+        return default
+    # isdigit() alone accepts "²", which int() refuses: ASCII only, so bad input is a 400, not a 500.
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= maximum:
+        raise ApiError(400, f"limit must be a whole number from 1 to {maximum}")
+    return int(raw)
+
+
 def path_param(event: Event, name: str) -> str | None:
     params = event.get("pathParameters")
     if isinstance(params, Mapping):

@@ -35,14 +35,6 @@ def check_id(news_id: str) -> str:
     return news_id
 
 
-def parse_limit(raw: str | None) -> int:
-    if raw is None:
-        return DEFAULT_PAGE
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
-        raise ApiError(400, f"limit must be a whole number from 1 to {MAX_PAGE}")
-    return int(raw)
-
-
 def new_id(now: datetime | None = None) -> str:
     return f"{(now or datetime.now(UTC)).strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(4)}"
 

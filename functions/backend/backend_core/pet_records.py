@@ -96,14 +96,6 @@ def _decode_next(token: str) -> dict[str, Any]:
     return to_attrs({"pk": PK, "sk": sk})
 
 
-def parse_limit(raw: str | None) -> int:
-    if raw is None:
-        return DEFAULT_PAGE
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
-        raise ApiError(400, f"limit must be a whole number from 1 to {MAX_PAGE}")
-    return int(raw)
-
-
 def list_stored(table: Table, limit: int, next_token: str | None) -> tuple[list[dict[str, Any]], str | None]:
     request: dict[str, Any] = {
         "TableName": table.name,

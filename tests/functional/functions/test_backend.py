@@ -353,6 +353,8 @@ def test_pets_v1_item(backend: Any) -> None:
     assert item("DELETE", pet["id"])[0] == 404
     assert item("PUT", "nope", {"type": "dog", "price": 1})[0] == 404
     assert item("DELETE", "1")[0] == 409
+    assert item("PUT", "1", {"type": "wolf", "price": 1})[0] == 409  # the catalogue is read-only
+    assert item("GET", "1")[1]["pet"]["type"] == "dog"
     assert item("GET", "../etc")[0] == 400
     assert item("PATCH", pet["id"])[0] == 405
 
@@ -394,8 +396,9 @@ def test_pets_pagination_pages_through_created_pets(backend: Any) -> None:
     assert pages >= 3
     event["queryStringParameters"] = {"next": "garbage!"}
     assert call(pets.handler, event)[0] == 400
-    event["queryStringParameters"] = {"limit": "1000"}
-    assert call(pets.handler, event)[0] == 400
+    for bad in ("1000", "0", "\u00b2"):
+        event["queryStringParameters"] = {"limit": bad}
+        assert call(pets.handler, event)[0] == 400
 
 
 def test_pets_v2(backend: Any) -> None:
@@ -428,6 +431,12 @@ def test_news_list_and_delete(backend: Any) -> None:
     status, body = call(news.handler, _news_event("GET"))
     assert status == 200
     assert [n["id"] for n in body["news"]] == list(reversed(ids))
+    limited = _news_event("GET")
+    limited["queryStringParameters"] = {"limit": "2"}
+    assert [n["id"] for n in call(news.handler, limited)[1]["news"]] == [ids[2], ids[1]]
+    for bad in ("0", "101", "-1", "two", "\u00b2", ""):
+        limited["queryStringParameters"] = {"limit": bad}
+        assert call(news.handler, limited)[0] == 400
     assert call(news.handler, _news_event("DELETE", ids[0])) == (200, {"deleted": 1})
     assert call(news.handler, _news_event("DELETE", ids[0]))[0] == 404
     assert call(news.handler, _news_event("DELETE", "bad id"))[0] == 400
