@@ -105,6 +105,8 @@ def json_body(event: Event, max_bytes: int = MAX_BODY_BYTES) -> dict[str, Any]:
         parsed = json.loads(data)
     except (ValueError, UnicodeDecodeError):
         raise ApiError(400, "the body is not valid JSON") from None
+    except RecursionError:  # e.g. 5000 nested "[" fit in MAX_BODY_BYTES: bad input, not a 500
+        raise ApiError(400, "the body is nested too deeply") from None
     if not isinstance(parsed, dict):
         raise ApiError(400, "the body must be a JSON object")
     return parsed

@@ -213,6 +213,7 @@ BAD_BODIES: dict[str, tuple[object, bool]] = {
     "bool-version": ({**PROFILE, "version": True}, False),
     "zero-version": ({**PROFILE, "version": 0}, False),
     "oversized-body": (json.dumps({**PROFILE, "pad": "x" * 20000}), False),
+    "deeply-nested": ('{"name": ' + "[" * 5000, False),
     "bad-base64": ("!!!notbase64!!!", True),
     "base64-of-garbage": (base64.b64encode(b"\xff\xfe").decode(), True),
 }
