@@ -12,29 +12,34 @@ locals {
         "arn:${local.partition}:apigateway:${var.region}::/restapis/*",
         "arn:${local.partition}:apigateway:${var.region}::/tags/*",
       ]
-      stages     = "arn:${local.partition}:apigateway:${var.region}::/restapis/*/stages/*"
-      functions  = "arn:${local.partition}:lambda:${var.region}:${var.account_id}:function:${coalesce(e.name_prefix, "fga-${env}")}-*"
-      tables     = "arn:${local.partition}:dynamodb:${var.region}:${var.account_id}:table/${coalesce(e.name_prefix, "fga-${env}")}-*"
-      log_groups = "arn:${local.partition}:logs:${var.region}:${var.account_id}:log-group:/aws/*/${coalesce(e.name_prefix, "fga-${env}")}*"
-      all_groups = "arn:${local.partition}:logs:${var.region}:${var.account_id}:log-group:*"
-      keys       = "arn:${local.partition}:kms:${var.region}:${var.account_id}:key/*"
-      aliases    = "arn:${local.partition}:kms:${var.region}:${var.account_id}:alias/${coalesce(e.name_prefix, "fga-${env}")}*"
-      roles      = "arn:${local.partition}:iam::${var.account_id}:role/${coalesce(e.name_prefix, "fga-${env}")}-*"
-      policies   = "arn:${local.partition}:iam::${var.account_id}:policy/${coalesce(e.name_prefix, "fga-${env}")}-*"
-      oidc       = "arn:${local.partition}:iam::${var.account_id}:oidc-provider/*"
-      web_acls   = "arn:${local.partition}:wafv2:${var.region}:${var.account_id}:regional/webacl/*/*"
+      stages    = "arn:${local.partition}:apigateway:${var.region}::/restapis/*/stages/*"
+      functions = "arn:${local.partition}:lambda:${var.region}:${var.account_id}:function:${coalesce(e.name_prefix, "fga-${env}")}-*"
+      tables    = "arn:${local.partition}:dynamodb:${var.region}:${var.account_id}:table/${coalesce(e.name_prefix, "fga-${env}")}-*"
+      # The only table whose items are Terraform resources (terraform/stack: <prefix>-policies).
+      policy_table = "arn:${local.partition}:dynamodb:${var.region}:${var.account_id}:table/${coalesce(e.name_prefix, "fga-${env}")}-policies"
+      log_groups   = "arn:${local.partition}:logs:${var.region}:${var.account_id}:log-group:/aws/*/${coalesce(e.name_prefix, "fga-${env}")}*"
+      keys         = "arn:${local.partition}:kms:${var.region}:${var.account_id}:key/*"
+      aliases      = "arn:${local.partition}:kms:${var.region}:${var.account_id}:alias/${coalesce(e.name_prefix, "fga-${env}")}*"
+      roles        = "arn:${local.partition}:iam::${var.account_id}:role/${coalesce(e.name_prefix, "fga-${env}")}-*"
+      policies     = "arn:${local.partition}:iam::${var.account_id}:policy/${coalesce(e.name_prefix, "fga-${env}")}-*"
+      oidc         = "arn:${local.partition}:iam::${var.account_id}:oidc-provider/*"
+      web_acls     = "arn:${local.partition}:wafv2:${var.region}:${var.account_id}:regional/webacl/*/*"
     }
   }
 }
 
 # --- plan: read what the stack manages, nothing else -------------------------------------------
+# The plan role is assumable from any branch (its GitHub environment has no reviewers), so it reads
+# configuration only: no user listing (cognito-idp:ListUsers*), no records-table items.
 
 data "aws_iam_policy_document" "plan" {
   for_each = var.environments
 
   statement {
-    sid       = "ReadUserPools"
-    actions   = ["cognito-idp:Describe*", "cognito-idp:Get*", "cognito-idp:List*"]
+    sid = "ReadUserPools"
+    # Describe*/Get* cover the pool, clients, groups, resource server and MFA configuration; the
+    # List* family is left out on purpose: ListUsers/ListUsersInGroup would expose every user.
+    actions   = ["cognito-idp:Describe*", "cognito-idp:Get*", "cognito-idp:ListTagsForResource"]
     resources = [local.arn[each.key].user_pools]
   }
 
@@ -62,22 +67,53 @@ data "aws_iam_policy_document" "plan" {
   }
 
   statement {
-    sid = "ReadTables"
-    # GetItem: the policy store's items are Terraform resources (aws_dynamodb_table_item).
-    actions   = ["dynamodb:Describe*", "dynamodb:ListTagsOfResource", "dynamodb:GetItem"]
+    sid       = "ReadTables"
+    actions   = ["dynamodb:Describe*", "dynamodb:ListTagsOfResource"]
     resources = [local.arn[each.key].tables]
   }
 
   statement {
+    # The policy store's items are Terraform resources (aws_dynamodb_table_item); the records table's
+    # items (user profiles) are not, so the plan role cannot read them.
+    sid       = "ReadPolicyItems"
+    actions   = ["dynamodb:GetItem"]
+    resources = [local.arn[each.key].policy_table]
+  }
+
+  statement {
     sid       = "ReadLogGroups"
-    actions   = ["logs:DescribeLogGroups", "logs:ListTagsForResource", "logs:ListTagsLogGroup"]
-    resources = [local.arn[each.key].all_groups]
+    actions   = ["logs:ListTagsForResource", "logs:ListTagsLogGroup"]
+    resources = [local.arn[each.key].log_groups]
   }
 
   statement {
     sid       = "ReadKeys"
     actions   = ["kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags"]
     resources = [local.arn[each.key].keys]
+  }
+
+  statement {
+    # The stack encrypts its tables and the functions' environment with its own key. Reading an item
+    # of a table under a customer managed key needs kms:Decrypt by the caller, and Lambda shows a
+    # function's environment only to callers who may use its key
+    # (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars-encryption.html): without
+    # this, refreshing the policy items fails and the functions' variables read back empty. Only
+    # this environment's key, and only through those two services.
+    sid       = "DecryptThroughTheStacksServices"
+    actions   = ["kms:Decrypt"]
+    resources = [local.arn[each.key].keys]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/fga:environment"
+      values   = [each.key]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["dynamodb.${var.region}.amazonaws.com", "lambda.${var.region}.amazonaws.com"]
+    }
   }
 
   statement {
@@ -104,9 +140,17 @@ data "aws_iam_policy_document" "plan" {
   }
 
   statement {
-    sid       = "ListAccountLevel"
-    actions   = ["cognito-idp:ListUserPools", "cognito-identity:ListIdentityPools", "kms:ListAliases"]
-    resources = ["*"] # these List actions support no resource-level permissions
+    sid = "ListAccountLevel"
+    # None of these supports resource-level permissions (Service Authorization Reference): a Resource
+    # other than "*" never matches them. DescribeUserPoolDomain reads the hosted-UI domain.
+    actions = [
+      "cognito-idp:ListUserPools",
+      "cognito-idp:DescribeUserPoolDomain",
+      "cognito-identity:ListIdentityPools",
+      "kms:ListAliases",
+      "logs:DescribeLogGroups",
+    ]
+    resources = ["*"]
   }
 }
 
@@ -132,8 +176,11 @@ data "aws_iam_policy_document" "apply" {
       "cognito-idp:DeleteUserPoolDomain",
       "cognito-identity:CreateIdentityPool",
       "cognito-identity:ListIdentityPools",
+      # Maps roles into an identity pool; only this environment's roles can be passed (PassRole below).
+      "cognito-identity:SetIdentityPoolRoles",
       "kms:CreateKey",
       "kms:ListAliases",
+      "logs:DescribeLogGroups",
     ]
     resources = ["*"] # no resource-level permissions for these actions
 
@@ -151,9 +198,7 @@ data "aws_iam_policy_document" "apply" {
       "cognito-identity:UpdateIdentityPool",
       "cognito-identity:DeleteIdentityPool",
       "cognito-identity:GetIdentityPoolRoles",
-      "cognito-identity:SetIdentityPoolRoles",
       "cognito-identity:GetPrincipalTagAttributeMap",
-      "cognito-identity:SetPrincipalTagAttributeMap",
       "cognito-identity:TagResource",
       "cognito-identity:UntagResource",
       "cognito-identity:ListTagsForResource",
@@ -202,12 +247,6 @@ data "aws_iam_policy_document" "apply" {
       "logs:ListTagsLogGroup",
     ]
     resources = [local.arn[each.key].log_groups]
-  }
-
-  statement {
-    sid       = "DescribeLogGroups"
-    actions   = ["logs:DescribeLogGroups"]
-    resources = [local.arn[each.key].all_groups]
   }
 
   statement {

@@ -156,3 +156,54 @@ run "rejects_short_state_version_retention" {
 
   expect_failures = [var.noncurrent_version_days]
 }
+
+run "plan_role_reads_configuration_but_no_user_data" {
+  command = plan
+
+  assert {
+    condition = alltrue([
+      for s in data.aws_iam_policy_document.plan["dev"].statement : alltrue([
+        for a in s.actions : !can(regex("^cognito-idp:(List\\*|ListUsers)", a)) && a != "cognito-idp:*" && a != "dynamodb:*"
+      ])
+    ])
+    error_message = "The plan role (assumable from any branch) must not list user-pool users."
+  }
+
+  assert {
+    condition = alltrue([
+      for s in data.aws_iam_policy_document.plan["dev"].statement : toset(s.resources) == toset(["arn:aws:dynamodb:us-east-1:111111111111:table/fga-dev-policies"])
+      if anytrue([for a in s.actions : can(regex("^dynamodb:(GetItem|Get\\*|BatchGetItem|Query|Scan)$", a))])
+    ])
+    error_message = "The plan role may read items of the policy table only (Terraform manages those), never the records table."
+  }
+
+  assert {
+    condition = length([
+      for s in data.aws_iam_policy_document.plan["dev"].statement : s
+      if contains(s.actions, "kms:Decrypt") && anytrue([
+        for c in s.condition : c.variable == "kms:ViaService" && toset(c.values) == toset(["dynamodb.us-east-1.amazonaws.com", "lambda.us-east-1.amazonaws.com"])
+        ]) && anytrue([
+        for c in s.condition : c.variable == "aws:ResourceTag/fga:environment" && toset(c.values) == toset(["dev"])
+      ])
+    ]) == 1
+    error_message = "The plan role needs kms:Decrypt on its environment's key through DynamoDB and Lambda (encrypted items and function environment), and only there."
+  }
+
+  assert {
+    condition = alltrue([
+      for action in ["cognito-idp:DescribeUserPoolDomain", "logs:DescribeLogGroups"] : anytrue([
+        for s in data.aws_iam_policy_document.plan["dev"].statement : contains(s.actions, action) && toset(s.resources) == toset(["*"])
+      ])
+    ])
+    error_message = "Actions without resource-level permissions must be granted on \"*\" or they are never allowed."
+  }
+
+  assert {
+    condition = alltrue([
+      for action in ["cognito-identity:SetIdentityPoolRoles", "logs:DescribeLogGroups"] : anytrue([
+        for s in data.aws_iam_policy_document.apply["dev"].statement : contains(s.actions, action) && toset(s.resources) == toset(["*"])
+      ])
+    ])
+    error_message = "The apply role's actions without resource-level permissions must be granted on \"*\"."
+  }
+}
