@@ -103,8 +103,8 @@ def identity_fields(creds: IssuedCredentials, role_id: str) -> dict[str, Any]:
         "cognitoIdentityId": creds.identity_id,
         "caller": caller,
         "accessKey": creds.access_key_id,
-        "cognitoAuthenticationType": "authenticated",
-        "cognitoAuthenticationProvider": creds.authentication_provider,
+        "cognitoAuthenticationType": creds.authentication_type,
+        "cognitoAuthenticationProvider": creds.authentication_provider or None,
         "userArn": caller_arn(creds),
         "user": caller,
     }
@@ -113,7 +113,9 @@ def identity_fields(creds: IssuedCredentials, role_id: str) -> dict[str, Any]:
 def condition_context(
     creds: IssuedCredentials, role_id: str, source_ip: str, now: datetime
 ) -> dict[str, Any]:
-    amr = ["authenticated"]
+    # Guest (unauthenticated) credentials must never present the "authenticated" amr: a policy
+    # conditioned on it would otherwise grant guests what only signed-in users may do.
+    amr = [creds.authentication_type]
     for item in [creds.provider, *(creds.authentication_provider or "").split(",")]:
         if item and item not in amr:
             amr.append(item)

@@ -85,6 +85,8 @@ class IssuedCredentials(Protocol):
     def provider(self) -> str | None: ...
     @property
     def authentication_provider(self) -> str | None: ...
+    @property
+    def authentication_type(self) -> str: ...  # "authenticated" or "unauthenticated" (guest)
 
 
 class CredentialsResolver(Protocol):

@@ -438,6 +438,7 @@ class FakeCredentials:
     role_arn: str
     provider: str
     authentication_provider: str
+    authentication_type: str = "authenticated"
 
 
 class Clock:
@@ -490,6 +491,10 @@ def env(deployed: Deployed, keys: Keys) -> Iterator[Env]:
     creds = {
         "cip": credentials_for(deployed.role_arn, "cip"),
         "admin": credentials_for(deployed.admin_role_arn, "admin"),
+        # A role deleted after the credentials were issued, and a same-named role of another
+        # account: neither may borrow the policies of a role the gateway's account holds.
+        "ghost": credentials_for(f"arn:aws:iam::{ACCOUNT}:role/gw-test-deleted", "ghost"),
+        "foreign": credentials_for(deployed.role_arn.replace(f"::{ACCOUNT}:", "::210987654321:"), "foreign"),
     }
     by_key = {c.access_key_id: c for c in creds.values()}
     gateway = start_gateway(

@@ -271,6 +271,18 @@ def test_iam_route_outside_the_role_policy_is_403(env: Env) -> None:
     assert env.runtime.calls == []
 
 
+@pytest.mark.parametrize("name", ["ghost", "foreign"])
+def test_iam_credentials_of_a_role_the_account_does_not_hold_are_denied(env: Env, name: str) -> None:
+    """A vanished role grants nothing (403, not 500); a same-named role of another account must
+    not lend its policies (the cip role allows GET /iam)."""
+    creds = env.credentials[name]
+    response = signed(env, "GET", "/iam", creds)
+    assert response.status_code == 403
+    assert response.headers["x-amzn-ErrorType"] == "AccessDeniedException"
+    assert body(response)["message"].startswith(f"User: arn:aws:sts::{ACCOUNT}:assumed-role/")
+    assert env.runtime.calls == []
+
+
 def test_iam_managed_policy_allows_and_inline_deny_wins(env: Env) -> None:
     admin = env.credentials["admin"]
     assert signed(env, "GET", "/iam/admin", admin).status_code == 200  # attached managed policy

@@ -34,6 +34,7 @@ class FakeCredentials:
     role_arn: str = "arn:aws:iam::123456789012:role/cip-users"
     provider: str | None = "cognito-idp.us-east-1.amazonaws.com/us-east-1_A"
     authentication_provider: str | None = None
+    authentication_type: str = "authenticated"
 
 
 CREDS = FakeCredentials()
