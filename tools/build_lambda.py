@@ -166,10 +166,17 @@ def _run_pip(args: Sequence[str]) -> subprocess.CompletedProcess[str]:
     )
 
 
+def site_dir(lock: Path, arch: str, cache_dir: Path) -> Path:
+    """Where the vendored site for this lock and target lives: keyed by the lock *and* the pip target
+    (platform tags, Python version, builder version), so changing the target never reuses old wheels."""
+    digest = hashlib.sha256(lock.read_bytes())
+    digest.update("\0".join([BUILDER_VERSION, *_pip_platform_args(arch)]).encode())
+    return cache_dir / "site" / arch / f"{lock.parent.name}-{digest.hexdigest()[:16]}"
+
+
 def _install_deps(lock: Path, arch: str, cache_dir: Path) -> Path:
-    """Vendored site dir for this lock + arch, built once and reused (keyed by the lock's hash)."""
-    lock_hash = _sha256_file(lock)[:16]
-    site = cache_dir / "site" / arch / f"{lock.parent.name}-{lock_hash}"
+    """Vendored site dir for this lock + arch, built once and reused (see site_dir for the key)."""
+    site = site_dir(lock, arch, cache_dir)
     if (site / ".complete").is_file():
         return site
     wheels = cache_dir / "wheels" / arch
@@ -217,7 +224,7 @@ def _install_deps(lock: Path, arch: str, cache_dir: Path) -> Path:
             retry = _run_pip(install)
             if retry.returncode != 0:
                 raise BuildError(f"pip install for {lock} ({arch}) failed:\n{retry.stderr[-4000:]}")
-        (staging / ".complete").write_text(lock_hash + "\n")
+        (staging / ".complete").write_text(site.name + "\n")
         try:
             staging.rename(site)
         except OSError:

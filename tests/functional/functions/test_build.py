@@ -71,6 +71,21 @@ def test_a_source_change_changes_the_hash(tmp_path: Path) -> None:
     assert after.base64_sha256 != before.base64_sha256
 
 
+def test_vendored_site_cache_is_keyed_by_the_pip_target(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A changed platform tag or Python version must not reuse wheels vendored for the old target."""
+    lock = support.FUNCTIONS_DIR / "authorizer" / "requirements.txt"
+    first = build_lambda.site_dir(lock, "x86_64", tmp_path)
+    assert build_lambda.site_dir(lock, "x86_64", tmp_path) == first
+    assert build_lambda.site_dir(lock, "arm64", tmp_path) != first
+    monkeypatch.setattr(build_lambda, "MANYLINUX_TAGS", ("manylinux_2_34",))
+    assert build_lambda.site_dir(lock, "x86_64", tmp_path) != first
+    monkeypatch.undo()
+    monkeypatch.setattr(build_lambda, "LAMBDA_PYTHON_VERSION", "3.13")
+    assert build_lambda.site_dir(lock, "x86_64", tmp_path) != first
+
+
 @pytest.mark.parametrize("arch", ["x86_64", "arm64"])
 def test_compiled_wheels_are_for_the_lambda_platform(arch: str, built: dict[str, dict[str, Path]]) -> None:
     with zipfile.ZipFile(built[arch]["authorizer"]) as zf:
