@@ -85,6 +85,34 @@ data "aws_iam_policy_document" "state_bucket" {
     }
   }
 
+  # Every object gets the bucket default (SSE-KMS, the state key). A write that asks for another
+  # encryption (Terraform's `encrypt = true` without kms_key_id asks for AES256) is refused rather than
+  # silently stored outside the key's access control. Writes without the header are allowed.
+  # https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html#require-sse-kms
+  statement {
+    sid       = "DenyOtherThanKmsEncryption"
+    effect    = "Deny"
+    actions   = ["s3:PutObject"]
+    resources = ["${aws_s3_bucket.state.arn}/*"]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "StringNotEquals"
+      variable = "s3:x-amz-server-side-encryption"
+      values   = ["aws:kms"]
+    }
+
+    condition {
+      test     = "Null"
+      variable = "s3:x-amz-server-side-encryption"
+      values   = ["false"]
+    }
+  }
+
   statement {
     sid       = "DenyOutdatedTls"
     effect    = "Deny"

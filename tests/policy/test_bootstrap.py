@@ -52,3 +52,25 @@ def test_no_state_or_plan_is_committed() -> None:
         ["git", "ls-files", str(BOOTSTRAP)], cwd=tf.REPO_ROOT, capture_output=True, text=True, check=True
     ).stdout.split()
     assert not [p for p in tracked if Path(p).suffix in (".tfstate", ".tfplan") or ".tfstate." in p]
+
+
+S3_BACKENDS = [
+    *(tf.TERRAFORM_DIR / "envs" / env / "main.tf" for env in ("dev", "staging", "prod")),
+    BOOTSTRAP / "backend.tf.example",
+]
+
+
+@pytest.mark.parametrize("path", S3_BACKENDS, ids=lambda p: str(p.relative_to(tf.TERRAFORM_DIR)))
+def test_s3_backends_keep_the_buckets_kms_encryption(path: Path) -> None:
+    """`encrypt = true` without kms_key_id makes Terraform write the state with SSE-S3 (AES256),
+    bypassing the state key; the bucket's default SSE-KMS applies only when the backend sets nothing.
+    """
+    text = path.read_text()
+    backend = re.search(r'backend "s3" \{(?P<body>.*?)\n  \}', text, re.DOTALL)
+    assert backend, f"{path}: no s3 backend block"
+    settings = [
+        line.strip()
+        for line in backend.group("body").splitlines()
+        if line.strip() and not line.strip().startswith("#")
+    ]
+    assert settings == ["use_lockfile = true"], settings

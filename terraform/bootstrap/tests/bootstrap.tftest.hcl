@@ -102,6 +102,17 @@ run "roles_trust_only_this_repository_in_one_github_environment" {
   }
 
   assert {
+    condition = anytrue([
+      for s in data.aws_iam_policy_document.state_bucket.statement : (
+        s.effect == "Deny" && contains(s.actions, "s3:PutObject") &&
+        anytrue([for c in s.condition : c.test == "StringNotEquals" && c.variable == "s3:x-amz-server-side-encryption" && toset(c.values) == toset(["aws:kms"])]) &&
+        anytrue([for c in s.condition : c.test == "Null" && c.variable == "s3:x-amz-server-side-encryption" && toset(c.values) == toset(["false"])])
+      )
+    ])
+    error_message = "The state bucket must refuse writes that ask for other than SSE-KMS (backend encrypt = true means AES256) and accept writes without the header."
+  }
+
+  assert {
     condition     = aws_kms_key.state.enable_key_rotation
     error_message = "The state key must rotate."
   }

@@ -12,8 +12,10 @@ terraform {
   }
 
   backend "s3" {
+    # No `encrypt = true`: without a kms_key_id it makes Terraform send `x-amz-server-side-encryption:
+    # AES256` on every write, replacing the bucket's default SSE-KMS with the state key (bootstrap)
+    # by SSE-S3. Without it, the state and its lock get the bucket default; the bucket refuses AES256.
     use_lockfile = true
-    encrypt      = true
   }
 }
 
