@@ -44,7 +44,7 @@ DEFAULT_OUT = REPO_ROOT / "build" / "lambda"
 DEFAULT_CACHE = REPO_ROOT / "build" / "cache"
 
 # Bump when the zip layout or the rules below change, so stale stamps never skip a needed rebuild.
-BUILDER_VERSION = "1"
+BUILDER_VERSION = "2"
 LAMBDA_PYTHON_VERSION = "3.12"
 # Terraform's `architectures` value -> the wheel platform suffix. Lambda's python3.12 runtime runs on
 # Amazon Linux 2023 (glibc 2.34), so manylinux_2_28 and older (manylinux2014 = 2_17) wheels load.
@@ -174,6 +174,21 @@ def site_dir(lock: Path, arch: str, cache_dir: Path) -> Path:
     return cache_dir / "site" / arch / f"{lock.parent.name}-{digest.hexdigest()[:16]}"
 
 
+def _drop_console_scripts(site: Path) -> None:
+    """Remove `bin/` and its RECORD lines from a pip `--target` tree.
+
+    Console scripts are useless in Lambda, and pip writes the *build machine's* interpreter path into
+    their shebang, so the script's hash in `*.dist-info/RECORD` (which is shipped) changed with the
+    python that ran pip (`.venv/bin/python` vs `.venv/bin/python3.12` gave different zips).
+    """
+    shutil.rmtree(site / "bin", ignore_errors=True)
+    for record in site.glob("*.dist-info/RECORD"):
+        lines = record.read_text().splitlines(keepends=True)
+        kept = [line for line in lines if not line.startswith("../../bin/")]
+        if kept != lines:
+            record.write_text("".join(kept))
+
+
 def _install_deps(lock: Path, arch: str, cache_dir: Path) -> Path:
     """Vendored site dir for this lock + arch, built once and reused (see site_dir for the key)."""
     site = site_dir(lock, arch, cache_dir)
@@ -224,6 +239,7 @@ def _install_deps(lock: Path, arch: str, cache_dir: Path) -> Path:
             retry = _run_pip(install)
             if retry.returncode != 0:
                 raise BuildError(f"pip install for {lock} ({arch}) failed:\n{retry.stderr[-4000:]}")
+        _drop_console_scripts(staging)
         (staging / ".complete").write_text(site.name + "\n")
         try:
             staging.rename(site)
@@ -241,8 +257,6 @@ def _zip_entries(function_dir: Path, site: Path | None) -> list[tuple[str, Path]
     entries = dict(_walk_files(function_dir))
     if site is not None:
         for arcname, path in _walk_files(site):
-            if arcname.startswith("bin/"):
-                continue  # console scripts of vendored packages are useless in Lambda
             if arcname in entries:
                 raise BuildError(f"{function_dir.name}: vendored file {arcname} collides with a source file")
             entries[arcname] = path

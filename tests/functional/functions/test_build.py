@@ -125,6 +125,20 @@ def test_zip_layout_is_normalised(name: str, built: dict[str, dict[str, Path]]) 
     assert handler_module in names
 
 
+@pytest.mark.parametrize("arch", ["x86_64", "arm64"])
+def test_vendored_records_name_only_shipped_files(arch: str, built: dict[str, dict[str, Path]]) -> None:
+    """RECORD lines for files left out (console scripts, whose shebang is the build machine's python)
+    would make the zip depend on the interpreter that ran pip."""
+    with zipfile.ZipFile(built[arch]["authorizer"]) as zf:
+        names = set(zf.namelist())
+        records = [n for n in names if n.endswith(".dist-info/RECORD")]
+        assert records
+        for record in records:
+            for line in zf.read(record).decode().splitlines():
+                path = line.rsplit(",", 2)[0]
+                assert path in names, f"{record} lists {path}, which is not in the zip"
+
+
 # --- the built zips run on python3.12 --------------------------------------------------------
 
 
