@@ -321,6 +321,70 @@ def test_unauthenticated_identity_gets_the_unauthenticated_role(world: World) ->
     assert issued.authentication_type == "unauthenticated"
 
 
+def test_signed_in_identity_cannot_fall_back_to_guest_credentials(world: World) -> None:
+    """Dropping the Logins must not turn a signed-in identity into a guest of a pool that allows
+    guests: Cognito requires the identity's logins, so the unauthenticated role is out of reach."""
+    pool = world.user_pool()
+    pool_id = world.identity_pool(user_pools=(pool,), allow_unauthenticated=True)
+    guest = world.role(trust_policy(pool_id, amr="unauthenticated"))
+    world.identity.set_identity_pool_roles(
+        IdentityPoolId=pool_id,
+        Roles={"unauthenticated": guest, "authenticated": world.role(trust_policy(pool_id))},
+    )
+    identity_id = world.identity.get_id(IdentityPoolId=pool_id, Logins={pool.provider: world.id_token(pool)})[
+        "IdentityId"
+    ]
+
+    code, message = _error(lambda: world.identity.get_credentials_for_identity(IdentityId=identity_id))
+    assert code == "NotAuthorizedException"
+    assert message.startswith("Logins don't match.")
+
+
+def test_guest_credentials_need_guest_access_and_a_trusting_role(world: World) -> None:
+    pool_id = world.identity_pool(allow_unauthenticated=True)
+    identity_id = world.identity.get_id(IdentityPoolId=pool_id)["IdentityId"]
+
+    # The unauthenticated role must trust the pool's *unauthenticated* identities (amr).
+    signed_in_only = world.role(trust_policy(pool_id, amr="authenticated"))
+    world.identity.set_identity_pool_roles(IdentityPoolId=pool_id, Roles={"unauthenticated": signed_in_only})
+    code, _ = _error(lambda: world.identity.get_credentials_for_identity(IdentityId=identity_id))
+    assert code == "InvalidIdentityPoolConfigurationException"
+
+    # Guest access switched off after the identity was created: no more guest credentials.
+    guest = world.role(trust_policy(pool_id, amr="unauthenticated"))
+    world.identity.set_identity_pool_roles(IdentityPoolId=pool_id, Roles={"unauthenticated": guest})
+    assert world.identity.get_credentials_for_identity(IdentityId=identity_id)["IdentityId"] == identity_id
+    world.identity.update_identity_pool(
+        IdentityPoolId=pool_id,
+        IdentityPoolName=world.identity.describe_identity_pool(IdentityPoolId=pool_id)["IdentityPoolName"],
+        AllowUnauthenticatedIdentities=False,
+    )
+    code, message = _error(lambda: world.identity.get_credentials_for_identity(IdentityId=identity_id))
+    assert code == "NotAuthorizedException"
+    assert message == "Unauthenticated access is not supported for this identity pool."
+
+
+def test_server_side_token_check_refuses_a_disabled_user(world: World) -> None:
+    pool = world.user_pool()
+    pool_id = world.identity.create_identity_pool(
+        IdentityPoolName=f"ssc_{time.monotonic_ns()}",
+        AllowUnauthenticatedIdentities=False,
+        CognitoIdentityProviders=[
+            {"ProviderName": pool.provider, "ClientId": pool.client_id, "ServerSideTokenCheck": True}
+        ],
+    )["IdentityPoolId"]
+    username = world.user(pool)
+    token = str(world.sign_in(pool, username)["IdToken"])
+    assert world.identity.get_id(IdentityPoolId=pool_id, Logins={pool.provider: token})["IdentityId"]
+
+    world.idp.admin_disable_user(UserPoolId=pool.pool_id, Username=username)
+    code, message = _error(
+        lambda: world.identity.get_id(IdentityPoolId=pool_id, Logins={pool.provider: token})
+    )
+    assert code == "NotAuthorizedException"
+    assert message == "Invalid login token. Token is not valid for this user pool user."
+
+
 # --- OpenID Connect provider (the local issuer standing in for Google) -----------------------------------
 
 
@@ -440,6 +504,18 @@ def test_oidc_token_for_a_client_not_in_the_provider_is_refused(oidc: OidcFedera
     )
     assert code == "NotAuthorizedException"
     assert message == "Invalid login token. Incorrect token audience."
+
+
+def test_oidc_login_under_an_issuer_the_pool_does_not_federate_is_refused(oidc: OidcFederation) -> None:
+    """The Logins key must be the URL of one of the pool's OIDC providers, not any issuer name."""
+    token = oidc.token("dana@vets.example")
+    code, message = _error(
+        lambda: oidc.world.identity.get_id(
+            IdentityPoolId=oidc.identity_pool_id, Logins={"accounts.example.invalid": token}
+        )
+    )
+    assert code == "NotAuthorizedException"
+    assert message == "Token is not from a supported provider of this identity pool."
 
 
 def test_oidc_token_signed_by_another_key_is_refused(oidc: OidcFederation) -> None:
