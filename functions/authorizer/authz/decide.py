@@ -30,7 +30,10 @@ from authz.header import token_from_event
 from authz.logs import log
 from authz.verify import Identity, TokenVerifier
 
-# API Gateway rejects large authorizer responses; a group policy above this is refused (Deny).
+# A project bound, not an API Gateway quota this code relies on. It matches the 8192-character
+# limit the REST API quotas page sets on API Gateway resource policies
+# (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-execution-service-limits-table.html)
+# and keeps a runaway table item from being returned: a group policy above it is refused (Deny).
 MAX_POLICY_BYTES = 8 * 1024
 POLICY_VERSION = "2012-10-17"
 INVOKE = "execute-api:Invoke"
