@@ -220,6 +220,10 @@ CTX = {
         ({"ArnEquals": {"aws:PrincipalArn": "arn:aws:iam::123456789012:role/vets"}}, True),
         ({"ArnNotLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/admin*"}}, True),
         ({"ArnNotEquals": {"aws:PrincipalArn": "arn:aws:iam::123456789012:role/vets"}}, False),
+        ({"ArnLike": {"aws:SourceIp": "arn:aws:iam::*:role/*"}}, False),  # the value is not an ARN
+        # a policy variable without a value matches nothing (the key is present, the variable is not)
+        ({"StringLike": {"aws:PrincipalTag/team": "${aws:username}"}}, False),
+        ({"StringLike": {"aws:PrincipalTag/team": "${aws:username, 'Vets'}"}}, True),
         ({"Null": {"aws:PrincipalTag/missing": "true"}}, True),
         ({"Null": {"aws:PrincipalTag/team": "true"}}, False),
         ({"Null": {"aws:PrincipalTag/team": "false"}}, True),
@@ -274,6 +278,7 @@ def test_if_exists_still_tests_a_present_key() -> None:
         ),
         ({"ForAnyValue:StringEquals": {"k": "unauthenticated"}}, {"k": ["authenticated", "x"]}, False),
         ({"ForAnyValue:StringEquals": {"k": "x"}}, {}, False),  # missing: ForAnyValue does not hold
+        ({"ForAnyValue:StringNotEquals": {"k": "x"}}, {}, False),  # ...not even when negated
         ({"ForAllValues:StringEquals": {"k": ["a", "b", "c"]}}, {"k": ["a", "b"]}, True),
         ({"ForAllValues:StringEquals": {"k": ["a", "b"]}}, {"k": ["a", "z"]}, False),
         (
@@ -290,6 +295,12 @@ def test_if_exists_still_tests_a_present_key() -> None:
 def test_set_operators(condition: dict[str, Any], context: dict[str, Any], expected: bool) -> None:
     doc = policy(allow(f"{API}/*", Condition=condition))
     assert evaluate([doc], INVOKE, f"{API}/GET/x", context).allowed is expected
+
+
+def test_arn_operators_never_match_a_value_with_fewer_arn_parts() -> None:
+    doc = policy(allow(f"{API}/*", Condition={"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/*"}}))
+    for truncated in ("arn:aws:iam", "arn:aws:iam::123456789012"):
+        assert not evaluate([doc], INVOKE, f"{API}/GET/x", {"aws:PrincipalArn": truncated}).allowed
 
 
 def test_condition_on_deny_only_denies_when_it_holds() -> None:

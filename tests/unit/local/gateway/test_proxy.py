@@ -95,6 +95,17 @@ def test_binary_bodies_are_base64() -> None:
     )
     assert event["isBase64Encoded"] is True
     assert base64.b64decode(event["body"]) == raw
+    # A binary media type is base64 even when the bytes happen to be valid UTF-8 (parameters ignored)...
+    text_png = event_for(
+        request(headers=(("Content-Type", "image/png; q=1"),), body=b"plain"), binary_media_types=("image/*",)
+    )
+    assert text_png["isBase64Encoded"] is True
+    assert base64.b64decode(text_png["body"]) == b"plain"
+    # ...and a type that is not one of them stays text.
+    text = event_for(
+        request(headers=(("Content-Type", "text/plain"),), body=b"plain"), binary_media_types=("image/*",)
+    )
+    assert (text["isBase64Encoded"], text["body"]) == (False, "plain")
     not_utf8 = event_for(request(headers=(("Content-Type", "application/octet-stream"),), body=b"\xff\xfe"))
     assert not_utf8["isBase64Encoded"] is True
     assert base64.b64decode(not_utf8["body"]) == b"\xff\xfe"
