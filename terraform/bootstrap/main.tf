@@ -5,6 +5,8 @@ locals {
   state_bucket_name = coalesce(var.state_bucket_name, "fga-tfstate-${var.account_id}-${var.region}")
   log_bucket_name   = "${substr(local.state_bucket_name, 0, 58)}-logs"
   account_root      = "arn:${local.partition}:iam::${var.account_id}:root"
+  # The account's API Gateway logging role (apigateway.tf).
+  apigateway_logs_role_name = "fga-apigateway-cloudwatch-logs"
 
   # Per environment: the state object and its S3-native lock object (use_lockfile = true).
   state_keys = { for env in keys(var.environments) : env => "${var.state_key_prefix}/${env}.tfstate" }

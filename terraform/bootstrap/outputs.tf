@@ -28,6 +28,11 @@ output "github_oidc_provider_arn" {
   value       = aws_iam_openid_connect_provider.github.arn
 }
 
+output "apigateway_cloudwatch_role_arn" {
+  description = "The role API Gateway writes REST API logs with (set in this region's API Gateway account settings)."
+  value       = aws_iam_role.apigateway_cloudwatch.arn
+}
+
 output "plan_role_arns" {
   description = "Read-only plan role ARN per environment (GitHub variable AWS_PLAN_ROLE_ARN of environment <env>-plan)."
   value       = { for env in keys(var.environments) : env => aws_iam_role.deploy["${env}-plan"].arn }

@@ -358,10 +358,14 @@ data "aws_iam_policy_document" "apply" {
   }
 
   statement {
-    sid       = "NeverTouchThePipelineIdentity"
-    effect    = "Deny"
-    actions   = ["iam:*"]
-    resources = [aws_iam_openid_connect_provider.github.arn, "arn:${local.partition}:iam::${var.account_id}:role/fga-github-*"]
+    sid     = "NeverTouchThePipelineIdentity"
+    effect  = "Deny"
+    actions = ["iam:*"]
+    resources = [
+      aws_iam_openid_connect_provider.github.arn,
+      "arn:${local.partition}:iam::${var.account_id}:role/fga-github-*",
+      "arn:${local.partition}:iam::${var.account_id}:role/${local.apigateway_logs_role_name}",
+    ]
   }
 }
 

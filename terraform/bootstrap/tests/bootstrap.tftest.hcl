@@ -28,6 +28,14 @@ mock_provider "aws" {
   }
 }
 
+# The API Gateway account settings validate the role ARN they are given.
+override_resource {
+  target = aws_iam_role.apigateway_cloudwatch
+  values = {
+    arn = "arn:aws:iam::111111111111:role/fga-apigateway-cloudwatch-logs"
+  }
+}
+
 variables {
   account_id        = "111111111111"
   region            = "us-east-1"
@@ -115,6 +123,33 @@ run "roles_trust_only_this_repository_in_one_github_environment" {
   assert {
     condition     = aws_kms_key.state.enable_key_rotation
     error_message = "The state key must rotate."
+  }
+
+  assert {
+    condition     = aws_api_gateway_account.this.cloudwatch_role_arn == aws_iam_role.apigateway_cloudwatch.arn
+    error_message = "API Gateway's account settings need the CloudWatch role, or stages with logging are refused on apply."
+  }
+
+  assert {
+    condition = (
+      length(data.aws_iam_policy_document.apigateway_trust.statement) == 1 &&
+      toset(one(data.aws_iam_policy_document.apigateway_trust.statement[0].principals).identifiers) == toset(["apigateway.amazonaws.com"]) &&
+      aws_iam_role_policy_attachment.apigateway_cloudwatch.policy_arn == "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
+    )
+    error_message = "The logging role is assumed by API Gateway and holds only AmazonAPIGatewayPushToCloudWatchLogs."
+  }
+
+  assert {
+    condition = alltrue([
+      for env in ["dev", "prod"] : anytrue([
+        for s in data.aws_iam_policy_document.apply[env].statement : (
+          s.effect == "Deny" && contains(s.actions, "iam:*") &&
+          contains(s.resources, "arn:aws:iam::111111111111:role/fga-apigateway-cloudwatch-logs") &&
+          contains(s.resources, "arn:aws:iam::111111111111:role/fga-github-*")
+        )
+      ])
+    ])
+    error_message = "Apply roles must be denied every IAM action on the deploy roles and the account's API Gateway logging role."
   }
 
   assert {
