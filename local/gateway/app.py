@@ -37,7 +37,7 @@ from local.gateway.iam_auth import (
     denied_message,
     identity_fields,
 )
-from local.gateway.lambda_runtime.types import SERVICE_ERROR_TYPES, LambdaRuntime
+from local.gateway.lambda_runtime.types import LambdaRuntime
 from local.gateway.logs import access_log, emit, log
 from local.gateway.messages import HttpRequest, HttpResponse
 from local.gateway.permissions import invoke_allowed
@@ -332,14 +332,16 @@ class GatewayApp:
         )
         result = self._runtime().invoke(function, event)
         log_fields["integrationLatencyMs"] = round(result.duration_ms, 1)
-        if result.error_type is not None:
-            if result.error_type in SERVICE_ERROR_TYPES:
-                raise _internal(f"Lambda could not run the function: {result.error_type}")
-            raise _bad_gateway(f"function error: {result.error_type}")
+        # API Gateway stops waiting at the integration timeout, so an invocation that overran it
+        # is a 504 whatever it ended with (a function timing out at its own, longer timeout too).
         if result.duration_ms > integration.timeout_ms:
             raise GatewayError(
                 "INTEGRATION_TIMEOUT", "Endpoint request timed out", reason="integration timeout exceeded"
             )
+        if result.error_type is not None:
+            if result.is_service_error:
+                raise _internal(f"Lambda could not run the function: {result.error_type}")
+            raise _bad_gateway(f"function error: {result.error_type}")
         try:
             return proxy_response(result.payload)
         except ProxyResponseError as exc:

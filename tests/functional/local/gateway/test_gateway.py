@@ -208,6 +208,16 @@ def test_integration_timeout_is_504(env: Env) -> None:
     assert body(response) == {"message": "Endpoint request timed out"}
 
 
+def test_function_failing_after_the_integration_timeout_is_still_504(env: Env) -> None:
+    # A function whose own timeout is longer than API Gateway's 29 s: API Gateway gave up first.
+    env.runtime.results[env.deployed.functions["backend"]] = InvokeResult(
+        None, "Sandbox.Timedout", "Task timed out after 60.00 seconds", 60_000.0
+    )
+    response = get(env, "/open")
+    assert response.status_code == 504
+    assert body(response) == {"message": "Endpoint request timed out"}
+
+
 def test_function_without_invoke_permission_is_500(env: Env) -> None:
     env.runtime.handlers[env.deployed.functions["unpermitted"]] = echo_ok
     response = get(env, "/unpermitted")
