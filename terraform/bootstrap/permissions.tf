@@ -261,6 +261,9 @@ data "aws_iam_policy_document" "apply" {
       "kms:ScheduleKeyDeletion",
       "kms:CancelKeyDeletion",
       "kms:ListResourceTags",
+      # Tag changes on an existing key: the request carries only the changed tags, so
+      # aws:RequestTag/fga:environment (TagNewKeys) is absent from it.
+      "kms:TagResource",
       "kms:UntagResource",
       "kms:CreateGrant",
       "kms:ListGrants",

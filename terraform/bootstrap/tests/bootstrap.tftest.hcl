@@ -252,4 +252,13 @@ run "plan_role_reads_configuration_but_no_user_data" {
     ])
     error_message = "The apply role's actions without resource-level permissions must be granted on \"*\"."
   }
+
+  assert {
+    condition = anytrue([
+      for s in data.aws_iam_policy_document.apply["dev"].statement : contains(s.actions, "kms:TagResource") && anytrue([
+        for c in s.condition : c.variable == "aws:ResourceTag/fga:environment" && toset(c.values) == toset(["dev"])
+      ])
+    ])
+    error_message = "The apply role must be able to change tags of its environment's existing key (the request names only the changed tags)."
+  }
 }
