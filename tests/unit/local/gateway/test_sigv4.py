@@ -200,6 +200,25 @@ def test_wrong_region_fails() -> None:
     assert err.message == "Credential should be scoped to a valid region, not 'eu-west-1'. "
 
 
+def _rescope(signed: Signed, old: str, new: str) -> Signed:
+    authorization = next(v for k, v in signed.headers if k.lower() == "authorization")
+    return set_header(signed, "Authorization", authorization.replace(old, new, 1))
+
+
+def test_wrong_terminator_fails() -> None:
+    err = refused(_rescope(sign(), "/aws4_request", "/aws5_request"))
+    assert err.error_type == "InvalidSignatureException"
+    assert err.message.startswith("Credential should be scoped with a valid terminator: 'aws4_request'")
+
+
+def test_scope_date_must_be_the_request_date() -> None:
+    signed = sign()
+    stamp = next(v for k, v in signed.headers if k.lower() == "x-amz-date")
+    err = refused(_rescope(signed, f"/{stamp[:8]}/", "/19990101/"))
+    assert err.error_type == "InvalidSignatureException"
+    assert err.message.startswith("Date in Credential scope does not match YYYYMMDD")
+
+
 def test_missing_session_token_fails() -> None:
     err = refused(set_header(sign(), "X-Amz-Security-Token", None))
     assert (err.error_type, err.message) == (
