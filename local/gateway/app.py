@@ -295,6 +295,12 @@ class GatewayApp:
         outcome = self._authorize(
             model=model, method=match.method, request=request, arn=arn, now=now, log_fields=log_fields
         )
+        if match.method.api_key_required:
+            # API keys and usage plans are not emulated, so no key can be valid here: refuse the
+            # way API Gateway refuses a missing or unknown key, rather than skip the requirement.
+            raise GatewayError(
+                "INVALID_API_KEY", "Forbidden", "ForbiddenException", reason="API keys are not emulated"
+            )
         integration = match.method.integration
         if integration is None:
             raise _internal("the method has no integration")

@@ -200,9 +200,10 @@ def deployed(emulator_url: str) -> Deployed:
         authorizer: str | None = None,
         scopes: list[str] | None = None,
         fn: str = "backend",
+        api_key_required: bool = False,
     ) -> None:
         rid = resource(path)
-        kwargs: dict[str, Any] = {}
+        kwargs: dict[str, Any] = {"apiKeyRequired": api_key_required}
         if authorizer:
             kwargs["authorizerId"] = authorizer
         if scopes:
@@ -233,6 +234,7 @@ def deployed(emulator_url: str) -> Deployed:
     method("/nocache", "GET", auth="CUSTOM", authorizer=nocache)
     method("/unpermitted", "GET", fn="unpermitted")
     method("/real/{id}", "GET", fn="real")
+    method("/keyed", "GET", api_key_required=True)
 
     # CORS preflight on /cup: MOCK integration answering from its integration response.
     cup = resource("/cup")

@@ -218,6 +218,15 @@ def test_function_failing_after_the_integration_timeout_is_still_504(env: Env) -
     assert body(response) == {"message": "Endpoint request timed out"}
 
 
+def test_method_requiring_an_api_key_is_refused_not_served(env: Env) -> None:
+    """API keys are not emulated: a method that requires one must not run without a valid key."""
+    response = get(env, "/keyed", headers={"x-api-key": "anything"})
+    assert response.status_code == 403
+    assert body(response) == {"message": "Forbidden"}
+    assert response.headers["x-amzn-ErrorType"] == "ForbiddenException"
+    assert env.runtime.calls == []
+
+
 def test_function_without_invoke_permission_is_500(env: Env) -> None:
     env.runtime.handlers[env.deployed.functions["unpermitted"]] = echo_ok
     response = get(env, "/unpermitted")
