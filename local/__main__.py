@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from local import matrix
 from local.client import ClientError, Session, find_user, load_stack
@@ -50,6 +51,12 @@ def _log_to_file(path: Path) -> None:
         logger = logging.getLogger(name)
         logger.setLevel(logging.INFO)
         logger.addHandler(handler)
+
+
+def example_call(desc: dict[str, Any]) -> list[str]:
+    """The command the ready line suggests (after `python -m local`): the first demo user (the
+    lowest precedence group) reads the news the stack seeded."""
+    return ["call", "--user", str(desc["users"][0]["name"]), "GET", "/news"]
 
 
 def up(args: argparse.Namespace) -> int:
@@ -91,8 +98,8 @@ def up(args: argparse.Namespace) -> int:
         print(matrix.render(cells, desc), flush=True)
         mismatches = sum(not c.ok for c in cells)
         _say(
-            f"ready: {desc['api_url']}  ({mismatches} mismatches)  try: python -m local call --user "
-            f"{desc['users'][0]['name']} GET /news   — Ctrl-C or `make down` to stop"
+            f"ready: {desc['api_url']}  ({mismatches} mismatches)  try: python -m local "
+            f"{' '.join(example_call(desc))}   — Ctrl-C or `make down` to stop"
         )
         if args.exit_after_matrix:
             return 1 if mismatches else 0

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from local.client import ClientError, Session
+from local.probe_data import ProbeSandbox
 from tools import config
 from tools.matrix import ALLOW, Expectation, Principal, expected_status, matches, probe
 from tools.render import render_group
@@ -35,7 +36,19 @@ def principals(stack: dict[str, Any]) -> list[Principal]:
 
 
 def run(stack: dict[str, Any], env: str = "local") -> list[Cell]:
-    """Call every route as every demo user (in route order; writes come after reads of a path)."""
+    """Call every route as every demo user (in route order; writes come after reads of a path).
+
+    The data are left as they were: write probes go through a ProbeSandbox (local/probe_data.py),
+    which aims collection deletes at disposable items and undoes every other write afterwards.
+    """
+    sandbox = ProbeSandbox(stack)
+    try:
+        return _probe_all(stack, env, sandbox)
+    finally:
+        sandbox.restore()
+
+
+def _probe_all(stack: dict[str, Any], env: str, sandbox: ProbeSandbox) -> list[Cell]:
     cfg = config.load(env)
     policies = {g: json.loads(render_group(cfg, g, api_id=stack["api_id"])) for g in cfg.groups}
     cells: list[Cell] = []
@@ -45,9 +58,7 @@ def run(stack: dict[str, Any], env: str = "local") -> list[Cell]:
             expected = expected_status(cfg, principal, route, policies, stack["api_id"])
             request = probe(route)
             try:
-                response = session.request(
-                    request.method, request.path, request.body, auth=route.auth, scopes=route.scopes
-                )
+                response = sandbox.call(session, route, request)
             except ClientError as exc:
                 cells.append(Cell(user["name"], route.name, expected, None, str(exc)))
                 continue

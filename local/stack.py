@@ -92,6 +92,16 @@ def news_id(sequence: int) -> str:
     return f"{stamp:%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}"
 
 
+def news_item(title: str, body: str, sequence: int = 0) -> dict[str, Any]:
+    """A news item as the news handler stores it in the records table (DynamoDB JSON)."""
+    return {
+        "pk": {"S": "news"},
+        "sk": {"S": news_id(sequence)},
+        "title": {"S": title},
+        "body": {"S": body},
+    }
+
+
 def _seed_user_pool(client: Any, pool_id: str, user: DemoUser) -> None:
     client.admin_create_user(
         UserPoolId=pool_id,
@@ -228,15 +238,7 @@ def _seed(stack: RunningStack) -> None:
             _seed_user_pool(cognito, stack.outputs["user_pool_id"], user)
     dynamodb = stack.aws("dynamodb")
     for index, (title, body) in enumerate(DEMO_NEWS):
-        dynamodb.put_item(
-            TableName=stack.outputs["records_table"],
-            Item={
-                "pk": {"S": "news"},
-                "sk": {"S": news_id(index)},
-                "title": {"S": title},
-                "body": {"S": body},
-            },
-        )
+        dynamodb.put_item(TableName=stack.outputs["records_table"], Item=news_item(title, body, index))
 
 
 def write_stack_file(stack: RunningStack, path: Path) -> None:
