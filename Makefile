@@ -40,7 +40,7 @@ endif
 export PYTHONDONTWRITEBYTECODE := 1
 export PYTHONPATH := $(ROOT)
 
-.PHONY: help venv lock build policies fmt lint typecheck tf-init tf-fmt tf-validate tf-test \
+.PHONY: help venv venv-runtime lock build policies fmt lint typecheck tf-init tf-fmt tf-validate tf-test \
         test test-unit test-functional test-policy test-terraform test-integration test-e2e \
         checkov workflows plan apply up down call matrix bench clean
 
@@ -51,18 +51,36 @@ help: ## List the targets
 
 # --- bootstrap --------------------------------------------------------------------------------
 
-$(VENV)/.stamp: requirements/dev.txt
+# One virtualenv in two layers. The runtime layer (requirements/runtime.txt) is all `make up` needs;
+# the development layer (requirements/dev.txt: the same pins plus test and lint tools) goes on top
+# for `make test` and the linters, without reinstalling the runtime packages. Changing a lock
+# recreates the virtualenv from scratch, so nothing a lock dropped lingers.
+RUNTIME_STAMP := $(VENV)/.runtime-stamp
+DEV_STAMP := $(VENV)/.stamp
+PIP_INSTALL = $(BIN)/pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r
+PIP_QUIET = 2>&1 | { grep -v '^WARNING: Location' || true; }
+NEW_RUNTIME_VENV = rm -rf $(VENV) && $(PYTHON) -m venv $(VENV) && \
+  $(PIP_INSTALL) requirements/runtime.txt $(PIP_QUIET) && touch $(RUNTIME_STAMP)
+
+$(RUNTIME_STAMP): requirements/runtime.txt
 	@test -n "$(PYTHON)" || { echo "No usable python3 found; install Python 3.12 (or 3.11+)."; exit 1; }
-	@echo "==> creating $(VENV) with $(PYTHON)"
-	@rm -rf $(VENV)
-	@$(PYTHON) -m venv $(VENV)
-	@$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements/dev.txt 2>&1 | { grep -v '^WARNING: Location' || true; }
+	@echo "==> creating $(VENV) with $(PYTHON): runtime layer (requirements/runtime.txt)"
+	@$(NEW_RUNTIME_VENV)
+
+$(DEV_STAMP): requirements/dev.txt $(RUNTIME_STAMP)
+	@if [ -f $@ ]; then echo "==> requirements/dev.txt changed: recreating $(VENV)"; $(NEW_RUNTIME_VENV); fi
+	@echo "==> adding the development layer to $(VENV) (requirements/dev.txt)"
+	@$(PIP_INSTALL) requirements/dev.txt $(PIP_QUIET)
 	@touch $@
 
-venv: $(VENV)/.stamp ## Create the dev virtualenv from the pinned lock (requirements/dev.txt)
+venv-runtime: $(RUNTIME_STAMP) ## Create the virtualenv with only what `make up` runs (requirements/runtime.txt)
+
+venv: $(DEV_STAMP) ## Create the dev virtualenv: the runtime layer plus requirements/dev.txt
 
 lock: venv ## Re-resolve requirements/*.in and functions/*/requirements.in into hashed locks
 	$(BIN)/uv pip compile --quiet --python-version 3.12 --generate-hashes -o requirements/dev.txt requirements/dev.in
+	$(BIN)/uv pip compile --quiet --python-version 3.12 --generate-hashes -c requirements/dev.txt \
+	  -o requirements/runtime.txt requirements/runtime.in
 	@for f in functions/*/requirements.in; do \
 	  $(BIN)/uv pip compile --quiet --python-version 3.12 --generate-hashes -o $${f%.in}.txt $$f; done
 
@@ -77,7 +95,7 @@ tf-init: venv $(TF_CONFIG) ## terraform init every module, env and bootstrap (lo
 
 # --- build ------------------------------------------------------------------------------------
 
-build: venv ## Build reproducible Lambda zips into build/lambda/<arch>/ for ENV's architecture
+build: venv-runtime ## Build reproducible Lambda zips into build/lambda/<arch>/ for ENV's architecture
 	@$(PY) -m tools.build_lambda --env $(ENV)
 
 policies: venv ## Render policy_templates/ for ENV into build/policies/<env>/
@@ -165,13 +183,13 @@ apply: ## Apply exactly the saved plan build/plan/<env>.tfplan (from make plan) 
 
 # --- local stack ------------------------------------------------------------------------------
 
-up: venv build $(TF_CONFIG) ## Start the local stack (emulator, OIDC issuer, API), apply envs/local, seed users, print the access matrix
+up: venv-runtime build $(TF_CONFIG) ## Start the local stack (emulator, OIDC issuer, API), apply envs/local, seed users, print the access matrix
 	@$(PY) -m local up
 
-down: venv ## Stop the local stack started by `make up`
+down: venv-runtime ## Stop the local stack started by `make up`
 	@$(PY) -m local down
 
-call: venv ## Call a route as a demo user: make call AS=pet-veterinarian ARGS="GET /petstore/v2/status"
+call: venv-runtime ## Call a route as a demo user: make call AS=pet-veterinarian ARGS="GET /petstore/v2/status"
 	@$(PY) -m local call --user $(AS) $(ARGS)
 
 bench: venv build ## Benchmarks (figures written to docs/benchmarks.md)
