@@ -42,7 +42,7 @@ export PYTHONPATH := $(ROOT)
 
 .PHONY: help venv venv-runtime lock build policies fmt lint typecheck tf-init tf-fmt tf-validate tf-test \
         test test-unit test-functional test-policy test-terraform test-integration test-e2e \
-        checkov workflows plan apply up down call matrix bench clean
+        checkov workflows plan apply up up-prebuild down call matrix bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | \
@@ -183,8 +183,19 @@ apply: ## Apply exactly the saved plan build/plan/<env>.tfplan (from make plan) 
 
 # --- local stack ------------------------------------------------------------------------------
 
-up: venv-runtime build $(TF_CONFIG) ## Start the local stack (emulator, OIDC issuer, API), apply envs/local, seed users, print the access matrix
-	@$(PY) -m local up
+# `python -m local up` builds the Lambda zips itself, at the same time as it starts the emulator and
+# runs terraform init. A second `make up` puts back the last apply's emulator state when nothing the
+# apply depends on changed (FRESH=1 applies anyway). UP_FLAGS passes more, e.g. --exit-after-matrix.
+UP_FLAGS ?=
+up: $(TF_CONFIG) ## Start the local stack (emulator, OIDC issuer, API), apply envs/local, seed users, print the access matrix
+	@$(MAKE) -j2 venv-runtime up-prebuild
+	@$(PY) -m local up $(UP_FLAGS)
+
+# While a first `make up` installs the runtime layer, the base interpreter builds the Lambda zips
+# (tools.build_lambda needs only the standard library and pip); without pip it leaves them to
+# `python -m local up`, which builds whatever is still missing or stale in any case.
+up-prebuild:
+	@if $(PYTHON) -m pip --version >/dev/null 2>&1; then $(PYTHON) -m tools.build_lambda --env $(ENV) >/dev/null; fi
 
 down: venv-runtime ## Stop the local stack started by `make up`
 	@$(PY) -m local down

@@ -17,13 +17,15 @@ from typing import Any
 
 from local import matrix
 from local.client import ClientError, Session, find_user, load_stack
-from local.stack import start_stack, write_stack_file
+from local.progress import Progress
+from local.stack import RunningStack, start_stack, write_stack_file
 from tools.config import REPO_ROOT
 
 LOCAL_DIR = REPO_ROOT / ".local"
 STACK_FILE = LOCAL_DIR / "stack.json"
 PID_FILE = LOCAL_DIR / "stack.pid"
 RUN_DIR = LOCAL_DIR / "run"
+TIMINGS_FILE = RUN_DIR / "timings.json"
 
 
 def _say(message: str) -> None:
@@ -59,15 +61,40 @@ def example_call(desc: dict[str, Any]) -> list[str]:
     return ["call", "--user", str(desc["users"][0]["name"]), "GET", "/news"]
 
 
-def up(args: argparse.Namespace) -> int:
+def _write_timings(progress: Progress, stack: RunningStack, ready_seconds: float) -> None:
+    """What the first-run benchmark (tests/bench/first_run.py) reads: each phase's wall time."""
+    report = stack.deployment.report
+    timings = {
+        "ready_seconds": round(ready_seconds, 2),
+        "reused_last_apply": stack.reused,
+        "phases": [{"name": name, "seconds": round(seconds, 2)} for name, seconds in progress.timings],
+        "apply": {
+            "planned": report.planned,
+            "applied": report.applied,
+            "plan_seconds": round(report.plan_seconds, 2),
+            "apply_seconds": round(report.apply_seconds, 2),
+            "by_type": {
+                kind: {"count": len(times), "seconds": round(sum(times), 2), "slowest": round(max(times), 2)}
+                for kind, times in sorted(report.by_type.items())
+            },
+        },
+        "load_average": list(os.getloadavg()),
+    }
+    TIMINGS_FILE.write_text(json.dumps(timings, indent=2) + "\n")
 
+
+def up(args: argparse.Namespace) -> int:
+    started = time.monotonic()
     pid = _running_pid()
     if pid is not None:
         print(f"the local stack is already running (pid {pid}); `make down` stops it", file=sys.stderr)
         return 1
     LOCAL_DIR.mkdir(parents=True, exist_ok=True)
     _log_to_file(RUN_DIR / "gateway.log")
-    stack = start_stack(RUN_DIR, progress=_say, gateway_port=args.port)
+    progress = Progress()
+    stack = start_stack(
+        RUN_DIR, progress=progress, gateway_port=args.port, reuse_last_apply=not args.fresh, save_apply=True
+    )
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
@@ -75,7 +102,7 @@ def up(args: argparse.Namespace) -> int:
         PID_FILE.write_text(str(os.getpid()))
         write_stack_file(stack, STACK_FILE)
         desc = stack.describe()
-        _say("outputs")
+        lines = ["==> outputs"]
         for key in (
             "api_url",
             "emulator_url",
@@ -86,27 +113,32 @@ def up(args: argparse.Namespace) -> int:
             "api_id",
             "stage",
         ):
-            print(f"    {key:20} {desc[key]}")
-        print(f"    {'external_idp':20} {desc['external_idp']['issuer']}")
-        print(
+            lines.append(f"    {key:20} {desc[key]}")
+        lines.append(f"    {'external_idp':20} {desc['external_idp']['issuer']}")
+        lines.append(
             f"    {'users':20} "
             + ", ".join(f"{u['name']} ({', '.join(u['groups']) or '-'})" for u in desc["users"])
         )
-        _say(f"stack description written to {STACK_FILE.relative_to(REPO_ROOT)}")
-        _say("live access matrix")
-        cells = matrix.run(desc)
-        print(matrix.render(cells, desc), flush=True)
-        mismatches = sum(not c.ok for c in cells)
-        _say(
-            f"ready: {desc['api_url']}  ({mismatches} mismatches)  try: python -m local "
-            f"{' '.join(example_call(desc))}   — Ctrl-C or `make down` to stop"
+        lines.append(f"==> stack description written to {STACK_FILE.relative_to(REPO_ROOT)}")
+        progress.print("\n".join(lines))
+        with progress.phase("live matrix") as phase:
+            cells = matrix.run(desc)
+            mismatches = sum(not c.ok for c in cells)
+            progress.update(phase, note=f"{len(cells)} calls, {mismatches} mismatches, data left as seeded")
+        progress.print(matrix.render(cells, desc))
+        _write_timings(progress, stack, time.monotonic() - started)
+        progress.say(
+            f"ready in {time.monotonic() - started:.1f}s: {desc['api_url']}  ({mismatches} mismatches)  "
+            f"try: python -m local {' '.join(example_call(desc))}   — Ctrl-C or `make down` to stop"
         )
+        progress.close()
         if args.exit_after_matrix:
             return 1 if mismatches else 0
         while not stop.is_set():
             stop.wait(1)
         return 0
     finally:
+        progress.close()
         _say("stopping")
         stack.stop()
         for path in (STACK_FILE, PID_FILE):
@@ -167,6 +199,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         type=int,
         default=int(os.environ.get("GATEWAY_PORT", "0")),
         help="gateway port (default: a free port; env GATEWAY_PORT)",
+    )
+    p_up.add_argument(
+        "--fresh",
+        action="store_true",
+        help="apply even when the last apply's inputs are unchanged (env FRESH=1)",
+        default=os.environ.get("FRESH", "") not in ("", "0"),
     )
     p_up.add_argument(
         "--exit-after-matrix",

@@ -19,9 +19,11 @@ from typing import Any
 import boto3
 
 from local.deploy import LocalDeployment
-from local.emulator.server import EmulatorHandle, start_emulator
+from local.emulator.server import EmulatorHandle
 from local.gateway.lambda_runtime import LambdaRuntime, make_runtime
 from local.gateway.server import GatewayHandle, start_gateway
+from local.progress import Progress
+from local.startup import as_progress, deploy
 from tools import config
 from tools.config import EnvConfig
 
@@ -130,6 +132,7 @@ class RunningStack:
     gateway: GatewayHandle | None = None
     runtime: LambdaRuntime | None = None
     users: list[DemoUser] = field(default_factory=list)
+    reused: bool = False  # the last apply's emulator state was put back instead of applying
 
     def aws(self, service: str) -> Any:
         """A boto3 client for the emulator."""
@@ -191,29 +194,41 @@ class RunningStack:
 def start_stack(
     work_dir: Path,
     *,
-    progress: Callable[[str], None] = lambda _msg: None,
+    progress: Progress | Callable[[str], None] | None = None,
     gateway_port: int = 0,
+    reuse_last_apply: bool = False,
+    save_apply: bool = False,
 ) -> RunningStack:
     """Start emulator and IdP, apply envs/local, start the gateway, seed users and data.
 
-    On any failure everything started so far is stopped again.
+    `progress` shows each phase (a Progress, or a callable given one line per phase). With
+    `save_apply` the emulator state after the apply is saved, and with `reuse_last_apply` a saved
+    one is put back instead of applying when the apply's inputs are unchanged (local/startup.py,
+    local/snapshot.py). On any failure everything started so far is stopped again.
     """
     cfg = config.load(ENV)
-    work_dir.mkdir(parents=True, exist_ok=True)
-    progress("starting the emulator")
-    emulator = start_emulator()
+    shown = as_progress(progress)
+    deployed = deploy(
+        work_dir / "terraform", cfg, shown, reuse_last_apply=reuse_last_apply, save_apply=save_apply
+    )
+    emulator, outputs = deployed.emulator, deployed.outputs
     try:
-        deployment = LocalDeployment(emulator.url, emulator.oidc_issuer, work_dir / "terraform")
-        progress(f"emulator at {emulator.url}; terraform apply of terraform/envs/local")
-        deployment.init()
-        outputs = deployment.apply()
-        stack = RunningStack(cfg=cfg, emulator=emulator, deployment=deployment, outputs=outputs)
-        stack.runtime = make_runtime(emulator.url, cfg.region, work_dir=work_dir / "lambda")
-        stack.gateway = start_gateway(
-            emulator.url, cfg.region, api_id=outputs["api_id"], port=gateway_port, runtime=stack.runtime
+        stack = RunningStack(
+            cfg=cfg,
+            emulator=emulator,
+            deployment=deployed.deployment,
+            outputs=outputs,
+            reused=deployed.reused,
         )
-        progress("seeding demo users and data")
-        _seed(stack)
+        with shown.phase("gateway") as phase:
+            stack.runtime = make_runtime(emulator.url, cfg.region, work_dir=work_dir / "lambda")
+            stack.gateway = start_gateway(
+                emulator.url, cfg.region, api_id=outputs["api_id"], port=gateway_port, runtime=stack.runtime
+            )
+            shown.update(phase, note=stack.gateway.url)
+        with shown.phase("seed") as phase:
+            _seed(stack)
+            shown.update(phase, note=f"{len(stack.users)} demo users, {len(DEMO_NEWS)} news items")
         return stack
     except BaseException:
         emulator.stop()
