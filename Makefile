@@ -42,7 +42,7 @@ export PYTHONPATH := $(ROOT)
 
 .PHONY: help venv venv-runtime lock build policies fmt lint typecheck tf-init tf-fmt tf-validate tf-test \
         test test-unit test-functional test-policy test-terraform test-integration test-e2e \
-        checkov workflows plan apply up up-prebuild down call matrix bench clean
+        checkov workflows plan apply up up-prebuild down call matrix bench bench-first-run clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | \
@@ -54,15 +54,19 @@ help: ## List the targets
 # One virtualenv in two layers. The runtime layer (requirements/runtime.txt) is all `make up` needs;
 # the development layer (requirements/dev.txt: the same pins plus test and lint tools) goes on top
 # for `make test` and the linters, without reinstalling the runtime packages. Changing a lock
-# recreates the virtualenv from scratch, so nothing a lock dropped lingers.
+# recreates the virtualenv from scratch, so nothing a lock dropped lingers. pip installs only the
+# installer, uv (requirements/bootstrap.txt); uv installs the layers, every file checked against
+# the locks' hashes, downloading in parallel (a first `make up` spent most of its time in pip).
 RUNTIME_STAMP := $(VENV)/.runtime-stamp
 DEV_STAMP := $(VENV)/.stamp
 PIP_INSTALL = $(BIN)/pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r
 PIP_QUIET = 2>&1 | { grep -v '^WARNING: Location' || true; }
+UV_INSTALL = $(BIN)/uv pip install --quiet --python $(PY) --require-hashes --no-deps --compile-bytecode -r
 NEW_RUNTIME_VENV = rm -rf $(VENV) && $(PYTHON) -m venv $(VENV) && \
-  $(PIP_INSTALL) requirements/runtime.txt $(PIP_QUIET) && touch $(RUNTIME_STAMP)
+  $(PIP_INSTALL) requirements/bootstrap.txt $(PIP_QUIET) && \
+  $(UV_INSTALL) requirements/runtime.txt && touch $(RUNTIME_STAMP)
 
-$(RUNTIME_STAMP): requirements/runtime.txt
+$(RUNTIME_STAMP): requirements/runtime.txt requirements/bootstrap.txt
 	@test -n "$(PYTHON)" || { echo "No usable python3 found; install Python 3.12 (or 3.11+)."; exit 1; }
 	@echo "==> creating $(VENV) with $(PYTHON): runtime layer (requirements/runtime.txt)"
 	@$(NEW_RUNTIME_VENV)
@@ -70,7 +74,7 @@ $(RUNTIME_STAMP): requirements/runtime.txt
 $(DEV_STAMP): requirements/dev.txt $(RUNTIME_STAMP)
 	@if [ -f $@ ]; then echo "==> requirements/dev.txt changed: recreating $(VENV)"; $(NEW_RUNTIME_VENV); fi
 	@echo "==> adding the development layer to $(VENV) (requirements/dev.txt)"
-	@$(PIP_INSTALL) requirements/dev.txt $(PIP_QUIET)
+	@$(UV_INSTALL) requirements/dev.txt
 	@touch $@
 
 venv-runtime: $(RUNTIME_STAMP) ## Create the virtualenv with only what `make up` runs (requirements/runtime.txt)
@@ -79,8 +83,8 @@ venv: $(DEV_STAMP) ## Create the dev virtualenv: the runtime layer plus requirem
 
 lock: venv ## Re-resolve requirements/*.in and functions/*/requirements.in into hashed locks
 	$(BIN)/uv pip compile --quiet --python-version 3.12 --generate-hashes -o requirements/dev.txt requirements/dev.in
-	$(BIN)/uv pip compile --quiet --python-version 3.12 --generate-hashes -c requirements/dev.txt \
-	  -o requirements/runtime.txt requirements/runtime.in
+	@for f in runtime bootstrap; do $(BIN)/uv pip compile --quiet --python-version 3.12 --generate-hashes \
+	  -c requirements/dev.txt -o requirements/$$f.txt requirements/$$f.in; done
 	@for f in functions/*/requirements.in; do \
 	  $(BIN)/uv pip compile --quiet --python-version 3.12 --generate-hashes -o $${f%.in}.txt $$f; done
 
@@ -205,6 +209,9 @@ call: venv-runtime ## Call a route as a demo user: make call AS=pet-veterinarian
 
 bench: venv build ## Benchmarks (figures written to docs/benchmarks.md)
 	@$(PY) -m tests.bench
+
+bench-first-run: ## A new user's make up (fresh clone, then warm) with phase times -> docs/benchmarks.md; BENCH_FLAGS=--with-test adds make test
+	@$(or $(PYTHON),python3) -m tests.bench.first_run $(BENCH_FLAGS)
 
 clean: ## Remove build output, local state and the virtualenv
 	rm -rf build .local $(VENV) .mypy_cache .ruff_cache .pytest_cache

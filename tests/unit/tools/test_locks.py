@@ -15,6 +15,8 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
+import pytest
+
 from tools.config import REPO_ROOT
 
 REQUIREMENTS = REPO_ROOT / "requirements"
@@ -104,21 +106,23 @@ def third_party_imports(roots: tuple[Path, ...]) -> dict[str, set[Path]]:
     return found
 
 
-def test_the_runtime_lock_is_a_subset_of_the_dev_lock_with_the_same_pins_and_hashes() -> None:
-    runtime = read_lock(REQUIREMENTS / "runtime.txt")
+@pytest.mark.parametrize("name", ["runtime", "bootstrap"])
+def test_a_partial_lock_is_a_subset_of_the_dev_lock_with_the_same_pins_and_hashes(name: str) -> None:
+    partial = read_lock(REQUIREMENTS / f"{name}.txt")
     dev = read_lock(REQUIREMENTS / "dev.txt")
-    assert runtime, "requirements/runtime.txt pins nothing"
-    missing = sorted(set(runtime) - set(dev))
-    assert missing == [], f"in runtime.txt but not in dev.txt: {missing}"
-    differ = {name: (pin, dev[name]) for name, pin in runtime.items() if dev[name] != pin}
+    assert partial, f"requirements/{name}.txt pins nothing"
+    missing = sorted(set(partial) - set(dev))
+    assert missing == [], f"in {name}.txt but not in dev.txt: {missing}"
+    differ = {pkg: (pin, dev[pkg]) for pkg, pin in partial.items() if dev[pkg] != pin}
     assert differ == {}, "pins or hashes differ between the locks: run `make lock`"
-    assert all(hashes for _version, hashes in runtime.values()), "runtime.txt must be hashed"
-    assert len(runtime) < len(dev), "the runtime set should leave the development tools out"
+    assert all(hashes for _version, hashes in partial.values()), f"{name}.txt must be hashed"
+    assert len(partial) < len(dev), f"the {name} set should leave the development tools out"
 
 
-def test_the_dev_inputs_include_the_runtime_inputs() -> None:
+@pytest.mark.parametrize("name", ["runtime", "bootstrap"])
+def test_the_dev_inputs_include_the_partial_inputs(name: str) -> None:
     lines = [line.strip() for line in (REQUIREMENTS / "dev.in").read_text().splitlines()]
-    assert "-r runtime.in" in lines
+    assert f"-r {name}.in" in lines
 
 
 def test_every_direct_runtime_requirement_is_locked() -> None:
