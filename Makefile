@@ -41,7 +41,8 @@ export PYTHONDONTWRITEBYTECODE := 1
 export PYTHONPATH := $(ROOT)
 
 .PHONY: help venv venv-runtime lock build policies fmt lint typecheck tf-init tf-fmt tf-validate tf-test \
-        test test-unit test-functional test-policy test-terraform test-integration test-e2e \
+        test test-static test-inprocess test-stack soak \
+        test-unit test-functional test-policy test-terraform test-integration test-e2e \
         checkov workflows plan apply up up-prebuild down call matrix bench bench-first-run clean
 
 help: ## List the targets
@@ -149,12 +150,29 @@ test-terraform: venv build $(TF_CONFIG) ## Apply envs/local against the emulator
 test-e2e: venv build $(TF_CONFIG) ## The local stack over HTTP: scenarios S1-S7 and the full access matrix
 	$(BIN)/pytest tests/e2e
 
-# Two pytest runs: the in-process suites in parallel, then the suites sharing one local stack (moto
-# keeps AWS state per process, so the stack gets a process of its own; the e2e suite runs before the
-# Terraform suite, whose last tests re-plan and destroy that stack).
-test: lint typecheck tf-validate tf-test checkov workflows build ## Every check the project has (what CI runs)
-	$(BIN)/pytest -p no:cacheprovider -n 2 tests/unit tests/functional tests/policy
-	$(BIN)/pytest -p no:cacheprovider tests/e2e tests/terraform
+# `make test` runs three independent streams at once (make -j3, output grouped per stream): the
+# static checks, the in-process suites (pytest -n 2), and the suites sharing one applied local stack
+# in a process of its own (moto keeps AWS state per process). The stack stream spends much of its
+# apply waiting on the AWS provider's fixed delays, which the other streams use. Suites that need
+# the live stack go into STACK_TESTS before tests/terraform, whose last tests re-plan and destroy it.
+# Tests marked `soak` (long load and soak runs) never run here: `make soak` runs them.
+INPROCESS_TESTS := tests/unit tests/functional tests/policy
+STACK_TESTS := tests/e2e tests/terraform
+PYTEST_RUN := $(BIN)/pytest -p no:cacheprovider -m "not soak"
+
+test: venv build $(TF_CONFIG) ## Every check the project has (what CI runs): static, in-process and stack streams at once
+	@$(MAKE) -j3 --output-sync=target test-static test-inprocess test-stack
+
+test-static: lint typecheck tf-validate tf-test checkov workflows ## The static checks of make test
+
+test-inprocess: venv build ## The in-process suites of make test (unit, functional, policy; pytest -n 2)
+	$(PYTEST_RUN) -n 2 $(INPROCESS_TESTS)
+
+test-stack: venv build $(TF_CONFIG) ## The suites of make test that share one applied local stack (e2e, terraform)
+	$(PYTEST_RUN) $(STACK_TESTS)
+
+soak: venv build $(TF_CONFIG) ## Slow soak and load runs (tests marked soak), never part of make test
+	$(BIN)/pytest -p no:cacheprovider -m soak tests || { rc=$$?; [ $$rc -eq 5 ] && echo "no soak tests yet"; [ $$rc -eq 5 ]; }
 
 # --- real environments (docs/deploying.md) -----------------------------------------------------
 # State: the S3 bucket made by terraform/bootstrap, one key per environment, S3-native locking.

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from tools.config import ENVS_DIR, REPO_ROOT
-from tools.tf import ensure_cli_config
+from tools.tf import GOGC, ensure_cli_config
 
 LOCAL_ENV_DIR = ENVS_DIR / "local"
 TERRAFORM_DIR = REPO_ROOT / "terraform"
@@ -32,11 +32,6 @@ TERRAFORM_DIR = REPO_ROOT / "terraform"
 #: propagation checks, Lambda functions created one at a time with a fixed 5 s wait each), not by
 #: how many operations run at once; 10 is Terraform's default.
 APPLY_PARALLELISM = 10
-#: Go's garbage collector target for terraform and the provider, unless GOGC is set already. The AWS
-#: provider builds its whole schema each time it starts (four starts per apply); collecting less
-#: eagerly than Go's default (100) halves that CPU time and took ~7 s off each local apply on a busy
-#: 2-core machine, for ~100 MB more memory at the peak (docs/benchmarks.md).
-GOGC = "400"
 
 
 class TerraformError(RuntimeError):
@@ -96,7 +91,7 @@ class LocalDeployment:
     def _env(self) -> dict[str, str]:
         ensure_cli_config()
         return {
-            "GOGC": GOGC,
+            "GOGC": GOGC,  # tools/tf.py: the provider starts four times per apply; ~7 s less per apply
             **os.environ,
             "TF_DATA_DIR": str(self.work_dir / "tf-data"),
             "TF_IN_AUTOMATION": "1",
