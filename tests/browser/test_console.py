@@ -77,7 +77,9 @@ def test_pet_veterinarian_sees_the_terminal_matrix_answers_on_every_route(consol
     terminal = _terminal_statuses(stack, "pet-veterinarian")
     for route, outcome in expected.items():
         row = page.locator(f'#route-table tr[data-route="{route}"]')
-        status = int(str(row.get_attribute("data-status")))
+        shown = str(row.get_attribute("data-status"))
+        assert shown != "blocked", f"{route}: the page cannot read the answer: {row.inner_text()}"
+        status = int(shown)
         assert matches(outcome, status), f"{route}: live {status}, expected {outcome}"
         assert status == terminal[route], f"{route}: console {status}, terminal matrix {terminal[route]}"
         assert row.get_attribute("data-verdict") == "ok"
@@ -98,6 +100,7 @@ def test_a_second_group_calls_one_route_per_mode_and_reads_each_denial(console: 
     modes = {name: r["auth"] for name, r in stack["routes"].items()}
     assert {modes[r] for r in answers} == {"iam", "user_pool", "lambda"}
     for route, answer in answers.items():
+        assert answer["status"] != "blocked", f"{route}: the page cannot read the answer: {answer['body']}"
         assert matches(expected[route], int(answer["status"])), (route, answer)
         assert answer["verdict"] == "ok"
 
