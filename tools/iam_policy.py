@@ -1,9 +1,12 @@
-"""A dependency-free IAM policy evaluator for `execute-api:Invoke` decisions.
+"""The project's one IAM policy evaluator (dependency-free).
 
 Why it exists: API Gateway decides two of the product's three modes by evaluating an IAM policy
 (the identity-pool role's policies in iam mode, the policy a Lambda TOKEN authorizer returns in
-lambda mode), and the static access matrix in `tools/` must reach the same verdict without any
-AWS at hand. Both call :func:`evaluate`.
+lambda mode), and the static access matrix (`tools/matrix.py`) must reach the same verdict without
+any AWS at hand. Both call :func:`evaluate`. The emulator's role trust checks
+(`local/cognito_identity/trust.py`) match actions and conditions with :func:`action_matches` and
+:func:`conditions_hold`, so every IAM semantic lives here once. It sits in `tools/` because
+`local/` depends on `tools/`, never the other way.
 
 Contract (AWS's documented evaluation logic for a single account, identity-based policies only):
 https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
@@ -17,7 +20,10 @@ https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-l
   pattern with fewer parts lets its last part span the rest (``arn:aws:execute-api:*``).
   https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_ARN
 * ``Condition``: every operator in the block, every key under an operator, must hold; several
-  values for one key are OR-ed (for negated operators: the context value must match none).
+  values for one key are OR-ed (for negated operators: the context value must match none, a NOR).
+  Without a ``ForAnyValue:``/``ForAllValues:`` qualifier a multivalued context key holds for a
+  positive operator when any of its values matches, for a negated one when none of them does.
+  https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_multi-value-conditions.html
   Operators: String*, Numeric*, Date*, Bool, BinaryEquals, IpAddress/NotIpAddress (IPv4 and IPv6
   CIDRs), Arn*, Null; ``ForAnyValue:``/``ForAllValues:`` prefixes; ``...IfExists`` suffix. A key
   missing from the request context makes a positive operator false and a negated one true
@@ -55,6 +61,8 @@ __all__ = [
     "Decision",
     "Effect",
     "PolicyError",
+    "action_matches",
+    "conditions_hold",
     "evaluate",
     "load_document",
     "method_arn",
@@ -501,8 +509,28 @@ def _condition_holds(condition: Mapping[str, Any], context: Mapping[str, Any], v
 # --- evaluation --------------------------------------------------------------------------------
 
 
+def action_matches(patterns: Iterable[str], action: str) -> bool:
+    """Whether ``action`` matches one of the ``Action`` patterns (case-insensitive, ``*``/``?``)."""
+    return any(_glob_match(a, action, context={}, variables=False, ignore_case=True) for a in patterns)
+
+
+def conditions_hold(
+    condition: Mapping[str, Any], context: Mapping[str, Any], *, variables: bool = True
+) -> bool:
+    """Whether a statement's ``Condition`` block holds in ``context`` (see the module docstring).
+
+    ``variables``: substitute policy variables (true for ``Version`` ``2012-10-17`` documents).
+    Raises :class:`PolicyError` for a malformed block or an operator this evaluator does not know,
+    so that the caller can fail closed (an Allow does not apply, a Deny does).
+    """
+    try:
+        return _condition_holds(condition, context, variables)
+    except _UnknownOperator as exc:
+        raise PolicyError(f"unknown condition operator {exc.args[0]!r}") from exc
+
+
 def _action_matches(stmt: _Statement, action: str) -> bool:
-    hit = any(_glob_match(a, action, context={}, variables=False, ignore_case=True) for a in stmt.actions)
+    hit = action_matches(stmt.actions, action)
     return not hit if stmt.not_action else hit
 
 

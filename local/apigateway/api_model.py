@@ -23,7 +23,7 @@ import botocore.session
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from local.gateway.logs import emit, log
+from local.apigateway.logs import emit, log
 
 __all__ = [
     "ApiModel",

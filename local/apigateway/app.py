@@ -27,30 +27,31 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from local.gateway import iam_policy, sigv4
-from local.gateway.api_model import ApiModel, ApiNotFound, Integration, Method, load_api
-from local.gateway.cognito import CognitoAuthError, CognitoVerifier, stringify_claims
-from local.gateway.iam_auth import (
+from local.apigateway import sigv4
+from local.apigateway.api_model import ApiModel, ApiNotFound, Integration, Method, load_api
+from local.apigateway.cognito import CognitoAuthError, CognitoVerifier, stringify_claims
+from local.apigateway.iam_auth import (
     RoleNotFound,
     RolePolicies,
     condition_context,
     denied_message,
     identity_fields,
 )
-from local.gateway.lambda_runtime.types import LambdaRuntime
-from local.gateway.logs import access_log, emit, log
-from local.gateway.messages import HttpRequest, HttpResponse
-from local.gateway.permissions import invoke_allowed
-from local.gateway.proxy import (
+from local.apigateway.logs import access_log, emit, log
+from local.apigateway.messages import HttpRequest, HttpResponse
+from local.apigateway.permissions import invoke_allowed
+from local.apigateway.proxy import (
     ProxyResponseError,
     build_event,
     extended_request_id,
     parse_query,
     proxy_response,
 )
-from local.gateway.responses import GatewayError, RequestValues, render
-from local.gateway.router import Router, split_path
-from local.gateway.token_authorizer import TokenAuthorizers, header_name
+from local.apigateway.responses import GatewayError, RequestValues, render
+from local.apigateway.router import Router, split_path
+from local.apigateway.token_authorizer import TokenAuthorizers, header_name
+from local.awslambda.types import LambdaRuntime
+from tools import iam_policy
 
 __all__ = ["GatewayApp"]
 

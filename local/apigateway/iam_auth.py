@@ -23,7 +23,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from local.gateway.sigv4 import IssuedCredentials
+from local.apigateway.sigv4 import IssuedCredentials
 
 __all__ = [
     "RoleInfo",

@@ -10,8 +10,8 @@ import json
 import logging
 from typing import Any
 
-log = logging.getLogger("local.gateway")
-access_log = logging.getLogger("local.gateway.access")
+log = logging.getLogger("local.apigateway")
+access_log = logging.getLogger("local.apigateway.access")
 
 
 def emit(logger: logging.Logger, level: int, event: str, **fields: Any) -> None:

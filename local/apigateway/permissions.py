@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from local.gateway import iam_policy
+from tools import iam_policy
 
 __all__ = ["invoke_allowed"]
 

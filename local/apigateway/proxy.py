@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from local.gateway.messages import HttpRequest, HttpResponse
+from local.apigateway.messages import HttpRequest, HttpResponse
 
 __all__ = ["ProxyResponseError", "build_event", "parse_query", "proxy_response"]
 

@@ -22,8 +22,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from local.gateway.api_model import ApiModel
-from local.gateway.messages import HttpResponse
+from local.apigateway.api_model import ApiModel
+from local.apigateway.messages import HttpResponse
 
 __all__ = ["DEFAULT_STATUS", "GatewayError", "render"]
 

@@ -19,7 +19,7 @@ import urllib.parse
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from local.gateway.api_model import Method, Resource
+from local.apigateway.api_model import Method, Resource
 
 __all__ = ["Match", "Router", "split_path"]
 

@@ -4,7 +4,7 @@ Contract: :func:`start_gateway` returns a :class:`GatewayHandle` (``.url``, ``.r
 new deployment, ``.stop()``, usable as a context manager). With ``api_id=None`` the single REST
 API in the emulator is served; it is read on first use, so the gateway may start before
 ``terraform apply`` creates the API. Lambda functions run in the runtime passed in, or in
-``local.gateway.lambda_runtime.make_runtime(emulator_url, region)`` created on first use and
+``local.awslambda.make_runtime(emulator_url, region)`` created on first use and
 closed by ``stop()``.
 """
 
@@ -17,12 +17,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 
-from local.gateway import sigv4
-from local.gateway.api_model import ApiModel, ApiNotFound, emulator_clients
-from local.gateway.app import Clock, GatewayApp, utc_now
-from local.gateway.lambda_runtime.types import LambdaRuntime
-from local.gateway.logs import emit, log
-from local.gateway.messages import HttpRequest
+from local.apigateway import sigv4
+from local.apigateway.api_model import ApiModel, ApiNotFound, emulator_clients
+from local.apigateway.app import Clock, GatewayApp, utc_now
+from local.apigateway.logs import emit, log
+from local.apigateway.messages import HttpRequest
+from local.awslambda.types import LambdaRuntime
 
 __all__ = ["GatewayHandle", "start_gateway"]
 
@@ -43,7 +43,7 @@ class _LazyRuntime:
     def __call__(self) -> LambdaRuntime:
         with self._lock:
             if self._runtime is None:
-                from local.gateway.lambda_runtime import make_runtime  # noqa: PLC0415 (starts processes)
+                from local.awslambda import make_runtime  # noqa: PLC0415 (starts processes)
 
                 self._runtime = make_runtime(self._emulator_url, self._region)
             return self._runtime

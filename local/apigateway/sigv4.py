@@ -61,7 +61,7 @@ _MISMATCH = (
 
 
 class IssuedCredentials(Protocol):
-    """Temporary credentials the emulator's identity pool issued (see `local.emulator.identity`)."""
+    """Temporary credentials the emulator's identity pool issued (`local.cognito_identity.credentials`)."""
 
     @property
     def access_key_id(self) -> str: ...
@@ -95,8 +95,9 @@ class CredentialsResolver(Protocol):
 
 def default_resolver(access_key_id: str) -> IssuedCredentials | None:
     """Look the key up in the emulator's credentials registry (imported lazily: it lives in
-    `local/emulator/`, built separately, and only exists in the process that runs the emulator)."""
-    module = importlib.import_module("local.emulator.identity")
+    `local/cognito_identity/`, built separately, and only exists in the process that runs the
+    emulator)."""
+    module = importlib.import_module("local.cognito_identity.credentials")
     lookup: Callable[[str], IssuedCredentials | None] = module.lookup_credentials
     return lookup(access_key_id)
 

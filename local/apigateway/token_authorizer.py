@@ -27,12 +27,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from local.gateway import iam_policy
-from local.gateway.api_model import Authorizer
-from local.gateway.lambda_runtime.types import LambdaRuntime
-from local.gateway.logs import emit, log
-from local.gateway.messages import HttpRequest
-from local.gateway.responses import GatewayError
+from local.apigateway.api_model import Authorizer
+from local.apigateway.logs import emit, log
+from local.apigateway.messages import HttpRequest
+from local.apigateway.responses import GatewayError
+from local.awslambda.types import LambdaRuntime
+from tools import iam_policy
 
 __all__ = ["AuthorizerOutput", "TokenAuthorizers", "header_name"]
 

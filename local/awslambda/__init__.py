@@ -1,4 +1,5 @@
-"""Local Lambda runtime: runs the zips Terraform deployed to the emulator in warm worker processes.
+"""Lambda: the local runtime that runs the zips Terraform deployed (warm worker processes), and
+the moto patches of the Lambda API (`patches.py`, installed by `local.emulator.apply_patches()`).
 
 The gateway calls `make_runtime(emulator_url, region)` once and then `invoke(name_or_arn, event)`
 per request; `close()` (also run at exit) stops every worker. See runtime.py for the model
@@ -11,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from local.gateway.lambda_runtime.runtime import (
+from local.awslambda.runtime import (
     DEFAULT_MAX_WORKERS_PER_FUNCTION,
     DEFAULT_WORK_DIR,
     LocalLambdaRuntime,
 )
-from local.gateway.lambda_runtime.types import (
+from local.awslambda.types import (
     SERVICE_ERROR_TYPES,
     InvokeResult,
     LambdaRuntime,

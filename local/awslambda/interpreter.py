@@ -17,7 +17,7 @@ import sys
 from collections.abc import Sequence
 from functools import cache
 
-from local.gateway.lambda_runtime.types import RuntimeSetupError
+from local.awslambda.types import RuntimeSetupError
 
 LAMBDA_PYTHON_VERSION = "3.12"
 _PROBE_TIMEOUT_SECONDS = 20

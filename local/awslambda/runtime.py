@@ -33,10 +33,10 @@ import boto3
 import botocore.config
 import botocore.exceptions
 
-from local.gateway.lambda_runtime.codedir import CodeHashMismatchError, InvalidZipError, extract_code
-from local.gateway.lambda_runtime.interpreter import find_python, lambda_lang
-from local.gateway.lambda_runtime.sdk import ensure_sdk_dir
-from local.gateway.lambda_runtime.spec import (
+from local.awslambda.codedir import CodeHashMismatchError, InvalidZipError, extract_code
+from local.awslambda.interpreter import find_python, lambda_lang
+from local.awslambda.sdk import ensure_sdk_dir
+from local.awslambda.spec import (
     FAKE_ACCESS_KEY_ID,
     FAKE_SECRET_ACCESS_KEY,
     RESERVED_ENV_KEYS,
@@ -44,13 +44,13 @@ from local.gateway.lambda_runtime.spec import (
     lambda_environment,
     new_log_stream_name,
 )
-from local.gateway.lambda_runtime.types import InvokeResult, ServiceError
-from local.gateway.lambda_runtime.worker import Outcome, Worker, WorkerConfig
+from local.awslambda.types import InvokeResult, ServiceError
+from local.awslambda.worker import Outcome, Worker, WorkerConfig
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda.client import LambdaClient
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_WORK_DIR = REPO_ROOT / ".local" / "lambda"
 DEFAULT_MAX_WORKERS_PER_FUNCTION = 2
 _LOOKUP_ATTEMPTS = 3

@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
-from local.gateway.lambda_runtime.types import RuntimeSetupError
+from local.awslambda.types import RuntimeSetupError
 
 # boto3 and its whole dependency closure (pure Python, so any 3.x interpreter can import them).
 SDK_MODULES: tuple[str, ...] = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six")

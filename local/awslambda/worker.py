@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from local.gateway.lambda_runtime.spec import FunctionSpec
+from local.awslambda.spec import FunctionSpec
 
 BOOTSTRAP = Path(__file__).with_name("bootstrap.py")
 # Lambda gives the init phase (imports, module-level code) 10 seconds of its own.

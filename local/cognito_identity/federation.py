@@ -9,11 +9,11 @@ permissions"):
   pool listed in CognitoIdentityProviders (its ID token's `aud` must be a ClientId configured for
   that ProviderName) or an OpenID Connect provider whose IAM OIDC provider ARN is in
   OpenIdConnectProviderARNs (the token's `aud` must be in that provider's ClientIDList); the token
-  is verified (signature, `iss`, `aud`, `exp`) by `local.emulator.tokens`;
+  is verified (signature, `iss`, `aud`, `exp`) by `local.cognito_identity.tokens`;
 - the same user gets the same IdentityId (per pool, provider and `sub`);
-- credentials are for the role `local.emulator.role_mapping.resolve_role` picks, and only if the
-  role's trust policy would let STS hand it to this identity (`local.emulator.trust`);
-- credentials are random, expire after an hour and are registered in `local.emulator.identity`.
+- credentials are for the role `local.cognito_identity.role_mapping.resolve_role` picks, and only if the
+  role's trust policy would let STS hand it to this identity (`local.cognito_identity.trust`);
+- credentials are random, expire after an hour and are registered in `local.cognito_identity.credentials`.
 
 State lives on moto's CognitoIdentityBackend object (so moto's reset clears it).
 """
@@ -30,8 +30,18 @@ from typing import Any
 from moto.cognitoidentity.models import cognitoidentity_backends
 from moto.iam.models import iam_backends
 
-from local.emulator import role_mapping
-from local.emulator.errors import (
+from local.cognito_identity import role_mapping
+from local.cognito_identity.credentials import IssuedCredentials, issue_credentials
+from local.cognito_identity.tokens import (
+    USER_POOL_ALGORITHMS,
+    LoginProvider,
+    RemoteJwks,
+    audiences,
+    verify_login_token,
+)
+from local.cognito_identity.trust import cognito_context, trust_allows
+from local.cognito_idp.pools import ID_TOKEN_USE, find_user_pool, pool_signing_key
+from local.core.errors import (
     AwsError,
     invalid_pool_configuration,
     not_authorized,
@@ -39,18 +49,8 @@ from local.emulator.errors import (
     resource_not_found,
     validation_error,
 )
-from local.emulator.identity import IssuedCredentials, issue_credentials
-from local.emulator.oidc import find_local_idp
-from local.emulator.patches.cognito_idp import ID_TOKEN_USE, find_user_pool, pool_signing_key
-from local.emulator.tokens import (
-    USER_POOL_ALGORITHMS,
-    LoginProvider,
-    RemoteJwks,
-    audiences,
-    verify_login_token,
-)
-from local.emulator.trust import cognito_context, trust_allows
-from local.emulator.web import log_decision
+from local.core.web import log_decision
+from local.oidc.idp import find_local_idp
 
 USER_POOL_PROVIDER = re.compile(r"^cognito-idp\.([a-z0-9-]+)\.amazonaws\.com/([\w-]+_[0-9A-Za-z]+)$")
 MAX_LOGINS = 10

@@ -3,7 +3,7 @@
 moto dispatches an API action to the method of the same snake_case name on the response class,
 so adding `set_identity_pool_roles` / `get_identity_pool_roles` there implements the two actions
 Terraform's `aws_cognito_identity_pool_roles_attachment` needs, and replacing `get_id` /
-`get_credentials_for_identity` routes them to `local.emulator.federation`.
+`get_credentials_for_identity` routes them to `local.cognito_identity.federation`.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from moto.cognitoidentity import models as identity_models
 from moto.cognitoidentity import responses as identity_responses
 from moto.core.exceptions import JsonRESTError
 
-from local.emulator import federation
-from local.emulator.errors import AwsError
+from local.cognito_identity import federation
+from local.core.errors import AwsError
 
 
 def _aws_errors(method: Callable[[Any], str]) -> Callable[[Any], str]:

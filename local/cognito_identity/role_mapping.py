@@ -32,7 +32,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from local.emulator.errors import (
+from local.core.errors import (
     AwsError,
     invalid_parameter,
     invalid_pool_configuration,

@@ -21,7 +21,7 @@ from typing import Any
 import jwt
 import requests
 
-from local.emulator.errors import AwsError, not_authorized
+from local.core.errors import AwsError, not_authorized
 
 #: Clock skew tolerated on exp/iat/nbf, in seconds.
 LEEWAY_SECONDS = 60

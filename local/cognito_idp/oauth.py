@@ -40,13 +40,13 @@ from urllib.parse import parse_qs, urlencode, urlparse
 import requests
 from werkzeug.wrappers import Request, Response
 
-from local.emulator.patches.cognito_idp import (
+from local.cognito_idp.pools import (
     find_user_pool,
     pool_issuer,
     pool_signing_key,
     token_validity_seconds,
 )
-from local.emulator.web import json_response, log_decision, oauth_error
+from local.core.web import json_response, log_decision, oauth_error
 
 #: Authorization codes are single use and expire after 5 minutes (Cognito's lifetime).
 AUTH_CODE_TTL_SECONDS = 300

@@ -3,7 +3,7 @@
 What changes, and why (each is what real Cognito does):
 - every user pool gets its own RSA signing key and `kid` (moto signs all pools with one key that is
   public in its source); JWKS and `/.well-known/openid-configuration` serve that pool's key;
-- ID tokens carry `cognito:roles` / `cognito:preferred_role` (see `local.emulator.claims`), groups in
+- ID tokens carry `cognito:roles` / `cognito:preferred_role` (see `local.cognito_idp.claims`), groups in
   a stable order, and every attribute the client may read (moto: only explicit ReadAttributes),
   with `email_verified`/`phone_number_verified` as booleans;
 - token lifetimes follow the app client's IdTokenValidity/AccessTokenValidity and units;
@@ -29,23 +29,27 @@ from moto.cognitoidp import models as idp_models
 from moto.cognitoidp import responses as idp_responses
 from moto.cognitoidp import urls as idp_urls
 from moto.cognitoidp.exceptions import InvalidParameterException, NotAuthorizedError, ResourceNotFoundError
-from moto.cognitoidp.utils import check_secret_hash, flatten_attrs
+from moto.cognitoidp.utils import check_secret_hash
 from moto.core.responses import ActionResult, EmptyResult
 from moto.moto_api._internal import mock_random
 
-from local.emulator.claims import GroupInfo, group_claims, group_names
-from local.emulator.keys import SigningKey, generate_signing_key, jwks_document
+from local.cognito_idp.claims import group_claims, group_names
+from local.cognito_idp.pools import (
+    ACCESS_TOKEN_USE,
+    DEFAULT_TOKEN_SECONDS,
+    ID_TOKEN_USE,
+    find_user_pool,
+    pool_issuer,
+    pool_signing_key,
+    readable_attribute_claims,
+    token_validity_seconds,
+    user_groups,
+)
+from local.core.keys import generate_signing_key, jwks_document
 
 CognitoIdpUserPool = idp_models.CognitoIdpUserPool
 CognitoIdpUser = idp_models.CognitoIdpUser
 CognitoIdpUserPoolClient = idp_models.CognitoIdpUserPoolClient
-
-#: Default lifetime of ID and access tokens when the client sets none (Cognito: 60 minutes).
-DEFAULT_TOKEN_SECONDS = 3600
-ID_TOKEN_USE = "id"  # noqa: S105 - a token_use claim value, not a secret
-ACCESS_TOKEN_USE = "access"  # noqa: S105 - a token_use claim value, not a secret
-_UNIT_SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
-_BOOLEAN_ATTRIBUTES = {"email_verified", "phone_number_verified"}
 
 # Which ExplicitAuthFlows value allows which AuthFlow (current ALLOW_* names and legacy names).
 _FLOW_SETTINGS: dict[str, set[str]] = {
@@ -67,83 +71,6 @@ SRP_UNSUPPORTED = (
     "would accept any password); use USER_PASSWORD_AUTH"
 )
 _PASSWORD_FLOWS = {"USER_PASSWORD_AUTH", "ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"}
-
-
-# --- lookups other modules use -----------------------------------------------------------------
-
-
-def find_user_pool(user_pool_id: str) -> Any | None:
-    """The moto user pool with this id in any account (the id starts with its region), or None."""
-    region = user_pool_id.split("_", 1)[0]
-    for per_account in list(idp_models.cognitoidp_backends.values()):
-        backend = per_account.get(region)  # dict.get: never creates a backend
-        if backend is not None and user_pool_id in backend.user_pools:
-            return backend.user_pools[user_pool_id]
-    return None
-
-
-def pool_signing_key(pool: Any) -> SigningKey:
-    """The pool's own signing key (created with the pool; created now for pools made unpatched)."""
-    key: SigningKey | None = getattr(pool, "local_signing_key", None)
-    if key is None:
-        key = generate_signing_key()
-        pool.local_signing_key = key
-    return key
-
-
-def pool_issuer(pool: Any) -> str:
-    """`iss` of the pool's tokens: Cognito's public issuer URL, as in real tokens."""
-    return f"https://cognito-idp.{pool.region}.amazonaws.com/{pool.id}"
-
-
-def user_groups(user: Any) -> list[GroupInfo]:
-    return [
-        GroupInfo(name=g.group_name, role_arn=g.role_arn or None, precedence=g.precedence)
-        for g in user.groups
-    ]
-
-
-def token_validity_seconds(client: Any | None, token_use: str, default: int = DEFAULT_TOKEN_SECONDS) -> int:
-    """The client's configured lifetime for `token_use` ("id" or "access"), in seconds."""
-    if client is None:
-        return default
-    config = client.extended_config
-    field, unit_key = (
-        ("IdTokenValidity", "IdToken")
-        if token_use == ID_TOKEN_USE
-        else ("AccessTokenValidity", "AccessToken")
-    )
-    value = config.get(field)
-    if not value:
-        return default
-    unit = (config.get("TokenValidityUnits") or {}).get(unit_key) or "hours"
-    return int(value) * _UNIT_SECONDS.get(str(unit), 3600)
-
-
-def _typed_attribute(name: str, value: Any) -> Any:
-    if name in _BOOLEAN_ATTRIBUTES and isinstance(value, str):
-        return value.lower() == "true"
-    if name == "updated_at" and isinstance(value, str) and value.isdigit():
-        return int(value)
-    return value
-
-
-def readable_attribute_claims(pool: Any, client_id: str, user: Any) -> dict[str, Any]:
-    """The user attributes an ID token for `client_id` carries: all the client may read.
-
-    Cognito: an app client without ReadAttributes may read every attribute. Developer-only
-    attributes (`dev:`) are never in tokens; `sub` is set by the token itself.
-    """
-    client = pool.clients.get(client_id)
-    readable = client.extended_config.get("ReadAttributes") if client is not None else None
-    claims: dict[str, Any] = {}
-    for name, value in flatten_attrs(user.attributes).items():
-        if name == "sub" or name.startswith("dev:"):
-            continue
-        if readable and name not in readable:
-            continue
-        claims[name] = _typed_attribute(name, value)
-    return claims
 
 
 # --- model patches -------------------------------------------------------------------------------
@@ -349,7 +276,7 @@ def serve_openid_configuration(
     """GET /<pool_id>/.well-known/openid-configuration, as Cognito publishes it.
 
     `issuer` is the real Cognito issuer (tokens carry it); the endpoints point at this emulator:
-    JWKS on moto's route, the hosted UI (`local.emulator.oauth`) under /_local/cognito/<pool_id>.
+    JWKS on moto's route, the hosted UI (`local.cognito_idp.oauth`) under /_local/cognito/<pool_id>.
     """
     base, pool_id, pool = _pool_from_url(full_url)
     if pool is None:

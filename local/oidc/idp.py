@@ -31,8 +31,8 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from local.emulator.keys import SIGNING_ALGORITHM, SigningKey, generate_signing_key, jwks_document
-from local.emulator.web import json_body, json_response, log_decision, oauth_error
+from local.core.keys import SIGNING_ALGORITHM, SigningKey, generate_signing_key, jwks_document
+from local.core.web import json_body, json_response, log_decision, oauth_error
 
 #: Lifetime of the ID tokens this issuer mints (Google's are one hour too).
 ID_TOKEN_TTL_SECONDS = 3600

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from local.emulator.server import EmulatorHandle, start_emulator
-from tests.functional.local.emulator.support import World
+from tests.functional.local.support import World
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from local.emulator.patches.cognito_idp import find_user_pool, pool_signing_key
+from local.cognito_idp.pools import find_user_pool, pool_signing_key
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from local.gateway.iam_policy import Effect, PolicyError, evaluate, load_document, method_arn, validate
+from tools.iam_policy import Effect, PolicyError, evaluate, load_document, method_arn, validate
 
 API = "arn:aws:execute-api:us-east-1:123456789012:abc123/local"
 INVOKE = "execute-api:Invoke"

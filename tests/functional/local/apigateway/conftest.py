@@ -23,8 +23,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 from moto.server import ThreadedMotoServer
 
-from local.gateway.lambda_runtime.types import InvokeResult
-from local.gateway.server import GatewayHandle, start_gateway
+from local.apigateway.server import GatewayHandle, start_gateway
+from local.awslambda.types import InvokeResult
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"

@@ -17,9 +17,9 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from local.gateway.lambda_runtime import make_runtime
-from local.gateway.lambda_runtime.types import InvokeResult
-from local.gateway.server import start_gateway
+from local.apigateway.server import start_gateway
+from local.awslambda import make_runtime
+from local.awslambda.types import InvokeResult
 
 from .conftest import ACCOUNT, REGION, STAGE, Env, FakeCredentials, FakeRuntime
 
@@ -597,10 +597,10 @@ def test_a_new_deployment_is_picked_up_and_flushes_the_authorizer_cache(env: Env
 
 def test_access_log_is_one_json_line_without_tokens(env: Env, caplog: pytest.LogCaptureFixture) -> None:
     token = env.keys.id_token()
-    with caplog.at_level(logging.INFO, logger="local.gateway"):
+    with caplog.at_level(logging.INFO, logger="local.apigateway"):
         get(env, "/cup", headers={"Authorization": token})
         get(env, "/cup", headers={"Authorization": "garbage"})
-    lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "local.gateway.access"]
+    lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "local.apigateway.access"]
     assert [line["status"] for line in lines] == [200, 401]
     assert lines[0]["resourcePath"] == "/cup"
     assert lines[0]["method"] == "GET"
@@ -613,9 +613,9 @@ def test_access_log_is_one_json_line_without_tokens(env: Env, caplog: pytest.Log
 
 
 def test_iam_access_log_names_the_identity(env: Env, caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.INFO, logger="local.gateway.access"):
+    with caplog.at_level(logging.INFO, logger="local.apigateway.access"):
         signed(env, "GET", "/iam", env.credentials["cip"])
-    [line] = [json.loads(r.getMessage()) for r in caplog.records if r.name == "local.gateway.access"]
+    [line] = [json.loads(r.getMessage()) for r in caplog.records if r.name == "local.apigateway.access"]
     assert line["cognitoIdentityId"] == env.credentials["cip"].identity_id
     assert line["status"] == 200
 
@@ -624,7 +624,7 @@ def test_iam_access_log_names_the_identity(env: Env, caplog: pytest.LogCaptureFi
 
 
 def test_the_deployed_zip_runs_in_the_real_runtime(env: Env, tmp_path: Path) -> None:
-    """The glue to `local.gateway.lambda_runtime`: the function ARN from the integration URI, a
+    """The glue to `local.awslambda`: the function ARN from the integration URI, a
     JSON-serialisable event, the function's environment, and handler errors mapped to 502."""
     runtime = make_runtime(env.deployed.url, REGION, work_dir=tmp_path)
     gateway = start_gateway(env.deployed.url, REGION, env.deployed.api_id, runtime=runtime)

@@ -1,6 +1,7 @@
 """The gateway with the project's emulator (not a stand-in): real user-pool tokens checked against
 the pool's own JWKS, and identity-pool credentials found through the default resolver
-(`local.emulator.identity.lookup_credentials`), signed with botocore, authorized by the group role."""
+(`local.cognito_identity.credentials.lookup_credentials`), signed with botocore, authorized by the
+group role."""
 
 from __future__ import annotations
 
@@ -18,9 +19,9 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
+from local.apigateway.server import start_gateway
+from local.awslambda.types import InvokeResult
 from local.emulator.server import start_emulator
-from local.gateway.lambda_runtime.types import InvokeResult
-from local.gateway.server import start_gateway
 
 # botocore's signer (the client side of these tests) still calls datetime.utcnow().
 pytestmark = pytest.mark.filterwarnings("ignore:datetime.datetime.utcnow:DeprecationWarning")

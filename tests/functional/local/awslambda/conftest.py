@@ -18,7 +18,7 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from local.gateway.lambda_runtime import LocalLambdaRuntime
+from local.awslambda import LocalLambdaRuntime
 
 REGION = "us-east-1"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from local.gateway.lambda_runtime import LocalLambdaRuntime
+from local.awslambda import LocalLambdaRuntime
 from tools import config
 
 Deploy = Callable[..., str]

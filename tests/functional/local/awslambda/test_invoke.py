@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from local.gateway.lambda_runtime import LocalLambdaRuntime
+from local.awslambda import LocalLambdaRuntime
 
 REGION = "us-east-1"  # the conftest's emulator region
 Deploy = Callable[..., str]

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from local.gateway.lambda_runtime import LocalLambdaRuntime, make_runtime
+from local.awslambda import LocalLambdaRuntime, make_runtime
 
 Deploy = Callable[..., str]
 

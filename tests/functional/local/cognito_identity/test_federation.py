@@ -13,10 +13,10 @@ import pytest
 import requests
 from botocore.exceptions import ClientError
 
-from local.emulator.identity import lookup_credentials
-from local.emulator.keys import generate_signing_key
+from local.cognito_identity.credentials import lookup_credentials
+from local.core.keys import generate_signing_key
 from local.emulator.server import EmulatorHandle
-from tests.functional.local.emulator.support import (
+from tests.functional.local.support import (
     UserPool,
     World,
     id_token_claims,

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.functional.local.emulator.support import World, trust_policy
+from tests.functional.local.support import World, trust_policy
 
 AUTH_ARN = "arn:aws:iam::123456789012:role/authenticated-default"
 ROLE_ARN = "arn:aws:iam::123456789012:role/google-users"

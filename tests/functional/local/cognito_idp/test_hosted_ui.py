@@ -11,8 +11,8 @@ import jwt
 import pytest
 import requests
 
-from local.emulator.oauth import CodeFlowError, client_credentials_token, code_flow_tokens, s256
-from tests.functional.local.emulator.support import PASSWORD, UserPool, World
+from local.cognito_idp.oauth import CodeFlowError, client_credentials_token, code_flow_tokens, s256
+from tests.functional.local.support import PASSWORD, UserPool, World
 
 CALLBACK = "http://localhost:3000/callback"
 ROLE = "arn:aws:iam::123456789012:role/hosted-ui-group"

@@ -11,7 +11,7 @@ import pytest
 import requests
 from botocore.exceptions import ClientError
 
-from tests.functional.local.emulator.support import PASSWORD, World
+from tests.functional.local.support import PASSWORD, World
 
 ROLE_A = "arn:aws:iam::123456789012:role/group-a"
 ROLE_B = "arn:aws:iam::123456789012:role/group-b"

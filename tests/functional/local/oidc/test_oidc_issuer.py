@@ -8,8 +8,8 @@ import uuid
 import jwt
 import requests
 
-from local.emulator.oidc import find_local_idp
 from local.emulator.server import EmulatorHandle
+from local.oidc.idp import find_local_idp
 
 
 def _base(emulator: EmulatorHandle) -> str:

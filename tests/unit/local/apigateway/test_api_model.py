@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from local.gateway.api_model import ApiNotFound, _pick_api, function_arn_from_uri
+from local.apigateway.api_model import ApiNotFound, _pick_api, function_arn_from_uri
 
 
 class FakePaginator:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from local.gateway.cognito import pool_id_from_arn, stringify_claims
+from local.apigateway.cognito import pool_id_from_arn, stringify_claims
 
 
 def test_claims_are_stringified_like_rest_apis_do() -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-from local.gateway import iam_policy
-from local.gateway.iam_auth import condition_context, identity_fields
+from local.apigateway.iam_auth import condition_context, identity_fields
+from tools import iam_policy
 
 PROVIDER = "cognito-idp.us-east-1.amazonaws.com/us-east-1_A"
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)

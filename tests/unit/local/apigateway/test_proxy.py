@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from local.gateway.messages import HttpRequest
-from local.gateway.proxy import ProxyResponseError, build_event, proxy_response
+from local.apigateway.messages import HttpRequest
+from local.apigateway.proxy import ProxyResponseError, build_event, proxy_response
 
 NOW = datetime(2024, 4, 9, 12, 34, 56, tzinfo=UTC)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from local.gateway.api_model import ApiModel, GatewayResponseConfig
-from local.gateway.responses import GatewayError, RequestValues, render
+from local.apigateway.api_model import ApiModel, GatewayResponseConfig
+from local.apigateway.responses import GatewayError, RequestValues, render
 
 VALUES = RequestValues(
     request_id="req-1",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from local.gateway.api_model import Method, Resource
-from local.gateway.router import Router
+from local.apigateway.api_model import Method, Resource
+from local.apigateway.router import Router
 
 
 def method(verb: str) -> Method:

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from local.gateway.api_model import Authorizer
-from local.gateway.lambda_runtime.types import InvokeResult
-from local.gateway.messages import HttpRequest
-from local.gateway.responses import GatewayError
-from local.gateway.token_authorizer import TokenAuthorizers, parse_output
+from local.apigateway.api_model import Authorizer
+from local.apigateway.messages import HttpRequest
+from local.apigateway.responses import GatewayError
+from local.apigateway.token_authorizer import TokenAuthorizers, parse_output
+from local.awslambda.types import InvokeResult
 
 API = "arn:aws:execute-api:us-east-1:123456789012:abc/local"
 AUTH_FN = "arn:aws:lambda:us-east-1:123456789012:function:authorizer"

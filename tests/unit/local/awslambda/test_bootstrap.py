@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from local.gateway.lambda_runtime import bootstrap
+from local.awslambda import bootstrap
 
 
 def decode(line: bytes) -> dict[str, object]:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from local.gateway.lambda_runtime.codedir import (
+from local.awslambda.codedir import (
     CodeHashMismatchError,
     InvalidZipError,
     code_dir_name,

@@ -9,9 +9,9 @@ import boto3
 import botocore
 import pytest
 
-from local.gateway.lambda_runtime.interpreter import find_python, probe_version
-from local.gateway.lambda_runtime.sdk import SDK_MODULES, ensure_sdk_dir, sdk_sources
-from local.gateway.lambda_runtime.types import RuntimeSetupError
+from local.awslambda.interpreter import find_python, probe_version
+from local.awslambda.sdk import SDK_MODULES, ensure_sdk_dir, sdk_sources
+from local.awslambda.types import RuntimeSetupError
 
 
 def fake_python(directory: Path, name: str, body: str) -> str:

@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
-from local.gateway.lambda_runtime.runtime import LocalLambdaRuntime
-from local.gateway.lambda_runtime.spec import FunctionSpec
+from local.awslambda.runtime import LocalLambdaRuntime
+from local.awslambda.spec import FunctionSpec
 
 REPO_ROOT = Path(__file__).resolve().parents[4]
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from local.gateway.lambda_runtime.spec import FunctionSpec, lambda_environment
-from local.gateway.lambda_runtime.types import ServiceError
+from local.awslambda.spec import FunctionSpec, lambda_environment
+from local.awslambda.types import ServiceError
 
 ARN = "arn:aws:lambda:eu-west-1:123456789012:function:authorizer"
 

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from local.gateway.lambda_runtime import worker as worker_module
-from local.gateway.lambda_runtime.interpreter import find_python
-from local.gateway.lambda_runtime.sdk import ensure_sdk_dir
-from local.gateway.lambda_runtime.spec import FunctionSpec, lambda_environment
-from local.gateway.lambda_runtime.worker import Worker, WorkerConfig
+from local.awslambda import worker as worker_module
+from local.awslambda.interpreter import find_python
+from local.awslambda.sdk import ensure_sdk_dir
+from local.awslambda.spec import FunctionSpec, lambda_environment
+from local.awslambda.worker import Worker, WorkerConfig
 
 HANDLER_PY = """
 import logging

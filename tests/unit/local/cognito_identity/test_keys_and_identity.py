@@ -6,8 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 
-from local.emulator.identity import CREDENTIALS_TTL, forget_credentials, issue_credentials, lookup_credentials
-from local.emulator.keys import generate_signing_key, jwk_thumbprint, jwks_document
+from local.cognito_identity.credentials import (
+    CREDENTIALS_TTL,
+    forget_credentials,
+    issue_credentials,
+    lookup_credentials,
+)
+from local.core.keys import generate_signing_key, jwk_thumbprint, jwks_document
 
 
 def test_each_key_has_its_own_stable_kid() -> None:

@@ -6,8 +6,7 @@ from typing import Any
 
 import pytest
 
-from local.emulator.errors import AwsError
-from local.emulator.role_mapping import (
+from local.cognito_identity.role_mapping import (
     resolve_role,
     rule_matches,
     token_roles,
@@ -15,6 +14,7 @@ from local.emulator.role_mapping import (
     validate_role_mappings,
     validate_roles,
 )
+from local.core.errors import AwsError
 
 AUTH = "arn:aws:iam::123456789012:role/authenticated"
 ADMIN = "arn:aws:iam::123456789012:role/admin"

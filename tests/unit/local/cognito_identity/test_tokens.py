@@ -8,9 +8,9 @@ from typing import Any
 import jwt
 import pytest
 
-from local.emulator.errors import AwsError
-from local.emulator.keys import SigningKey, generate_signing_key, jwks_document
-from local.emulator.tokens import LoginProvider, RemoteJwks, keys_from_jwks, verify_login_token
+from local.cognito_identity.tokens import LoginProvider, RemoteJwks, keys_from_jwks, verify_login_token
+from local.core.errors import AwsError
+from local.core.keys import SigningKey, generate_signing_key, jwks_document
 
 PROVIDER = "cognito-idp.us-east-1.amazonaws.com/us-east-1_Pool"
 KEY = generate_signing_key()

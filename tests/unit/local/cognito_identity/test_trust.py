@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from local.emulator.trust import cognito_context, trust_allows
+from local.cognito_identity.trust import cognito_context, trust_allows
+from tools.iam_policy import evaluate
 
 POOL = "us-east-1:11111111-2222-3333-4444-555555555555"
 PROVIDER = "cognito-idp.us-east-1.amazonaws.com/us-east-1_Pool"
@@ -116,3 +117,55 @@ def test_condition_keys_are_case_insensitive_and_bad_json_is_refused() -> None:
     statement = _statement(Condition={"StringEquals": {"Cognito-Identity.amazonaws.com:AUD": POOL}})
     assert trust_allows(_policy(statement), AUTHENTICATED)
     assert not trust_allows("{not json", AUTHENTICATED)
+
+
+AMR = "cognito-identity.amazonaws.com:amr"
+GOOGLE_LOGIN = cognito_context(POOL, "us-east-1:identity", ["authenticated", "accounts.google.com"])
+
+
+def test_negated_operator_on_multivalued_amr_holds_only_when_no_value_matches() -> None:
+    """AWS evaluates a negated operator over a multivalued key as a NOR: one value that matches
+    makes it false, even when the other values do not match. (The emulator once had its own
+    condition code that let any non-matching value through; it now uses tools.iam_policy.)
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_multi-value-conditions.html"""
+    statement = _statement(
+        Condition={
+            "StringEquals": {"cognito-identity.amazonaws.com:aud": POOL},
+            "StringNotLike": {AMR: "cognito-idp.*"},
+        }
+    )
+    assert not trust_allows(_policy(statement), AUTHENTICATED)  # amr holds "cognito-idp.<region>..."
+    assert trust_allows(_policy(statement), GOOGLE_LOGIN)  # no amr value is a user-pool login
+    deny_user_pools = _statement(Effect="Deny", Condition={"StringNotEquals": {AMR: "accounts.google.com"}})
+    assert trust_allows(_policy(_statement(), deny_user_pools), GOOGLE_LOGIN)
+    assert not trust_allows(_policy(_statement(), deny_user_pools), AUTHENTICATED)
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        {"StringNotEquals": {AMR: "unauthenticated"}},
+        {"StringNotLike": {AMR: ["cognito-idp.*", "graph.facebook.com"]}},
+        {"ForAnyValue:StringNotLike": {AMR: "cognito-idp.*"}},
+        {"ForAllValues:StringNotEquals": {AMR: "unauthenticated"}},
+        {"StringEqualsIgnoreCase": {AMR: "AUTHENTICATED"}},
+        {"Null": {"cognito-identity.amazonaws.com:unknown": "true"}},
+        {"StringLike": {"cognito-identity.amazonaws.com:sub": "${cognito-identity.amazonaws.com:sub}"}},
+    ],
+)
+def test_trust_conditions_are_decided_by_the_one_iam_evaluator(condition: dict[str, Any]) -> None:
+    """The trust check and the gateway's evaluator give the same verdict for every condition."""
+    trust = trust_allows(_policy(_statement(Condition=condition)), AUTHENTICATED)
+    identity_policy = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "sts:*", "Resource": "*", "Condition": condition}],
+    }
+    decision = evaluate([identity_policy], "sts:AssumeRoleWithWebIdentity", "*", AUTHENTICATED)
+    assert trust == decision.allowed
+
+
+@pytest.mark.parametrize("effect", ["Allow", "Deny"])
+def test_unknown_condition_operator_fails_closed(effect: str) -> None:
+    unknown = _statement(Effect=effect, Condition={"StringMatchesRegex": {AMR: ".*"}})
+    statements = [unknown] if effect == "Allow" else [_statement(), unknown]
+    assert not trust_allows(_policy(*statements), AUTHENTICATED)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from local.emulator.claims import GroupInfo, group_claims, preferred_role, role_arns
+from local.cognito_idp.claims import GroupInfo, group_claims, preferred_role, role_arns
 
 A, B, C = (f"arn:aws:iam::123456789012:role/{n}" for n in "abc")
 

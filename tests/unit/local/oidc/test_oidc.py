@@ -8,7 +8,7 @@ import jwt
 import pytest
 from werkzeug.test import Client
 
-from local.emulator.oidc import LocalIdP, OidcError, find_local_idp
+from local.oidc.idp import LocalIdP, OidcError, find_local_idp
 
 ISSUER = "https://127.0.0.1:9/_local/oidc"
 
