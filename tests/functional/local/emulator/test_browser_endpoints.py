@@ -9,8 +9,8 @@ from dataclasses import dataclass
 import pytest
 import requests
 
-from local.emulator.oauth import s256
-from tests.functional.local.emulator.support import PASSWORD, UserPool, World
+from local.cognito_idp.oauth import s256
+from tests.functional.local.support import PASSWORD, UserPool, World
 
 APP = "http://localhost:5173"
 CALLBACK = f"{APP}/callback"
