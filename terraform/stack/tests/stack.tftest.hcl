@@ -261,3 +261,34 @@ run "rejects_policy_cache_over_an_hour" {
   }
   expect_failures = [var.authorizer]
 }
+
+run "web_client_writes_only_names_by_default" {
+  command = plan
+
+  assert {
+    condition     = toset(local.web_client_write_attributes) == toset(["given_name", "family_name"])
+    error_message = "Without self sign-up the web client may write only given_name and family_name (never email, sub or the verified flags)."
+  }
+
+  assert {
+    condition     = toset(local.web_client_read_attributes) == toset(["email", "email_verified", "given_name", "family_name"])
+    error_message = "The web client reads only what the tokens and the backend use."
+  }
+}
+
+run "self_sign_up_lets_the_web_client_write_the_required_attributes" {
+  command = plan
+  variables {
+    user_pool = { self_sign_up = true, custom_attributes = { tier = {} } }
+  }
+
+  assert {
+    condition     = toset(local.web_client_write_attributes) == toset(["given_name", "family_name", "email"])
+    error_message = "SignUp writes the required attributes through the client, so with self sign-up they must be writable."
+  }
+
+  assert {
+    condition     = contains(local.web_client_read_attributes, "custom:tier") && !contains(local.web_client_write_attributes, "custom:tier")
+    error_message = "Declared custom attributes are readable, not writable, by the web client."
+  }
+}
