@@ -25,8 +25,8 @@ from typing import Any
 import jwt
 import pytest
 
-from local.gateway.messages import HttpRequest
-from local.gateway.server import start_gateway
+from local.apigateway.messages import HttpRequest
+from local.apigateway.server import start_gateway
 from tests.e2e import local_support
 from tools import config
 
