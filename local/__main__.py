@@ -49,7 +49,7 @@ def _log_to_file(path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handler = logging.FileHandler(path)
     handler.setFormatter(logging.Formatter("%(message)s"))
-    for name in ("local.gateway", "local.emulator"):
+    for name in ("local.apigateway", "local.emulator"):
         logger = logging.getLogger(name)
         logger.setLevel(logging.INFO)
         logger.addHandler(handler)
@@ -93,7 +93,12 @@ def up(args: argparse.Namespace) -> int:
     _log_to_file(RUN_DIR / "gateway.log")
     progress = Progress()
     stack = start_stack(
-        RUN_DIR, progress=progress, gateway_port=args.port, reuse_last_apply=not args.fresh, save_apply=True
+        RUN_DIR,
+        progress=progress,
+        gateway_port=args.port,
+        console_port=args.console_port,
+        reuse_last_apply=not args.fresh,
+        save_apply=True,
     )
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -105,6 +110,7 @@ def up(args: argparse.Namespace) -> int:
         lines = ["==> outputs"]
         for key in (
             "api_url",
+            "console_url",
             "emulator_url",
             "region",
             "user_pool_id",
@@ -127,6 +133,7 @@ def up(args: argparse.Namespace) -> int:
             progress.update(phase, note=f"{len(cells)} calls, {mismatches} mismatches, data left as seeded")
         progress.print(matrix.render(cells, desc))
         _write_timings(progress, stack, time.monotonic() - started)
+        progress.say(f"browser console: {desc['console_url']}  (sign in as any demo user, call every route)")
         progress.say(
             f"ready in {time.monotonic() - started:.1f}s: {desc['api_url']}  ({mismatches} mismatches)  "
             f"try: python -m local {' '.join(example_call(desc))}   — Ctrl-C or `make down` to stop"
@@ -199,6 +206,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         type=int,
         default=int(os.environ.get("GATEWAY_PORT", "0")),
         help="gateway port (default: a free port; env GATEWAY_PORT)",
+    )
+    p_up.add_argument(
+        "--console-port",
+        type=int,
+        default=int(os.environ.get("CONSOLE_PORT", "0")),
+        help="console port, served at http://localhost:<port> (default: a free port; env CONSOLE_PORT)",
     )
     p_up.add_argument(
         "--fresh",

@@ -9,9 +9,11 @@ what the apply would produce again.
 
 The inputs (`inputs_digest`): every Terraform file of the repository (modules, stack, env roots,
 lock files, config.json), the policy templates, the Lambda zips, the emulator's own code
-(local/emulator: its patches decide what moto stores), the moto, Python and Terraform versions and
-this module's format. The emulator URL (its port) is an input too: it is in the issuer of the local
-OIDC provider and in the authorizer's JWKS origin, so the state is only reused on the same port.
+(local/emulator and every first-party module it imports: the patches decide what moto stores), the
+moto, Python and Terraform versions and this module's format. Two URLs are inputs too, so the state
+is only reused when both can be bound again: the emulator's (its port is in the issuer of the local
+OIDC provider and in the authorizer's JWKS origin) and the browser console's origin (the API's CORS
+origin and a callback URL of the web client).
 The Terraform state written by that apply stays beside the snapshot (its hash is checked), so
 `terraform plan` against the restored emulator shows no changes (tests/terraform checks it).
 
@@ -28,6 +30,7 @@ whose factory is a lambda); `_Pickler` stores them as data and they are rebuilt 
 
 from __future__ import annotations
 
+import ast
 import collections
 import hashlib
 import io
@@ -48,11 +51,15 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from tools.config import REPO_ROOT, TEMPLATES_DIR
 
-FORMAT = 1
+FORMAT = 2
 HEADER_NAME = "emulator-snapshot.json"
 DATA_NAME = "emulator-snapshot.pickle"
 TERRAFORM_DIR = REPO_ROOT / "terraform"
-EMULATOR_DIR = REPO_ROOT / "local" / "emulator"
+EMULATOR_ENTRY = (
+    REPO_ROOT / "local" / "emulator" / "__init__.py",
+    REPO_ROOT / "local" / "emulator" / "server.py",
+)
+FIRST_PARTY = ("local", "tools")
 BUILD_DIR = REPO_ROOT / "build" / "lambda"
 _INPUT_SUFFIXES = frozenset({".tf", ".tftpl", ".json", ".hcl", ".py"})
 _SKIPPED_DIRS = frozenset({".terraform", "tests", "__pycache__"})
@@ -69,6 +76,7 @@ class Header:
     format: int
     inputs: str
     port: int
+    console_origin: str | None
     outputs: dict[str, Any]
     state_sha256: str
 
@@ -80,6 +88,38 @@ def _files(base: Path) -> Iterator[Path]:
     for path in sorted(base.rglob("*")):
         if path.suffix in _INPUT_SUFFIXES and path.is_file() and not _SKIPPED_DIRS & set(path.parts):
             yield path
+
+
+def _module_file(module: str) -> Path | None:
+    base = REPO_ROOT.joinpath(*module.split("."))
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def emulator_sources() -> list[Path]:
+    """local/emulator and every first-party module it imports, directly or not (function bodies
+    included: the patches are imported when they are applied), with their packages' __init__."""
+    seen: set[Path] = set()
+    pending = list(EMULATOR_ENTRY)
+    while pending:
+        path = pending.pop()
+        if path in seen or not path.is_file():
+            continue
+        seen.add(path)
+        pending.extend(parent / "__init__.py" for parent in path.parents if REPO_ROOT in parent.parents)
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            names: list[str] = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module, *(f"{node.module}.{alias.name}" for alias in node.names)]
+            for name in names:
+                target = _module_file(name) if name.split(".")[0] in FIRST_PARTY else None
+                if target is not None:
+                    pending.append(target)
+    return sorted(seen)
 
 
 def _terraform_version() -> str:
@@ -98,7 +138,7 @@ def inputs_digest(lambda_architecture: str) -> str:
     digest.update(f"format {FORMAT}\0moto {moto.__version__}\0python {sys.version}\0".encode())
     digest.update(f"terraform {_terraform_version()}\0".encode())
     zips = sorted((BUILD_DIR / lambda_architecture).glob("*.zip"))
-    for path in [*_files(TERRAFORM_DIR), *_files(TEMPLATES_DIR), *_files(EMULATOR_DIR), *zips]:
+    for path in [*_files(TERRAFORM_DIR), *_files(TEMPLATES_DIR), *emulator_sources(), *zips]:
         digest.update(f"{path.relative_to(REPO_ROOT)}\0".encode())
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
@@ -235,11 +275,19 @@ def discard(work_dir: Path) -> None:
         (work_dir / name).unlink(missing_ok=True)
 
 
-def save(work_dir: Path, *, inputs: str, port: int, outputs: dict[str, Any], state_path: Path) -> None:
+def save(
+    work_dir: Path,
+    *,
+    inputs: str,
+    port: int,
+    console_origin: str | None,
+    outputs: dict[str, Any],
+    state_path: Path,
+) -> None:
     """Save moto's state next to the Terraform state the apply just wrote."""
     discard(work_dir)
     _write_private(work_dir / DATA_NAME, dump_backends())
-    header = Header(FORMAT, inputs, port, outputs, _sha256(state_path))
+    header = Header(FORMAT, inputs, port, console_origin, outputs, _sha256(state_path))
     _write_private(work_dir / HEADER_NAME, json.dumps(header.__dict__, indent=1).encode())
 
 
@@ -253,11 +301,13 @@ def read_header(work_dir: Path) -> Header | None:
     return header if header.format == FORMAT else None
 
 
-def restore(work_dir: Path, *, inputs: str, port: int, state_path: Path) -> dict[str, Any]:
+def restore(
+    work_dir: Path, *, inputs: str, port: int, console_origin: str | None, state_path: Path
+) -> dict[str, Any]:
     """Load the saved state into this process's (fresh) emulator; returns the apply's outputs.
 
-    Raises SnapshotError, before touching moto, when the snapshot does not match `inputs`, `port`
-    or the Terraform state at `state_path`.
+    Raises SnapshotError, before touching moto, when the snapshot does not match `inputs`, `port`,
+    `console_origin` or the Terraform state at `state_path`.
     """
     header = read_header(work_dir)
     if header is None:
@@ -266,6 +316,10 @@ def restore(work_dir: Path, *, inputs: str, port: int, state_path: Path) -> dict
         raise SnapshotError("the Terraform inputs changed since the last apply")
     if header.port != port:
         raise SnapshotError(f"the emulator runs on port {port}, the saved state is for {header.port}")
+    if header.console_origin != console_origin:
+        raise SnapshotError(
+            f"the console is at {console_origin}, the saved state is for {header.console_origin}"
+        )
     if not state_path.is_file() or _sha256(state_path) != header.state_sha256:
         raise SnapshotError("the Terraform state is not the one saved with the emulator state")
     try:

@@ -18,12 +18,13 @@ from typing import Any
 
 import boto3
 
+from local.apigateway.server import GatewayHandle, start_gateway
+from local.awslambda import LambdaRuntime, make_runtime
+from local.console.server import ConsoleHandle
 from local.deploy import LocalDeployment
 from local.emulator.server import EmulatorHandle
-from local.gateway.lambda_runtime import LambdaRuntime, make_runtime
-from local.gateway.server import GatewayHandle, start_gateway
 from local.progress import Progress
-from local.startup import as_progress, deploy
+from local.startup import as_progress, deploy, start_console_for
 from tools import config
 from tools.config import EnvConfig
 
@@ -132,6 +133,7 @@ class RunningStack:
     gateway: GatewayHandle | None = None
     runtime: LambdaRuntime | None = None
     users: list[DemoUser] = field(default_factory=list)
+    console: ConsoleHandle | None = None
     reused: bool = False  # the last apply's emulator state was put back instead of applying
 
     def aws(self, service: str) -> Any:
@@ -177,10 +179,13 @@ class RunningStack:
             "routes": self.cfg.raw["routes"],
             "groups": self.cfg.raw["groups"],
             "users": [u.describe() for u in self.users],
+            "console_url": self.console.url if self.console is not None else None,
         }
 
     def stop(self, *, destroy: bool = False) -> None:
         try:
+            if self.console is not None:
+                self.console.stop()
             if self.gateway is not None:
                 self.gateway.stop()
             if self.runtime is not None:
@@ -196,21 +201,35 @@ def start_stack(
     *,
     progress: Progress | Callable[[str], None] | None = None,
     gateway_port: int = 0,
+    console_port: int = 0,
     reuse_last_apply: bool = False,
     save_apply: bool = False,
 ) -> RunningStack:
     """Start emulator and IdP, apply envs/local, start the gateway, seed users and data.
 
-    `progress` shows each phase (a Progress, or a callable given one line per phase). With
-    `save_apply` the emulator state after the apply is saved, and with `reuse_last_apply` a saved
-    one is put back instead of applying when the apply's inputs are unchanged (local/startup.py,
-    local/snapshot.py). On any failure everything started so far is stopped again.
+    The browser console's port is bound first: its origin is an input of the apply (the API's
+    CORS origin, a callback URL of the web client). `progress` shows each phase (a Progress, or a
+    callable given one line per phase). With `save_apply` the emulator state after the apply is
+    saved, and with `reuse_last_apply` a saved one is put back instead of applying when the
+    apply's inputs are unchanged (local/startup.py, local/snapshot.py). On any failure everything
+    started so far is stopped again.
     """
     cfg = config.load(ENV)
     shown = as_progress(progress)
-    deployed = deploy(
-        work_dir / "terraform", cfg, shown, reuse_last_apply=reuse_last_apply, save_apply=save_apply
-    )
+    terraform_dir = work_dir / "terraform"
+    console = start_console_for(terraform_dir, console_port, reuse_last_apply=reuse_last_apply)
+    try:
+        deployed = deploy(
+            terraform_dir,
+            cfg,
+            shown,
+            console_origin=console.url,
+            reuse_last_apply=reuse_last_apply,
+            save_apply=save_apply,
+        )
+    except BaseException:
+        console.stop()
+        raise
     emulator, outputs = deployed.emulator, deployed.outputs
     try:
         stack = RunningStack(
@@ -229,8 +248,11 @@ def start_stack(
         with shown.phase("seed") as phase:
             _seed(stack)
             shown.update(phase, note=f"{len(stack.users)} demo users, {len(DEMO_NEWS)} news items")
+        stack.console = console
+        console.publish(stack.describe())
         return stack
     except BaseException:
+        console.stop()
         emulator.stop()
         raise
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from local import snapshot
+from local.console.server import ConsoleHandle, start_console
 from local.deploy import LocalDeployment
 from local.emulator.server import EmulatorHandle, start_emulator
 from local.progress import Phase, Progress
@@ -136,13 +137,30 @@ def _apply(deployment: LocalDeployment, progress: Progress) -> dict[str, Any]:
     return outputs
 
 
+def start_console_for(work_dir: Path, port: int, *, reuse_last_apply: bool) -> ConsoleHandle:
+    """The browser console, on the saved state's console port when that state may be reused (the
+    console origin is an input of the apply) and no port was asked for; else on `port`."""
+    header = snapshot.read_header(work_dir) if reuse_last_apply and port == 0 else None
+    saved = int(header.console_origin.rsplit(":", 1)[1]) if header and header.console_origin else 0
+    if not saved:
+        return start_console(port)
+    try:
+        return start_console(saved)
+    except OSError:  # the saved port is taken: any port will do, the saved state will not
+        return start_console(port)
+
+
 def _restore(
     deployment: LocalDeployment, emulator: EmulatorHandle, inputs: str, progress: Progress
 ) -> dict[str, Any] | None:
     with progress.phase("reuse last apply") as phase:
         try:
             outputs = snapshot.restore(
-                deployment.work_dir, inputs=inputs, port=emulator.port, state_path=deployment.state_path
+                deployment.work_dir,
+                inputs=inputs,
+                port=emulator.port,
+                console_origin=deployment.console_origin,
+                state_path=deployment.state_path,
             )
         except snapshot.SnapshotError as exc:
             progress.update(phase, note=f"no: {exc}")
@@ -152,11 +170,18 @@ def _restore(
 
 
 def deploy(
-    work_dir: Path, cfg: EnvConfig, progress: Progress, *, reuse_last_apply: bool, save_apply: bool
+    work_dir: Path,
+    cfg: EnvConfig,
+    progress: Progress,
+    *,
+    console_origin: str | None = None,
+    reuse_last_apply: bool = False,
+    save_apply: bool = False,
 ) -> Deployed:
     """An emulator with envs/local applied (or its last apply put back); see the module docstring.
 
-    `save_apply` keeps the emulator state of a new apply for the next `reuse_last_apply`."""
+    `console_origin` is the browser console's (an input of the apply); `save_apply` keeps the
+    emulator state of a new apply for the next `reuse_last_apply`."""
     work_dir.mkdir(parents=True, exist_ok=True)
     header = snapshot.read_header(work_dir) if reuse_last_apply else None
     with ThreadPoolExecutor(max_workers=3, thread_name_prefix="startup") as pool:
@@ -174,7 +199,9 @@ def deploy(
         raise failures[0]  # type: ignore[misc]
     emulator: EmulatorHandle = started.result()
     try:
-        deployment = LocalDeployment(emulator.url, emulator.oidc_issuer, work_dir)
+        deployment = LocalDeployment(
+            emulator.url, emulator.oidc_issuer, work_dir, console_origin=console_origin
+        )
         inputs = snapshot.inputs_digest(cfg.lambda_architecture) if reuse_last_apply or save_apply else ""
         outputs = _restore(deployment, emulator, inputs, progress) if header is not None else None
         if outputs is not None:
@@ -188,6 +215,7 @@ def deploy(
                     work_dir,
                     inputs=inputs,
                     port=emulator.port,
+                    console_origin=console_origin,
                     outputs=outputs,
                     state_path=deployment.state_path,
                 )

@@ -59,11 +59,21 @@ def test_the_applied_stack_survives_save_and_restore_and_serves(stack_holder: St
     before = _fingerprint(running)
     state = running.deployment.state_path
     port = running.emulator.port
-    snapshot.save(tmp_path, inputs="this apply", port=port, outputs=running.outputs, state_path=state)
+    console = running.deployment.console_origin
+    snapshot.save(
+        tmp_path,
+        inputs="this apply",
+        port=port,
+        console_origin=console,
+        outputs=running.outputs,
+        state_path=state,
+    )
 
     BackendDict.reset()
     assert running.aws("dynamodb").list_tables()["TableNames"] == [], "moto was not emptied"
-    outputs = snapshot.restore(tmp_path, inputs="this apply", port=port, state_path=state)
+    outputs = snapshot.restore(
+        tmp_path, inputs="this apply", port=port, console_origin=console, state_path=state
+    )
 
     assert outputs == running.outputs
     assert _fingerprint(running) == before

@@ -104,7 +104,9 @@ def test_moto_state_survives_a_save_and_restore() -> None:
 def _saved(tmp_path: Path, *, inputs: str = "digest", port: int = 4566) -> Path:
     state = tmp_path / "terraform.tfstate"
     state.write_text('{"version": 4}')
-    header = snapshot.Header(snapshot.FORMAT, inputs, port, {"api_id": "abc"}, snapshot._sha256(state))
+    header = snapshot.Header(
+        snapshot.FORMAT, inputs, port, "http://127.0.0.1:3000", {"api_id": "abc"}, snapshot._sha256(state)
+    )
     (tmp_path / snapshot.HEADER_NAME).write_text(json.dumps(header.__dict__))
     (tmp_path / snapshot.DATA_NAME).write_bytes(b"not a pickle: must never be read in these tests")
     return state
@@ -115,6 +117,7 @@ def _saved(tmp_path: Path, *, inputs: str = "digest", port: int = 4566) -> Path:
     [
         ({"inputs": "other"}, "inputs changed"),
         ({"port": 1234}, "port 1234"),
+        ({"console_origin": "http://127.0.0.1:3001"}, "console is at http://127.0.0.1:3001"),
         ({"state": '{"version": 4, "serial": 2}'}, "not the one saved"),
     ],
 )
@@ -129,6 +132,7 @@ def test_a_snapshot_is_refused_when_anything_it_depends_on_differs(
             tmp_path,
             inputs=str(change.get("inputs", "digest")),
             port=int(str(change.get("port", 4566))),
+            console_origin=str(change.get("console_origin", "http://127.0.0.1:3000")),
             state_path=state,
         )
 
@@ -154,10 +158,20 @@ def test_the_inputs_digest_follows_the_terraform_files(
     (tf / "stack" / "tests" / "a.tftest.hcl").write_text("run {}\n")
     monkeypatch.setattr(snapshot, "TERRAFORM_DIR", tf)
     monkeypatch.setattr(snapshot, "REPO_ROOT", tmp_path)
-    for name in ("TEMPLATES_DIR", "EMULATOR_DIR", "BUILD_DIR"):
+    monkeypatch.setattr(snapshot, "emulator_sources", list)
+    for name in ("TEMPLATES_DIR", "BUILD_DIR"):
         monkeypatch.setattr(snapshot, name, tmp_path / name.lower())
     first = snapshot.inputs_digest("x86_64")
     (tf / "stack" / "tests" / "a.tftest.hcl").write_text("run { other = 1 }\n")
     assert snapshot.inputs_digest("x86_64") == first, "module tests do not change what is applied"
     (tf / "stack" / "main.tf").write_text('resource "x" "z" {}\n')
     assert snapshot.inputs_digest("x86_64") != first
+
+
+def test_the_emulator_sources_are_its_code_and_what_it_imports() -> None:
+    """The patches are imported inside apply_patches(): the walk must find them, and nothing of
+    the gateway or the command line (they do not decide what moto stores)."""
+    found = {str(p.relative_to(REPO_ROOT)) for p in snapshot.emulator_sources()}
+    assert {"local/emulator/server.py", "local/cognito_idp/patches.py", "local/awslambda/patches.py"} <= found
+    assert {"local/iam/patches.py", "local/cognito_identity/patches.py", "local/__init__.py"} <= found
+    assert not any(name.startswith(("local/apigateway/", "local/matrix", "local/__main__")) for name in found)
