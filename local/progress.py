@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TextIO
+from typing import Protocol
 
 #: Non-terminal output: at most one progress line per phase this often (besides quarter marks).
 PLAIN_INTERVAL_SECONDS = 10.0
@@ -33,7 +33,17 @@ NAME_WIDTH = 17
 _CLEAR_LINE = "\r\033[K"
 
 
-def is_live(stream: TextIO) -> bool:
+class Stream(Protocol):
+    """Where the lines go: sys.stdout, or anything with the same three methods."""
+
+    def write(self, text: str, /) -> int: ...
+
+    def flush(self) -> None: ...
+
+    def isatty(self) -> bool: ...
+
+
+def is_live(stream: Stream) -> bool:
     """In-place updates only on a terminal that understands them."""
     try:
         tty = stream.isatty()
@@ -77,12 +87,12 @@ class Progress:
 
     def __init__(
         self,
-        stream: TextIO | None = None,
+        stream: Stream | None = None,
         *,
         live: bool | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.stream = stream if stream is not None else sys.stdout
+        self.stream: Stream = stream if stream is not None else sys.stdout
         self.live = is_live(self.stream) if live is None else live
         self.clock = clock
         self.timings: list[tuple[str, float]] = []

@@ -15,17 +15,18 @@ Each step is a phase of `local.progress.Progress` (one line each, with its time)
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from local import snapshot
 from local.console.server import ConsoleHandle, start_console
 from local.deploy import LocalDeployment
 from local.emulator.server import EmulatorHandle, start_emulator
-from local.progress import Phase, Progress
+from local.progress import Phase, Progress, Stream
 from tools.build_lambda import build_all
 from tools.config import EnvConfig
 
@@ -60,25 +61,13 @@ class _Lines:
         return False
 
 
-class _Discard:
-    def write(self, text: str) -> int:
-        return len(text)
-
-    def flush(self) -> None:
-        return None
-
-    def isatty(self) -> bool:
-        return False
-
-
 def as_progress(progress: Progress | Callable[[str], None] | None) -> Progress:
     """A Progress for `start_stack`'s `progress` argument: a Progress, a `say(message)` callable
     (each phase line becomes one message), or None (nothing shown, timings still kept)."""
     if isinstance(progress, Progress):
         return progress
-    stream: Any = _Discard() if progress is None else _Lines(progress)
-    typed: TextIO = stream
-    return Progress(typed, live=False)
+    stream: Stream = io.StringIO() if progress is None else _Lines(progress)
+    return Progress(stream, live=False)
 
 
 def _build(cfg: EnvConfig, progress: Progress) -> None:
