@@ -45,6 +45,11 @@ class MethodArn:
 def parse_method_arn(value: object) -> MethodArn:
     if not isinstance(value, str) or len(value) > 2048:
         raise BadMethodArn("methodArn missing or too long")
+    return _parse(value)
+
+
+@lru_cache(maxsize=1024)  # a container sees few distinct routes; errors are not cached
+def _parse(value: str) -> MethodArn:
     match = _METHOD_ARN.match(value)
     if not match:
         raise BadMethodArn("methodArn is not an execute-api method ARN")
