@@ -28,15 +28,16 @@ def test_connections_are_not_held_back_by_nagles_algorithm(
         return setsockopt(sock, level, option, value, *rest)
 
     monkeypatch.setattr(socket.socket, "setsockopt", recording)
-    with start_gateway(emulator_url, REGION) as gateway:  # nothing deployed: every request is a 503
+    # Whatever the emulator holds (moto's state is per process), an unknown stage answers an error.
+    with start_gateway(emulator_url, REGION) as gateway:
         port = int(gateway.url.rsplit(":", 1)[1])
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         try:
             for _ in range(2):  # two requests on one keep-alive connection
-                connection.request("GET", "/stage/anything")
+                connection.request("GET", "/no-such-stage/anything")
                 response = connection.getresponse()
                 response.read()
-                assert response.status == 503
+                assert response.status in (403, 503)
         finally:
             connection.close()
     assert port in nodelay_ports  # the server side of the connection, not only the client's
