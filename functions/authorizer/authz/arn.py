@@ -7,8 +7,8 @@ methodArn: `arn:<partition>:execute-api:<region>:<account>:<api-id>/<stage>/<VER
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 _METHOD_ARN = re.compile(
     r"^arn:(?P<partition>aws[a-z-]*):execute-api:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):"
@@ -20,8 +20,7 @@ class BadMethodArn(ValueError):
     """The event's methodArn is not an execute-api method ARN."""
 
 
-@dataclass(frozen=True)
-class MethodArn:
+class MethodArn(NamedTuple):
     partition: str
     region: str
     account: str

@@ -34,8 +34,7 @@ import base64
 import json
 import re
 from collections.abc import Collection
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
@@ -59,8 +58,7 @@ _PKCS1 = PKCS1v15()
 _SHA256 = SHA256()
 
 
-@dataclass(frozen=True, slots=True)
-class Jws:
+class Jws(NamedTuple):
     """A syntactically valid compact JWS; nothing in it is trusted until `verify_signature`."""
 
     header: dict[str, Any]
@@ -69,18 +67,13 @@ class Jws:
     signature: bytes
 
 
-@dataclass(frozen=True, slots=True)
-class TimeBounds:
+class TimeBounds(NamedTuple):
     """What the time checks need to be repeated later without the token: the latest of `iat`/`nbf`
-    and `exp`, as PyJWT compares them (`int()` of the claim)."""
+    and `exp`, as PyJWT compares them (`int()` of the claim). Valid at `now` unless
+    `not_before > now + leeway` (not yet valid) or `expires <= now - leeway` (expired)."""
 
     not_before: int
     expires: int
-
-    def valid_at(self, now: float, leeway: float) -> bool:
-        # The same comparisons as check_claims (and PyJWT): immature iff > now + leeway,
-        # expired iff <= now - leeway.
-        return not (self.not_before > now + leeway) and not (self.expires <= now - leeway)
 
 
 def parse(token: str) -> Jws:

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -69,8 +69,7 @@ class GroupPolicy:
         return {}
 
 
-@dataclass(frozen=True)
-class Selection:
+class Selection(NamedTuple):
     """The outcome of the multi-group rule: a policy, or the reason there is none."""
 
     policy: GroupPolicy | None

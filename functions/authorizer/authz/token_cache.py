@@ -28,8 +28,7 @@ a full decision would return at that instant:
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from authz.policies import GroupPolicy
 from authz.verify import VerifiedToken
@@ -38,8 +37,7 @@ MAX_CACHED_TOKENS = 2048
 _sha256 = hashlib.sha256
 
 
-@dataclass(slots=True)
-class Entry:
+class Entry(NamedTuple):
     token: VerifiedToken
     policy_deadline: float  # on the policy store's clock
     api_prefix: str

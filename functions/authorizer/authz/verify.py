@@ -24,8 +24,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
@@ -84,8 +83,7 @@ def _tls_context(uri: str) -> SSLContext | None:
     return ssl.create_default_context()
 
 
-@dataclass(frozen=True, slots=True)
-class Identity:
+class Identity(NamedTuple):
     """What a verified token says about its caller."""
 
     sub: str
@@ -94,8 +92,7 @@ class Identity:
     client_id: str
 
 
-@dataclass(frozen=True, slots=True)
-class VerifiedToken:
+class VerifiedToken(NamedTuple):
     """A verified token's identity, and what `TokenVerifier.still_valid` needs to tell later whether
     verifying the same token again would still succeed: its kid, the key object that verified it,
     and its time bounds."""
@@ -106,8 +103,7 @@ class VerifiedToken:
     times: jws.TimeBounds
 
 
-@dataclass(frozen=True, slots=True)
-class _KeyIndex:
+class _KeyIndex(NamedTuple):
     source: object  # the PyJWKSet this index was built from
     keys: dict[str, RSAPublicKey | None]  # kid -> RS256 key; None: the kid's key is not RS256
 
@@ -159,7 +155,7 @@ class TokenVerifier:
         verified it (a rotated-out or changed key, or an expired JWKS cache, answers False: the
         caller then verifies in full, which refetches as needed)."""
         now, skew, times = self._clock(), self._settings.clock_skew, token.times
-        # TimeBounds.valid_at, inlined: this runs on every repeated token.
+        # The comparisons of jws.check_claims (and PyJWT), on the bounds it returned.
         if times.not_before > now + skew or times.expires <= now - skew:
             return False
         return self._published_key(token.kid) is token.key
