@@ -30,7 +30,7 @@ from cryptography.hazmat.primitives.hashes import SHA256
 from moto import mock_aws
 
 from tests.bench.sample_style import SampleStyleAuthorizer
-from tests.bench.stats import Series, interleave, time_batch, time_each
+from tests.bench.stats import Series, Timed, interleave, time_batch, time_each
 from tests.functional.functions import support
 
 VERIFY = "one RS256 verify (cryptography), same token"
@@ -162,16 +162,16 @@ def run(rounds: int = 7, scale: float = 1.0) -> Decisions:
         }
         jwks_before, reads_before = jwks.requests, warm.store.reads
 
-        def warm_first_seen() -> list[float]:
+        def warm_first_seen() -> Timed:
             return time_each(n(400), lambda _: warm.authorize(next(first_seen)), allowed)
 
-        def warm_repeated() -> list[float]:
+        def warm_repeated() -> Timed:
             return time_batch(n(4000), lambda: warm.authorize(repeated), allowed)
 
         warm_jwks = warm_reads = 0
 
-        def counted(run: Callable[[], list[float]]) -> Callable[[], list[float]]:
-            def wrapper() -> list[float]:
+        def counted(run: Callable[[], Timed]) -> Callable[[], Timed]:
+            def wrapper() -> Timed:
                 nonlocal warm_jwks, warm_reads
                 before = jwks.requests, warm.store.reads
                 samples = run()
@@ -184,7 +184,7 @@ def run(rounds: int = 7, scale: float = 1.0) -> Decisions:
         def verify_once() -> None:
             public_key.verify(raw_signature, signing_input, padding, sha256)
 
-        def each_of_cycle(authorizer: Callable[[dict[str, Any]], dict[str, Any]], count: int) -> list[float]:
+        def each_of_cycle(authorizer: Callable[[dict[str, Any]], dict[str, Any]], count: int) -> Timed:
             return time_each(count, lambda i: authorizer(cycle[i % len(cycle)]), allowed)
 
         def cold_container(event: dict[str, Any]) -> dict[str, Any]:

@@ -58,7 +58,7 @@ def _in_process(result: Decisions, gw: GatewayBench | None) -> list[str]:
     rows = [
         (
             s.name,
-            f"{len(s.samples):,}",
+            f"{s.calls:,}",
             us(s.median),
             us(s.quantile(0.95)),
             f"{1 / s.median:,.0f}",

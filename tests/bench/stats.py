@@ -19,6 +19,7 @@ class Series:
     name: str
     what: str
     rounds: list[list[float]] = field(default_factory=list)
+    calls: int = 0  # decisions made (a batch is one sample of many calls)
 
     @property
     def samples(self) -> list[float]:
@@ -56,12 +57,12 @@ def time_each(
         result = action(i)
         samples.append(clock() - started)
         check(result)
-    return samples
+    return samples, count
 
 
 def time_batch(
     count: int, action: Callable[[], Any], check: Callable[[Any], None] = _no_check, batches: int = 20
-) -> list[float]:
+) -> Timed:
     """For calls of a few microseconds, where timing each one would weigh on the figure: the mean
     of `count // batches` calls, `batches` times. `check` sees each batch's last result, untimed."""
     per_batch = max(1, count // batches)
@@ -73,14 +74,16 @@ def time_batch(
             result = action()
         samples.append((clock() - started) / per_batch)
         check(result)
-    return samples
+    return samples, per_batch * batches
 
 
-def interleave(rounds: int, runs: Sequence[tuple[Series, Callable[[], list[float]]]]) -> None:
+def interleave(rounds: int, runs: Sequence[tuple[Series, Callable[[], Timed]]]) -> None:
     """Each round runs every scenario once, in the same order: drift on a shared machine hits them all."""
     for _ in range(rounds):
         for series, run in runs:
-            series.rounds.append(run())
+            samples, calls = run()
+            series.rounds.append(samples)
+            series.calls += calls
 
 
 def machine() -> str:
