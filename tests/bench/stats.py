@@ -46,9 +46,10 @@ def _no_check(_: Any) -> None:
     return None
 
 
-def time_each(
-    count: int, action: Callable[[int], Any], check: Callable[[Any], None] = _no_check
-) -> list[float]:
+Timed = tuple[list[float], int]  # (samples in seconds, calls made)
+
+
+def time_each(count: int, action: Callable[[int], Any], check: Callable[[Any], None] = _no_check) -> Timed:
     """Run `action(i)` count times; the duration of each call. `check` sees each result, untimed."""
     samples = []
     clock = time.perf_counter
