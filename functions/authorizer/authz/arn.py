@@ -29,11 +29,7 @@ class MethodArn(NamedTuple):
     verb: str
     path: str
     arn: str
-
-    @property
-    def api_prefix(self) -> str:
-        """`arn:...:<api-id>/<stage>/`: every Resource the authorizer returns must start with it."""
-        return f"arn:{self.partition}:execute-api:{self.region}:{self.account}:{self.api_id}/{self.stage}/"
+    api_prefix: str  # `arn:...:<api-id>/<stage>/`: every Resource the authorizer returns starts with it
 
     @property
     def route(self) -> str:
@@ -52,15 +48,18 @@ def _parse(value: str) -> MethodArn:
     match = _METHOD_ARN.match(value)
     if not match:
         raise BadMethodArn("methodArn is not an execute-api method ARN")
+    partition, region, account = match["partition"], match["region"], match["account"]
+    api_id, stage = match["api"], match["stage"]
     return MethodArn(
-        partition=match["partition"],
-        region=match["region"],
-        account=match["account"],
-        api_id=match["api"],
-        stage=match["stage"],
+        partition=partition,
+        region=region,
+        account=account,
+        api_id=api_id,
+        stage=stage,
         verb=match["verb"],
         path=match["path"] or "/",
         arn=value,
+        api_prefix=f"arn:{partition}:execute-api:{region}:{account}:{api_id}/{stage}/",
     )
 
 
