@@ -69,8 +69,9 @@ def main(argv: list[str] | None = None) -> int:
         if reason:
             progress(f"cold start skipped: {reason}")
         else:
-            progress(f"cold start in fresh processes ({rounds} rounds)")
-            cold = cold_start.run(rounds)
+            cold_rounds = 2 * rounds - 1  # each round is ~1 s: more of them steady the medians
+            progress(f"cold start in fresh processes ({cold_rounds} rounds)")
+            cold = cold_start.run(cold_rounds)
     through_gateway = None
     if not args.skip_gateway:
         progress("end to end through the local gateway (starting the local stack)")

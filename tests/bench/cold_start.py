@@ -77,6 +77,10 @@ class ColdStart:
         """Median over rounds of variant / floor (each round runs every variant once)."""
         return statistics.median(a / b for a, b in zip(samples, self.floor, strict=True))
 
+    def best_ratio(self, samples: list[float]) -> float:
+        """Fastest run / fastest floor run: on a shared machine the least disturbed figures."""
+        return min(samples) / min(self.floor)
+
 
 def zip_path() -> Path:
     arch = config.load("local").lambda_architecture
@@ -198,10 +202,17 @@ def run(rounds: int = 7) -> ColdStart:
         with support.JwksServer([key]) as jwks:
             env.update(support.authorizer_env(jwks.url, LOG_LEVEL="WARNING"))
             _run(FIRST_DECISION, with_bytecode, env, event)  # warms the OS file cache for every variant
-            for _ in range(rounds):
-                floor.append(_run(FLOOR, work, env))
-                deployed.append(_run(FIRST_DECISION, as_deployed, env, event))
-                bytecode.append(_run(FIRST_DECISION, with_bytecode, env, event))
+            runs = [
+                (floor, FLOOR, work, ""),
+                (deployed, FIRST_DECISION, as_deployed, event),
+                (bytecode, FIRST_DECISION, with_bytecode, event),
+            ]
+            for round_ in range(rounds):
+                # Each round runs every variant once, starting with a different one each time, so
+                # a burst of load from other work does not always land on the same variant.
+                shift = round_ % len(runs)
+                for samples, code, cwd, stdin in runs[shift:] + runs[:shift]:
+                    samples.append(_run(code, cwd, env, stdin))
             imports = _importtime(with_bytecode, env)
         return ColdStart(floor, deployed, bytecode, source.stat().st_size, unpacked, source, imports)
     finally:

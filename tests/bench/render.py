@@ -121,28 +121,34 @@ def _cold(cold: ColdStart) -> list[str]:
     floor = cold.median(cold.floor)
     imports = ", ".join(f"{name} {ms(seconds)}" for name, seconds in cold.imports)
     rows = [
-        ('floor: `import boto3; boto3.client("dynamodb")`', ms(floor), "1.00x"),
+        ('floor: `import boto3; boto3.client("dynamodb")`', ms(floor), ms(min(cold.floor)), "1.00x", "1.00x"),
         (
             "authorizer as deployed: the zip has no bytecode and a Lambda code dir is read-only, "
             "so every module is compiled at each cold start",
             ms(cold.median(cold.as_deployed)),
+            ms(min(cold.as_deployed)),
             f"{cold.ratio(cold.as_deployed):.2f}x",
+            f"{cold.best_ratio(cold.as_deployed):.2f}x",
         ),
         (
             "authorizer with bytecode (the same files after `compileall`)",
             ms(cold.median(cold.with_bytecode)),
+            ms(min(cold.with_bytecode)),
             f"{cold.ratio(cold.with_bytecode):.2f}x",
+            f"{cold.best_ratio(cold.with_bytecode):.2f}x",
         ),
     ]
+    header = ("variant", "median", "fastest", "÷ floor (median of rounds)", "÷ floor (fastest runs)")
     return [
         "",
         "### Cold start (fresh process: handler import + first decision)",
         "",
         "The first decision: settings, JWKS fetch over loopback HTTP, RS256 verify, botocore client,",
         "one BatchGetItem against a moto server. Timed inside each process from before the first",
-        "import (interpreter start-up, the same for every variant, is left out).",
+        "import (interpreter start-up, the same for every variant, is left out). The fastest runs are",
+        "the least disturbed by other work on a shared machine.",
         "",
-        *_table(("variant", "median", "÷ boto3-client floor"), "lrr", rows),
+        *_table(header, "lrrrr", rows),
         "",
         f"Zip `{cold.zip_path.relative_to(cold.zip_path.parents[3])}`: {cold.zip_bytes / 1e6:.2f} MB "
         f"({cold.unpacked_bytes / 1e6:.1f} MB unpacked; PyJWT, cryptography, cffi and pycparser are "
@@ -233,8 +239,9 @@ def _goals(result: Decisions, cold: ColdStart | None, gw: GatewayBench | None) -
         deployed, bytecode = cold.ratio(cold.as_deployed), cold.ratio(cold.with_bytecode)
         rows.append(
             (
-                f"cold start ≤ {COLD_MAX:g}x the boto3-client floor",
-                f"{deployed:.2f}x as deployed, {bytecode:.2f}x with bytecode",
+                f"cold start ≤ {COLD_MAX:g}x the boto3-client floor (median of rounds)",
+                f"{deployed:.2f}x as deployed, {bytecode:.2f}x with bytecode (fastest runs: "
+                f"{cold.best_ratio(cold.as_deployed):.2f}x, {cold.best_ratio(cold.with_bytecode):.2f}x)",
                 f"{_verdict(deployed <= COLD_MAX)} as deployed, "
                 f"{_verdict(bytecode <= COLD_MAX)} with bytecode",
             )
