@@ -19,7 +19,7 @@ a full decision would return at that instant:
   function of the token and the container's fixed settings.
 - The policy part dies with the policy cache: an entry lives no longer than the earliest of the
   policy-cache entries its decision read (POLICY_CACHE_TTL_SECONDS), so a policy change is seen
-  exactly as soon as without this cache.
+  exactly as soon as without this cache. With POLICY_CACHE_TTL_SECONDS=0 nothing is reused.
 - A Deny depends on the API stage (its Resource is `<api>/<stage>/*`): an entry serves only the
   stage it was decided for.
 - Bounded: at most MAX_CACHED_TOKENS entries; the oldest is evicted first.

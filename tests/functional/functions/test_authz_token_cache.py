@@ -247,3 +247,19 @@ def test_repeated_tokens_make_no_network_call_and_create_no_client(
         assert decide_token(authorizer_app, token, STATUS_ROUTE)[0] == "allow"
     assert (counter.clients, counter.api_calls, counter.connects, jwks.requests) == (0, [], 0, 1)
     assert len(authorizer_app.get_authorizer().tokens) == 1
+
+
+def test_policy_cache_ttl_zero_decides_every_repeated_token_in_full(
+    monkeypatch: pytest.MonkeyPatch, ddb: Any, jwks: support.JwksServer, tokens: support.TokenFactory
+) -> None:
+    """POLICY_CACHE_TTL_SECONDS=0 (read the table on every decision): a cached decision would be a
+    cached policy, so nothing is reused; every request reads the table (and verifies again)."""
+    settings = Settings.from_env(support.authorizer_env(jwks.url, POLICY_CACHE_TTL_SECONDS="0"))
+    store = PolicyStore(settings.policy_table, settings.policy_cache_ttl, lambda: ddb)
+    authorizer = Authorizer(TokenVerifier(settings), store, get_logger())
+    token = tokens.token()
+    for _ in range(3):
+        assert support.outcome(authorizer.authorize(support.token_event(token, VET_ROUTE))) == "allow"
+    assert store.reads == 3
+    ddb.delete_item(TableName=support.POLICY_TABLE, Key={"group": {"S": "pet-veterinarian"}})
+    assert support.outcome(authorizer.authorize(support.token_event(token, VET_ROUTE))) == "deny"
