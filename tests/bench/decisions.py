@@ -43,6 +43,7 @@ POLICY_EVERY_CALL = "policy read every call"
 NO_CACHES = "no caches"
 COLD = "cold container"
 SAMPLE = "sample-style authorizer"
+SLICES = 10  # passes over every scenario per round (see stats.interleave)
 
 
 @dataclass
@@ -65,7 +66,8 @@ def run(rounds: int = 7, scale: float = 1.0) -> Decisions:
         os.environ.pop(name, None)
 
     def n(count: int) -> int:
-        return max(3, int(count * scale))
+        """Calls per slice for `count` calls per round."""
+        return max(1, int(count * scale / SLICES))
 
     key = support.SigningKey.generate("bench-key")
     tokens = support.TokenFactory(key)
@@ -79,7 +81,10 @@ def run(rounds: int = 7, scale: float = 1.0) -> Decisions:
         for arn, _ in zip(itertools.cycle(routes), range(64))
     ]
     first_seen = iter(
-        [support.token_event(f"Bearer {tokens.token()}", routes[i % 2]) for i in range(n(400) * rounds + 1)]
+        [
+            support.token_event(f"Bearer {tokens.token()}", routes[i % 2])
+            for i in range(n(400) * SLICES * rounds + 1)
+        ]
     )
     header, payload, signature = str(repeated["authorizationToken"]).split(" ")[1].split(".")
     signing_input = f"{header}.{payload}".encode()
@@ -210,6 +215,7 @@ def run(rounds: int = 7, scale: float = 1.0) -> Decisions:
 
         interleave(
             rounds,
+            SLICES,
             [
                 (series[VERIFY], lambda: time_batch(n(4000), verify_once)),
                 (series[FIRST_SEEN], counted(warm_first_seen)),
@@ -221,7 +227,7 @@ def run(rounds: int = 7, scale: float = 1.0) -> Decisions:
                 ),
                 (series[POLICY_EVERY_CALL], lambda: each_of_cycle(policy_every_call.authorize, n(100))),
                 (series[NO_CACHES], lambda: each_of_cycle(uncached, n(20))),
-                (series[COLD], lambda: each_of_cycle(cold_container, n(5))),
+                (series[COLD], lambda: each_of_cycle(cold_container, n(10))),
                 (series[SAMPLE], lambda: time_each(n(20), lambda _: sample.authorize(repeated), allowed)),
             ],
         )

@@ -78,13 +78,19 @@ def time_batch(
     return samples, per_batch * batches
 
 
-def interleave(rounds: int, runs: Sequence[tuple[Series, Callable[[], Timed]]]) -> None:
-    """Each round runs every scenario once, in the same order: drift on a shared machine hits them all."""
+def interleave(rounds: int, slices: int, runs: Sequence[tuple[Series, Callable[[], Timed]]]) -> None:
+    """Each round is `slices` passes over every scenario, each pass a small share of its calls: a
+    burst of load from other work on a shared machine then falls on every scenario of the round
+    alike, so the ratios taken within a round hold."""
     for _ in range(rounds):
-        for series, run in runs:
-            samples, calls = run()
-            series.rounds.append(samples)
-            series.calls += calls
+        gathered: dict[str, list[float]] = {series.name: [] for series, _ in runs}
+        for _ in range(slices):
+            for series, run in runs:
+                samples, calls = run()
+                gathered[series.name].extend(samples)
+                series.calls += calls
+        for series, _ in runs:
+            series.rounds.append(gathered[series.name])
 
 
 def machine() -> str:
