@@ -72,14 +72,9 @@ def effective_group(cfg: EnvConfig, groups: Sequence[str]) -> Group | None:
 
 
 def user_pool_role_mapping(cfg: EnvConfig) -> str:
-    """The environment's identity-pool mapping for user-pool users: Rules unless config.json says Token."""
-    mapping = str((cfg.raw.get("identity_pool") or {}).get("user_pool_role_mapping", RULES))
-    if mapping not in ROLE_MAPPINGS:
-        raise ValueError(
-            f"{cfg.environment}: identity_pool.user_pool_role_mapping must be one of {ROLE_MAPPINGS}, "
-            f"not {mapping!r}"
-        )
-    return mapping
+    """The environment's identity-pool mapping for user-pool users: Rules unless config.json says
+    Token (tools.config.parse has checked the value)."""
+    return str((cfg.raw.get("identity_pool") or {}).get("user_pool_role_mapping", RULES))
 
 
 def external_group(cfg: EnvConfig) -> str | None:
