@@ -111,8 +111,9 @@ def bad_env() -> config.EnvConfig:
     raw = json.loads((config.ENVS_DIR / "dev" / "config.json").read_text())
     raw["environment"] = "bad"
     groups = [*BAD_TEMPLATES, "ghost"]
-    raw["groups"] = {g: {"precedence": 100 + i, "description": g} for i, g in enumerate(groups)}
-    return config.parse(raw)
+    model = json.loads(config.ACCESS_MODEL.read_text())
+    model["groups"] = {g: {"precedence": 100 + i, "description": g} for i, g in enumerate(groups)}
+    return config.parse(raw, access=config.parse_access_model(model))
 
 
 @pytest.fixture(scope="session")

@@ -37,3 +37,13 @@ output "resource_server_identifier" {
   description = "Identifier of the resource server (scope prefix), or null."
   value       = try(aws_cognito_resource_server.this["api"].identifier, null)
 }
+
+output "resource_server_scopes" {
+  description = "The resource server's scopes as clients request them (<identifier>/<scope>), or an empty list."
+  value       = flatten([for rs in aws_cognito_resource_server.this : [for s in rs.scope : "${rs.identifier}/${s.scope_name}"]])
+}
+
+output "client_oauth_scopes" {
+  description = "The OAuth scopes each app client may request, keyed by client name."
+  value       = { for k, c in aws_cognito_user_pool_client.this : k => c.allowed_oauth_scopes }
+}
