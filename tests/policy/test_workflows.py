@@ -14,26 +14,26 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tools import validate
+from tools.validate import workflows
 
-WORKFLOWS = validate.WORKFLOWS_DIR
+WORKFLOWS = workflows.WORKFLOWS_DIR
 
 
 def test_workflows_pass_the_github_schema() -> None:
-    assert validate.check_workflow_schema() == []
+    assert workflows.check_workflow_schema() == []
 
 
 def test_the_schema_check_can_fail(tmp_path: Path) -> None:
     shutil.copytree(WORKFLOWS, tmp_path, dirs_exist_ok=True)
     ci = tmp_path / "ci.yml"
     ci.write_text(ci.read_text().replace("runs-on: ubuntu-24.04", "runs_on: ubuntu-24.04", 1))
-    problems = validate.check_workflow_schema(tmp_path)
+    problems = workflows.check_workflow_schema(tmp_path)
     assert {p.rule for p in problems} >= {"schema/vendor.github-workflows"}
     assert "ci.yml" in problems[0].message
 
 
 def test_pipeline_invariants_hold() -> None:
-    assert validate.workflow_invariant_problems() == []
+    assert workflows.workflow_invariant_problems() == []
 
 
 def test_every_action_is_pinned_to_a_sha_with_a_version_comment() -> None:
@@ -41,7 +41,7 @@ def test_every_action_is_pinned_to_a_sha_with_a_version_comment() -> None:
     for path in sorted(WORKFLOWS.glob("*.yml")):
         for line in path.read_text().splitlines():
             if re.match(r"^\s*(-\s+)?uses:", line) and "./.github/" not in line:
-                match = validate.SHA_PIN_RE.match(line)
+                match = workflows.SHA_PIN_RE.match(line)
                 assert match, f"{path.name}: {line.strip()}"
                 pins.append((match.group("ref"), match.group("sha"), match.group("version")))
     used = {ref for ref, _, _ in pins}
@@ -52,15 +52,15 @@ def test_every_action_is_pinned_to_a_sha_with_a_version_comment() -> None:
 
 
 def test_deploy_order_environments_and_roles() -> None:
-    deploy = validate.load_workflow(WORKFLOWS / "deploy.yml")
+    deploy = workflows.load_workflow(WORKFLOWS / "deploy.yml")
     jobs = deploy["jobs"]
     assert [jobs[j]["with"]["environment"] for j in ("dev", "staging", "prod")] == ["dev", "staging", "prod"]
     assert jobs["staging"]["needs"] == "dev"
     assert jobs["prod"]["needs"] == "staging"
-    reusable = validate.load_workflow(WORKFLOWS / "terraform.yml")
+    reusable = workflows.load_workflow(WORKFLOWS / "terraform.yml")
     plan, apply = reusable["jobs"]["plan"], reusable["jobs"]["apply"]
-    assert validate._role_of(plan) == "${{ vars.AWS_PLAN_ROLE_ARN }}"
-    assert validate._role_of(apply) == "${{ vars.AWS_APPLY_ROLE_ARN }}"
+    assert workflows._role_of(plan) == "${{ vars.AWS_PLAN_ROLE_ARN }}"
+    assert workflows._role_of(apply) == "${{ vars.AWS_APPLY_ROLE_ARN }}"
     assert apply["environment"] == "${{ inputs.environment }}"
     assert plan["environment"] == "${{ inputs.environment }}-plan"
     assert apply["concurrency"] == {
@@ -85,7 +85,7 @@ def _replace(name: str, old: str, new: str, count: int = 1) -> Mutation:
 def _edit_yaml(name: str, edit: Callable[[dict[str, object]], None]) -> Mutation:
     def mutate(directory: Path) -> None:
         path = directory / name
-        data = validate.load_workflow(path)
+        data = workflows.load_workflow(path)
         edit(data)
         path.write_text(yaml.safe_dump(data, sort_keys=False))
 
@@ -225,5 +225,5 @@ def test_each_invariant_can_fail(name: str, tmp_path: Path) -> None:
     mutate, file_name, rule = MUTATIONS[name]
     shutil.copytree(WORKFLOWS, tmp_path, dirs_exist_ok=True)
     mutate(tmp_path)
-    problems = validate.workflow_invariant_problems(tmp_path)
+    problems = workflows.workflow_invariant_problems(tmp_path)
     assert any(rule == p.rule and file_name in p.location for p in problems), [str(p) for p in problems]
