@@ -94,7 +94,8 @@ def test_inputs_table_equals_the_variables(module: Path) -> None:
         if "default" not in body:
             assert cells[2] == NO_DEFAULT, f"{name} is required: its default column must be '-'"
         else:
-            assert _readme_default(cells[2]) == _hcl_default(_attribute(body, "default")), f"default of {name}"
+            expected = _hcl_default(_attribute(body, "default"))
+            assert _readme_default(cells[2]) == expected, f"default of {name}"
 
 
 @pytest.mark.parametrize("module", MODULES, ids=lambda p: str(p.relative_to(TERRAFORM)))
