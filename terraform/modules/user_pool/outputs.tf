@@ -47,3 +47,8 @@ output "client_oauth_scopes" {
   description = "The OAuth scopes each app client may request, keyed by client name."
   value       = { for k, c in aws_cognito_user_pool_client.this : k => c.allowed_oauth_scopes }
 }
+
+output "groups" {
+  description = "The groups created, keyed by name: precedence and role_arn (the IAM role Cognito puts in cognito:roles and, for the lowest precedence, cognito:preferred_role)."
+  value       = { for g, r in aws_cognito_user_group.this : g => { precedence = r.precedence, role_arn = r.role_arn } }
+}

@@ -31,6 +31,9 @@ mock_provider "aws" {
   mock_resource "aws_kms_key" {
     defaults = { arn = "arn:aws:kms:us-east-1:123456789012:key/mock" }
   }
+  mock_resource "aws_iam_role" {
+    defaults = { arn = "arn:aws:iam::123456789012:role/mock" }
+  }
 }
 
 variables {
@@ -67,6 +70,27 @@ run "every_group_enforces_exactly_its_rendered_template" {
   assert {
     condition     = alltrue([for g, p in output.enforced_policies : p.iam_role == p.policy_table])
     error_message = "The IAM role (iam mode) and the policy-table item (lambda mode) of a group must hold the same document."
+  }
+}
+
+run "every_group_gets_its_role_mapping_and_policy_item" {
+  command = plan
+
+  assert {
+    condition     = sort(keys(output.group_role_arns)) == sort(keys(var.access.groups))
+    error_message = "Every group of the access model needs its IAM role (iam mode)."
+  }
+
+  assert {
+    condition = alltrue([
+      for g, v in var.access.groups : module.user_pool.groups[g].role_arn == output.group_role_arns[g] && module.user_pool.groups[g].precedence == v.precedence
+    ])
+    error_message = "Every user-pool group must carry its role and the model's precedence: Cognito puts them in cognito:roles / cognito:preferred_role, which the identity pool maps."
+  }
+
+  assert {
+    condition     = sort(keys(module.policy_store.documents)) == sort(keys(var.access.groups))
+    error_message = "Every group of the access model needs its policy-table item (lambda mode)."
   }
 }
 
