@@ -121,7 +121,7 @@ variable "settings" {
     authorizer = optional(object({
       token_use            = optional(string, "access")
       result_ttl_seconds   = optional(number, 300)
-      policy_cache_seconds = optional(number, 300)
+      policy_cache_seconds = optional(number, 60)
       jwks_cache_seconds   = optional(number, 3600)
       jwks_origin          = optional(string)
     }), {})
@@ -134,27 +134,7 @@ variable "settings" {
     web_acl_arn             = optional(string)
     tags                    = optional(map(string), {})
   })
-  description = <<-EOT
-    What differs per environment: terraform/envs/<env>/config.json, decoded by the env root and
-    passed whole (keys Terraform does not use, such as region and account_id for the provider, are
-    ignored here; tools/config.py refuses unknown keys). Every attribute but environment and
-    cors_allow_origin is optional:
-    - environment: local, dev, staging or prod; names resources (name_prefix defaults to
-      fga-<environment>) and the API stage (stage_name defaults to the environment);
-    - lambda_architecture: arm64 (Graviton, cheaper) or x86_64 (local: the code runs on this machine);
-    - cors_allow_origin: the origin of the web app allowed to call the API;
-    - deletion_protection: null (default) means on everywhere except local; false turns it off;
-    - user_pool: the user pool options of scenario S6 (safe defaults: email sign-in, 12+ character
-      passwords, optional TOTP MFA, admin-only sign-up; allow_password_auth enables
-      USER_PASSWORD_AUTH on the web client, for the local stack's demo sign-in);
-    - external_providers: external OIDC IdPs (e.g. https://accounts.google.com) federated into the
-      identity pool, their users getting the role of `group`;
-    - authorizer: the token it accepts (access or id), API Gateway's result cache TTL, the function's
-      policy and JWKS caches, and jwks_origin (the scheme+host serving <pool id>/.well-known/jwks.json
-      when it is not the issuer's: the local emulator);
-    - throttling, execution_logging_level (OFF, ERROR, INFO; needs the account CloudWatch role of
-      terraform/bootstrap), log_retention_days, web_acl_arn (optional WAFv2 web ACL), tags.
-  EOT
+  description = "What differs per environment: terraform/envs/<env>/config.json, decoded by the env root and passed whole. Required: environment (local, dev, staging or prod) and cors_allow_origin (the web app's origin); every other attribute is optional with a safe default (README: the settings table). Keys the type does not declare (region and account_id, for the provider) are ignored here; tools/config.py refuses unknown keys."
 
   validation {
     condition     = contains(["local", "dev", "staging", "prod"], var.settings.environment)
@@ -179,6 +159,21 @@ variable "settings" {
   validation {
     condition     = alltrue([for p in values(var.settings.external_providers) : contains(keys(var.access.groups), p.group)])
     error_message = "external_providers[*].group must name a group declared in policy_templates/access_model.json."
+  }
+
+  validation {
+    condition     = var.settings.authorizer.result_ttl_seconds >= 0 && var.settings.authorizer.result_ttl_seconds <= 3600 && floor(var.settings.authorizer.result_ttl_seconds) == var.settings.authorizer.result_ttl_seconds
+    error_message = "authorizer.result_ttl_seconds must be a whole number of seconds from 0 (no cache: the authorizer runs on every request) to 3600 (API Gateway's maximum); 300 is the default."
+  }
+
+  validation {
+    condition     = var.settings.authorizer.policy_cache_seconds >= 0 && var.settings.authorizer.policy_cache_seconds <= 3600 && floor(var.settings.authorizer.policy_cache_seconds) == var.settings.authorizer.policy_cache_seconds
+    error_message = "authorizer.policy_cache_seconds must be a whole number of seconds from 0 (read the policy table on every decision) to 3600; 60 is the default."
+  }
+
+  validation {
+    condition     = var.settings.authorizer.jwks_cache_seconds >= 1 && var.settings.authorizer.jwks_cache_seconds <= 86400 && floor(var.settings.authorizer.jwks_cache_seconds) == var.settings.authorizer.jwks_cache_seconds
+    error_message = "authorizer.jwks_cache_seconds must be a whole number of seconds from 1 to 86400 (3600 is the default)."
   }
 }
 

@@ -296,3 +296,31 @@ run "rejects_bad_route_name" {
   }
   expect_failures = [var.routes]
 }
+
+run "rejects_fractional_authorizer_ttl" {
+  command = plan
+  variables {
+    lambda_authorizer = {
+      function_name      = "fn"
+      invoke_arn         = "arn:x"
+      result_ttl_seconds = 0.5
+    }
+  }
+  expect_failures = [var.lambda_authorizer]
+}
+
+run "authorizer_ttl_zero_turns_caching_off" {
+  command = plan
+  variables {
+    lambda_authorizer = {
+      function_name      = "fn"
+      invoke_arn         = "arn:x"
+      result_ttl_seconds = 0
+    }
+  }
+
+  assert {
+    condition     = aws_api_gateway_authorizer.lambda["lambda"].authorizer_result_ttl_in_seconds == 0
+    error_message = "result_ttl_seconds = 0 must reach the authorizer (API Gateway then caches nothing)."
+  }
+}
