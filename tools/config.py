@@ -161,13 +161,25 @@ def env_dir(env: str) -> Path:
     return ENVS_DIR / env
 
 
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """JSON allows a key twice and json.loads keeps the last one silently (a merge of two branches
+    that both added a block does exactly that): refuse instead."""
+    keys = [key for key, _ in pairs]
+    duplicated = sorted({key for key in keys if keys.count(key) > 1})
+    if duplicated:
+        raise ConfigError(f"duplicate key(s) {duplicated}")
+    return dict(pairs)
+
+
 def _read_json(path: Path) -> dict[str, Any]:
     try:
-        raw = json.loads(path.read_text())
+        raw = json.loads(path.read_text(), object_pairs_hook=_no_duplicate_keys)
     except FileNotFoundError as exc:
         raise ConfigError(f"{path} does not exist") from exc
     except json.JSONDecodeError as exc:
         raise ConfigError(f"{path}: not valid JSON: {exc}") from exc
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: must hold a JSON object")
     return raw

@@ -68,6 +68,15 @@ def test_bad_settings_are_refused(changes: dict[str, Any], message: str) -> None
         config.parse(_settings(**changes))
 
 
+def test_a_key_given_twice_is_refused(tmp_path: Any) -> None:
+    """json.loads would keep the second block silently (two merged branches each adding one)."""
+    model = tmp_path / "access_model.json"
+    text = json.dumps(MODEL, indent=2)
+    model.write_text(text.replace('"groups": {', '"groups": {},\n  "groups": {', 1))
+    with pytest.raises(config.ConfigError, match=r"access_model.json: duplicate key\(s\) \['groups'\]"):
+        config.load_access_model(model)
+
+
 def test_a_required_setting_is_refused_when_missing() -> None:
     raw = _settings()
     del raw["cors_allow_origin"]
