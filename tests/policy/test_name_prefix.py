@@ -6,7 +6,7 @@ prefix. Both read it from `terraform/envs/<env>/config.json`; before, the bootst
 its own that could not reach the stack, so a custom prefix ended in AccessDenied.
 
 Here a copy of the bootstrap sits beside a dev config.json with `name_prefix = "acme-dev"` and a
-mocked-provider plan shows the deploy roles' resources follow it; Python reads the same prefix.
+mocked-provider run shows the deploy roles' resources follow it; Python reads the same prefix.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ variables {{
 }}
 
 run "the_prefix_comes_from_the_env_config" {{
-  command = plan
+  command = apply # mocked provider: nothing is created
 
   assert {{
     condition     = local.name_prefixes["dev"] == "{PREFIX}"
@@ -82,8 +82,7 @@ run "the_prefix_comes_from_the_env_config" {{
 }}
 """
     )
-    proc = subprocess.run(
-        ["terraform", "test", "-no-color"], cwd=root / "bootstrap", capture_output=True, text=True, check=False
-    )
+    command = ["terraform", "test", "-no-color"]
+    proc = subprocess.run(command, cwd=root / "bootstrap", capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr
     assert "1 passed, 0 failed" in proc.stdout
