@@ -42,6 +42,7 @@ export PYTHONPATH := $(ROOT)
 
 .PHONY: help venv lock build policies fmt lint typecheck tf-init tf-fmt tf-validate tf-test \
         test test-unit test-functional test-policy test-terraform test-integration test-e2e \
+        test-browser chromium console-screenshot \
         checkov workflows plan plan-store plan-fetch plan-reviewers apply up down call matrix bench clean
 
 help: ## List the targets
@@ -132,12 +133,22 @@ test-terraform: venv build $(TF_CONFIG) ## Apply envs/local against the emulator
 test-e2e: venv build $(TF_CONFIG) ## The local stack over HTTP: scenarios S1-S7 and the full access matrix
 	$(BIN)/pytest tests/e2e
 
+chromium: venv ## Find the Chromium the browser tests drive; install it (apt, as root) when missing
+	@$(PY) -m tools.chromium --install
+
+test-browser: venv build chromium $(TF_CONFIG) ## The browser console in a real headless Chromium (sign-in, all modes, CORS)
+	$(BIN)/pytest tests/browser
+
+console-screenshot: venv build chromium $(TF_CONFIG) ## Regenerate docs/console.png (the README's screenshot) from the browser tests
+	$(BIN)/pytest tests/browser -k pet_veterinarian
+	cp build/browser/console-pet-veterinarian.png docs/console.png
+
 # Two pytest runs: the in-process suites in parallel, then the suites sharing one local stack (moto
-# keeps AWS state per process, so the stack gets a process of its own; the e2e suite runs before the
-# Terraform suite, whose last tests re-plan and destroy that stack).
-test: lint typecheck tf-validate tf-test checkov workflows build ## Every check the project has (what CI runs)
+# keeps AWS state per process, so the stack gets a process of its own; the browser and e2e suites
+# run before the Terraform suite, whose last tests re-plan and destroy that stack).
+test: lint typecheck tf-validate tf-test checkov workflows build chromium ## Every check the project has (what CI runs)
 	$(BIN)/pytest -p no:cacheprovider -n 2 tests/unit tests/functional tests/policy
-	$(BIN)/pytest -p no:cacheprovider tests/e2e tests/terraform
+	$(BIN)/pytest -p no:cacheprovider tests/browser tests/e2e tests/terraform
 
 # --- real environments (docs/deploying.md) -----------------------------------------------------
 # State: the S3 bucket made by terraform/bootstrap, one key per environment, S3-native locking.

@@ -33,9 +33,27 @@ variable "local_idp_issuer" {
   }
 }
 
+variable "console_origin" {
+  type        = string
+  description = "Origin of the local browser console (http://localhost:<port>) that `python -m local up` serves: it becomes the API's CORS origin and gets a callback (<origin>/callback) and sign-out (<origin>/) URL on the web client. null: config.json's cors_allow_origin and URLs only."
+  default     = null
+
+  validation {
+    condition     = var.console_origin == null || can(regex("^http://localhost:[0-9]+$", var.console_origin))
+    error_message = "console_origin must be http://localhost:<port> (no trailing slash): Cognito accepts plain-http callback URLs only on localhost."
+  }
+}
+
 locals {
   config = jsondecode(file("${path.module}/config.json"))
   access = jsondecode(file("${path.module}/../../../policy_templates/access_model.json"))
+
+  # The console's origin goes through the same settings a real environment uses for its web app:
+  # a callback and sign-out URL on the web client here, the API's CORS origin below.
+  user_pool = var.console_origin == null ? local.config.user_pool : merge(local.config.user_pool, {
+    callback_urls = concat(local.config.user_pool.callback_urls, ["${var.console_origin}/callback"])
+    logout_urls   = concat(local.config.user_pool.logout_urls, ["${var.console_origin}/"])
+  })
 }
 
 provider "aws" {
@@ -64,8 +82,10 @@ provider "aws" {
 module "stack" {
   source = "../../stack"
 
-  # config.json, plus what only the running emulator knows.
+  # config.json, plus what only the running stack knows.
   settings = merge(local.config, {
+    cors_allow_origin = coalesce(var.console_origin, local.config.cors_allow_origin)
+    user_pool         = local.user_pool
     # moto serves each pool's keys at <emulator>/<pool id>/.well-known/jwks.json while tokens keep the
     # real-looking https://cognito-idp.<region>.amazonaws.com/<pool id> issuer.
     authorizer = merge(try(local.config.authorizer, {}), { jwks_origin = var.emulator_url })

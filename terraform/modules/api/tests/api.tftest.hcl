@@ -160,10 +160,10 @@ run "authorizers_and_gateway_responses" {
 
   assert {
     condition = alltrue([
-      for t in ["UNAUTHORIZED", "ACCESS_DENIED", "MISSING_AUTHENTICATION_TOKEN"] :
+      for t in ["UNAUTHORIZED", "ACCESS_DENIED", "MISSING_AUTHENTICATION_TOKEN", "DEFAULT_4XX", "DEFAULT_5XX"] :
       aws_api_gateway_gateway_response.cors[t].response_parameters["gatewayresponse.header.Access-Control-Allow-Origin"] == "'https://app.example.com'"
     ])
-    error_message = "401/403 gateway responses must carry the CORS origin header."
+    error_message = "Gateway responses (401/403 and every other 4xx/5xx through DEFAULT_4XX/DEFAULT_5XX) must carry the CORS origin header, or a browser cannot read a refusal."
   }
 }
 
