@@ -196,7 +196,8 @@ def _path_literals(path: Path) -> set[str]:
         node.value
         for node in ast.walk(ast.parse(path.read_text()))
         if isinstance(node, ast.Constant) and isinstance(node.value, str)
-        if re.fullmatch(r"[\w./-]*(access_model|config)\.json", node.value)
+        # a file name or relative path; "/config.json" (a URL path the console serves) is not one
+        if re.fullmatch(r"(?!/)[\w./-]*(access_model|config)\.json", node.value)
     }
 
 
@@ -214,3 +215,12 @@ def test_python_reads_the_model_and_the_env_files_only_through_tools_config() ->
 def test_no_env_config_declares_access(env: str) -> None:
     raw = json.loads((config.env_dir(env) / "config.json").read_text())
     assert not set(raw) & config.MODEL_KEYS
+
+
+def test_the_reader_check_finds_a_file_path_but_not_a_url_path(tmp_path: Path) -> None:
+    reader = tmp_path / "reader.py"
+    reader.write_text('from pathlib import Path\nText = Path("terraform/envs/dev/config.json").read_text()\n')
+    assert _path_literals(reader) == {"terraform/envs/dev/config.json"}
+    server = tmp_path / "server.py"
+    server.write_text('PATHS = ("/config.json", "/expectations.json")\n')
+    assert _path_literals(server) == set()
