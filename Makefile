@@ -91,10 +91,15 @@ fmt: venv ## Format Python and Terraform in place
 	$(BIN)/ruff check --fix .
 	terraform fmt -recursive terraform
 
-lint: venv $(TF_CONFIG) ## ruff lint + format check, terraform fmt check
+# Shell scripts shellcheck reads (the Makefile's own recipes are bash too, but not separate files).
+SHELL_SCRIPTS = $(shell git ls-files -- '*.sh' '.ci/*')
+
+lint: venv $(TF_CONFIG) ## ruff lint + format check, terraform fmt check, zizmor (workflows, offline), shellcheck
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	terraform fmt -check -recursive terraform
+	$(BIN)/zizmor --offline --persona=pedantic --quiet .github/workflows
+	$(BIN)/shellcheck $(SHELL_SCRIPTS)
 
 typecheck: venv ## mypy over functions/, local/, tools/
 	$(BIN)/mypy

@@ -115,17 +115,15 @@ def custom_role_arns(cfg: EnvConfig, principal: Principal, mapping: str) -> tupl
 
 
 def probe(route: Route, method: str | None = None) -> Probe:
-    """ANY is probed with GET (or `method`); path parameters get sample values; writes carry a valid body."""
+    """ANY is probed with GET (or `method`); path parameters get sample values; writes carry the
+    example body of the route's handler (declared with the handler in the access model)."""
     if method is None:
         method = "GET" if route.method == "ANY" else route.method
     path = re.sub(r"\{[^}/]+\+\}", "sample/nested", route.path)
     path = re.sub(r"\{[^}/]+\}", "1", path)
     body = None
     if method in ("POST", "PUT", "PATCH"):
-        if route.handler == "profiles":
-            body = {"name": "Ada", "surname": "Lovelace", "email": "ada@example.com"}
-        else:
-            body = {"name": "Rex", "species": "dog"}
+        body = dict(route.example_body or {})
     return Probe(method=method, path=path, body=body)
 
 

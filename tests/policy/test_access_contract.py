@@ -43,15 +43,18 @@ def test_the_contract_covers_exactly_the_configured_routes_and_groups(
 def test_a_route_or_group_without_a_contract_entry_fails(promise: contract.Contract) -> None:
     cfg = config.load("local")
     new_route = Route("audit-get", "/audit", "GET", "lambda", "news")
-    with_route = replace(cfg, routes={**cfg.routes, new_route.name: new_route})
+    with_route = replace(cfg, access=replace(cfg.access, routes={**cfg.routes, new_route.name: new_route}))
     assert contract.coverage_problems(promise, with_route) == [
         f"route audit-get (GET /audit [lambda]) has no entry in {promise.source}"
     ]
-    with_group = replace(cfg, groups={**cfg.groups, "auditors": Group("auditors", 40)})
+    with_group = replace(
+        cfg, access=replace(cfg.access, groups={**cfg.groups, "auditors": Group("auditors", 40)})
+    )
     assert contract.coverage_problems(promise, with_group) == [
         f"group auditors has no user of its own in {promise.source}"
     ]
-    moved = replace(cfg, routes={**cfg.routes, "news-get": replace(cfg.routes["news-get"], auth="iam")})
+    moved_route = replace(cfg.routes["news-get"], auth="iam")
+    moved = replace(cfg, access=replace(cfg.access, routes={**cfg.routes, "news-get": moved_route}))
     assert contract.coverage_problems(promise, moved) == [
         "route news-get: configured GET /news [iam], contract says GET /news [lambda]"
     ]

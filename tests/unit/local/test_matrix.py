@@ -18,7 +18,7 @@ def stack() -> dict[str, Any]:
     cfg = config.load("local")
     return {
         "environment": "local",
-        "routes": cfg.raw["routes"],
+        "routes": cfg.access.raw["routes"],
         "users": [
             {"name": u.name, "groups": list(u.groups), "external": u.external} for u in demo_users(cfg)
         ],

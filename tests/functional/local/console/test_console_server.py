@@ -32,7 +32,7 @@ def _stack() -> dict[str, Any]:
         "identity_pool_id": "us-east-1:ids",
         "hosted_ui": f"{EMULATOR}/_local/cognito/us-east-1_pool",
         "external_idp": {"group": cfg.raw["local_idp"]["group"]},
-        "routes": cfg.raw["routes"],
+        "routes": cfg.access.raw["routes"],
         "users": [u.describe() for u in demo_users(cfg)],
     }
 
