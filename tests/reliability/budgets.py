@@ -16,15 +16,15 @@ from tests.reliability.figures import profile
 # every `make test`); the authorizer targets dominate because they are the security boundary.
 FUZZ_CASES: dict[str, dict[str, int]] = {
     "ci": {
-        "authorizer_header_garbage": 3000,
+        "authorizer_header_garbage": 3800,
         "authorizer_request_events": 2000,
-        "authorizer_token_segments": 3000,
+        "authorizer_token_segments": 3500,
         "authorizer_forged_tokens": 1500,
-        "authorizer_claims": 4000,
-        "authorizer_method_arn": 1500,
-        "backend_profile_bodies": 2500,
-        "backend_pet_bodies": 1500,
-        "backend_request_shapes": 1500,
+        "authorizer_claims": 3500,
+        "authorizer_method_arn": 2000,
+        "backend_profile_bodies": 1500,
+        "backend_pet_bodies": 1200,
+        "backend_request_shapes": 2000,
     },
     "soak": {
         "authorizer_header_garbage": 20000,
