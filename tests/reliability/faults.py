@@ -21,7 +21,6 @@ import http.client
 import json
 import socket
 import threading
-import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -287,6 +286,44 @@ def _reset(connection: socket.socket) -> None:
         pass
 
 
+class ResettingPort:
+    """Listens on a port that a paused server released, counts each connection and resets it:
+    a restarting service whose port accepts but answers nothing (the client sees a reset)."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.connections = 0
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._sock.bind((host, port))
+        self._sock.listen(64)
+        self._sock.settimeout(0.05)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                connection, _ = self._sock.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self.connections += 1
+            _reset(connection)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        self._sock.close()
+
+    def __enter__(self) -> ResettingPort:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 class ConnectCounter:
     """Counts `socket.connect` calls to one port (attempts against a port that refuses them)."""
 
@@ -318,13 +355,3 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-
-
-def wait_until(predicate: Any, timeout: float = 10.0) -> bool:
-    """Poll for a condition another thread brings about (never used to order steps of a test)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.01)
-    return bool(predicate())
