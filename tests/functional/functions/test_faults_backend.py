@@ -25,7 +25,15 @@ pytestmark = pytest.mark.reliability
 
 IDENTITY = "us-east-1:5e1f0c9a-7d2b-4c3e-8f4a-0b1c2d3e4f5a"
 PROFILE = {"name": "Ada", "surname": "Lovelace", "email": "ada@example.com"}
-TABLE_FAULTS = ("throttled", "throttling", "internal_error", "unavailable", "table_missing", "timeout", "reset")
+TABLE_FAULTS = (
+    "throttled",
+    "throttling",
+    "internal_error",
+    "unavailable",
+    "table_missing",
+    "timeout",
+    "reset",
+)
 # The error the request log names for each fault (botocore's exception class).
 LOGGED_ERROR = {
     "throttled": "ProvisionedThroughputExceededException",

@@ -432,11 +432,16 @@ def _numeric_string(value: Any) -> bool:
     return True
 
 
-def claims_cases(now: int) -> st.SearchStrategy[ClaimsCase]:
+def claims_cases(now: int, hostile: bool) -> st.SearchStrategy[ClaimsCase]:
     """`now`: fixed when the test starts (a strategy must not read the clock); the margins (minutes
     to years) dwarf the test's duration. Strategies are built once, here, not per case."""
     good, bad_values = _good_values(now), _bad_values(now)
-    which_bad = st.lists(st.sampled_from(SECURITY_CLAIMS), unique=True, max_size=3)
+    # hostile: one to three security claims get a value that must be refused; otherwise none does.
+    which_bad = (
+        st.lists(st.sampled_from(SECURITY_CLAIMS), unique=True, min_size=1, max_size=3)
+        if hostile
+        else st.just([])
+    )
     coerced = st.one_of(st.floats(), st.sampled_from([str(now + 3600), "1e10", " 1 "]))
     extra_claims = st.dictionaries(st.text(max_size=16), strategies.serialised_json, max_size=4)
     usernames = st.one_of(st.text(max_size=30), strategies.json_values)
@@ -465,13 +470,15 @@ def claims_cases(now: int) -> st.SearchStrategy[ClaimsCase]:
     return build()
 
 
+@pytest.mark.parametrize("hostile", [False, True], ids=["valid-claims", "hostile-claims"])
 def test_claims_of_every_json_type_allow_only_valid_tokens_with_a_policy(
-    fuzzer: Fuzzer, tokens: support.TokenFactory
+    hostile: bool, fuzzer: Fuzzer, tokens: support.TokenFactory
 ) -> None:
     key = tokens.key
+    target = "authorizer_claims_hostile" if hostile else "authorizer_claims_valid"
 
-    @_examples("authorizer_claims")
-    @given(case_=claims_cases(int(time.time())))
+    @_examples(target)
+    @given(case_=claims_cases(int(time.time()), hostile))
     def case(case_: ClaimsCase) -> None:
         payload = strategies.dumps(case_.claims)
         token = sign({**case_.headers, "alg": "RS256", "kid": key.kid}, payload, key)
@@ -488,9 +495,9 @@ def test_claims_of_every_json_type_allow_only_valid_tokens_with_a_policy(
         assert response["context"]["group"] == effective_group(case_.claims["cognito:groups"])
 
     case()
-    fuzzer.record("authorizer: claims of every JSON type, signed by the pool's key")
-    assert fuzzer.outcomes["allow"] > 0
-    assert fuzzer.outcomes["unauthorized"] > 0
+    kind = "a security claim given a value to refuse" if hostile else "valid security claims"
+    fuzzer.record(f"authorizer: signed by the pool's key, {kind}, other claims of every JSON type")
+    assert fuzzer.outcomes["allow" if not hostile else "unauthorized"] > 0
 
 
 # --- methodArn ---------------------------------------------------------------------------------
