@@ -38,12 +38,19 @@ def apply_patches() -> None:
     with _lock:
         if _applied:
             return
-        from local.emulator.patches import awslambda, cognito_identity, cognito_idp, iam  # noqa: PLC0415
+        from local.emulator.patches import (  # noqa: PLC0415
+            awslambda,
+            cognito_identity,
+            cognito_idp,
+            dynamodb,
+            iam,
+        )
 
         cognito_idp.apply()
         cognito_identity.apply()
         iam.apply()
         awslambda.apply()
+        dynamodb.apply()
         _applied.add(installed)
 
 
