@@ -46,7 +46,7 @@ def _log_to_file(path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handler = logging.FileHandler(path)
     handler.setFormatter(logging.Formatter("%(message)s"))
-    for name in ("local.gateway", "local.emulator"):
+    for name in ("local.apigateway", "local.emulator"):
         logger = logging.getLogger(name)
         logger.setLevel(logging.INFO)
         logger.addHandler(handler)

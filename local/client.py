@@ -23,7 +23,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.config import Config
 from botocore.credentials import Credentials
 
-from local.emulator.oauth import code_flow_tokens
+from local.cognito_idp.oauth import code_flow_tokens
 from tools.config import REPO_ROOT
 
 # boto3-stubs types client() per literal service name; these helpers take the name as data.

@@ -18,10 +18,10 @@ from typing import Any
 
 import boto3
 
+from local.apigateway.server import GatewayHandle, start_gateway
+from local.awslambda import LambdaRuntime, make_runtime
 from local.deploy import LocalDeployment
 from local.emulator.server import EmulatorHandle, start_emulator
-from local.gateway.lambda_runtime import LambdaRuntime, make_runtime
-from local.gateway.server import GatewayHandle, start_gateway
 from tools import config
 from tools.config import EnvConfig
 

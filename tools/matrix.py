@@ -23,8 +23,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from local.gateway.iam_policy import evaluate, method_arn
 from tools.config import EnvConfig, Group, Route
+from tools.iam_policy import evaluate, method_arn
 
 ALLOW = "allow"
 UNAUTHORIZED = 401

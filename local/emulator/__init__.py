@@ -5,9 +5,9 @@ version. `apply_patches()` is the only place they are installed; it refuses any 
 because the patches rely on moto's internals (method names, model attributes, URL tables).
 
 - `local.emulator.server.start_emulator()` runs moto + the extensions on a loopback port;
-- `local.emulator.identity.lookup_credentials()` tells the local API Gateway runtime who signed;
-- `local.emulator.oidc.LocalIdP` is the local OpenID Connect issuer (Google stand-in);
-- `local.emulator.oauth.code_flow_tokens()` drives the user pool's hosted-UI code flow.
+- `local.cognito_identity.credentials.lookup_credentials()` tells the local API Gateway runtime who signed;
+- `local.oidc.idp.LocalIdP` is the local OpenID Connect issuer (Google stand-in);
+- `local.cognito_idp.oauth.code_flow_tokens()` drives the user pool's hosted-UI code flow.
 """
 
 from __future__ import annotations
@@ -25,26 +25,24 @@ def apply_patches() -> None:
 
     Raises RuntimeError naming both versions when the installed moto is not the pinned one.
     """
-    # Imported here, not at module level: `local.emulator.identity` & co. must stay importable
-    # without loading moto (the patches import moto's service modules).
+    # Imported here, not at module level: `local.cognito_identity.credentials` & co. must stay
+    # importable without loading moto (the patches import moto's service modules).
     import moto  # noqa: PLC0415
 
     installed = getattr(moto, "__version__", "unknown")
     if installed != PINNED_MOTO_VERSION:
         raise RuntimeError(
             f"local.emulator patches moto {PINNED_MOTO_VERSION}, but moto {installed} is installed: "
-            "reinstall the pinned lock (make venv) or port local/emulator/patches to the new version"
+            "reinstall the pinned lock (make venv) or port local/*/patches.py to the new version"
         )
     with _lock:
         if _applied:
             return
-        from local.emulator.patches import (  # noqa: PLC0415
-            awslambda,
-            cognito_identity,
-            cognito_idp,
-            dynamodb,
-            iam,
-        )
+        from local.awslambda import patches as awslambda  # noqa: PLC0415
+        from local.cognito_identity import patches as cognito_identity  # noqa: PLC0415
+        from local.cognito_idp import patches as cognito_idp  # noqa: PLC0415
+        from local.dynamodb import patches as dynamodb  # noqa: PLC0415
+        from local.iam import patches as iam  # noqa: PLC0415
 
         cognito_idp.apply()
         cognito_identity.apply()

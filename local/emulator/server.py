@@ -24,11 +24,11 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoReque
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from local.cognito_idp.oauth import MOUNT as HOSTED_UI_MOUNT
+from local.cognito_idp.oauth import HostedUI
+from local.core.web import WsgiApp
 from local.emulator import apply_patches
-from local.emulator.oauth import MOUNT as HOSTED_UI_MOUNT
-from local.emulator.oauth import HostedUI
-from local.emulator.oidc import LocalIdP
-from local.emulator.web import WsgiApp
+from local.oidc.idp import LocalIdP
 
 OIDC_MOUNT = "/_local/oidc"
 #: How often the serving thread checks for stop(): bounds how long stop() takes.

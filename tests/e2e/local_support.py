@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from local.emulator.patches.cognito_idp import find_user_pool, pool_signing_key
+from local.cognito_idp.pools import find_user_pool, pool_signing_key
 
 
 def pool_sign(pool_id: str, claims: dict[str, Any]) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from local.apigateway.logs import access_log
 from local.client import Session
 from tests.e2e import local_support
 from tests.e2e.support import Sessions, claims_of, identity_id
@@ -24,6 +25,7 @@ from tests.reliability.integrity import concurrent_writers
 from tests.reliability.load import cells, count_table_reads, run_load, signed_in
 
 pytestmark = pytest.mark.reliability
+ACCESS_LOG = access_log.name  # the gateway's JSON access log (one line per request)
 
 
 @pytest.mark.local_only
@@ -64,7 +66,7 @@ def test_emulator_restart_under_a_running_gateway_fails_closed_then_recovers(
     sample = [c for c in all_cells if (c.user, c.route) in DURING_OUTAGE]
     assert len(sample) == len(DURING_OUTAGE)
     emulator = running.emulator
-    caplog.set_level(logging.INFO, logger="local.gateway.access")
+    caplog.set_level(logging.INFO, logger=ACCESS_LOG)
     emulator.pause()
     try:
         with ResettingPort(emulator.host, emulator.port) as port:
@@ -80,7 +82,7 @@ def test_emulator_restart_under_a_running_gateway_fails_closed_then_recovers(
             attempts = port.connections
     finally:
         emulator.resume()
-    access = [r.getMessage() for r in caplog.records if r.name == "local.gateway.access"]
+    access = [r.getMessage() for r in caplog.records if r.name == ACCESS_LOG]
     assert [status for _, status in during] == [503] * len(sample), (
         "no answer but 503 while the emulator is down"
     )

@@ -1,0 +1,1 @@
+"""Cognito identity pools: login checks, role mapping, trust policies, credentials (moto patches)."""

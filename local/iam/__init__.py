@@ -1,0 +1,1 @@
+"""IAM: the moto patches the OIDC-provider resources need."""

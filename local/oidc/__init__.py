@@ -1,0 +1,1 @@
+"""The local OpenID Connect issuer: the stand-in for an external IdP such as Google."""
