@@ -28,15 +28,15 @@ FUZZ_CASES: dict[str, dict[str, int]] = {
         "backend_request_shapes": 2000,
     },
     "soak": {
-        "authorizer_header_garbage": 20000,
-        "authorizer_request_events": 12000,
-        "authorizer_token_segments": 20000,
-        "authorizer_forged_tokens": 8000,
-        "authorizer_claims_valid": 12000,
-        "authorizer_claims_hostile": 18000,
+        "authorizer_header_garbage": 12000,
+        "authorizer_request_events": 8000,
+        "authorizer_token_segments": 12000,
+        "authorizer_forged_tokens": 6000,
+        "authorizer_claims_valid": 6000,
+        "authorizer_claims_hostile": 10000,
         "authorizer_method_arn": 8000,
-        "backend_profile_bodies": 15000,
-        "backend_pet_bodies": 8000,
+        "backend_profile_bodies": 6000,
+        "backend_pet_bodies": 5000,
         "backend_request_shapes": 8000,
     },
 }
@@ -55,11 +55,11 @@ class LoadBudget:
 
 LOAD: dict[str, LoadBudget] = {
     "ci": LoadBudget(threads=6, max_requests=600, max_seconds=20.0),
-    "soak": LoadBudget(threads=8, max_requests=6000, max_seconds=240.0),
+    "soak": LoadBudget(threads=8, max_requests=4000, max_seconds=180.0),
 }
 
 # Concurrent read-modify-write writers on one record, and rounds each.
-WRITERS: dict[str, tuple[int, int]] = {"ci": (6, 8), "soak": (8, 40)}
+WRITERS: dict[str, tuple[int, int]] = {"ci": (6, 8), "soak": (8, 25)}
 
 
 def load_budget() -> LoadBudget:

@@ -46,6 +46,9 @@ ROUTE = support.method_arn("GET", "/petstore/v1/pets")
 MAX_TOKEN_LENGTH = 8192  # documented in functions/authorizer/README.md
 POLICIES = {g: json.loads(support.render_template(g)) for g in support.GROUP_PRECEDENCE}
 ALLOWED_CLIENTS = (support.CLIENT_ID, support.OTHER_CLIENT_ID)
+# Time claims are generated at least a day away from the test's start: a soak run lasts minutes, and
+# a value must not cross "now" while the test runs (a refused nbf becoming valid, say).
+DAY = 86_400
 SECURITY_CLAIMS = ("iss", "token_use", "client_id", "sub", "exp", "iat", "nbf", "cognito:groups")
 
 
@@ -375,7 +378,7 @@ def _good_values(now: int) -> dict[str, st.SearchStrategy[Any]]:
         "token_use": st.just("access"),
         "client_id": st.sampled_from(ALLOWED_CLIENTS),
         "sub": st.one_of(st.uuids().map(str), st.text(min_size=1, max_size=60).filter(str.strip)),
-        "exp": st.integers(now + 300, now + 10**8),
+        "exp": st.integers(now + DAY, now + 10**8),
         "iat": st.integers(now - 10**6, now - 5),
         "nbf": st.one_of(st.just(REMOVE), st.integers(now - 10**6, now - 5)),
         "cognito:groups": st.lists(st.sampled_from(list(support.GROUP_PRECEDENCE)), min_size=1, max_size=3)
@@ -405,9 +408,9 @@ def _bad_values(now: int) -> dict[str, st.SearchStrategy[Any]]:
         ),
         "client_id": st.one_of(junk.filter(lambda v: v not in ALLOWED_CLIENTS), st.just([support.CLIENT_ID])),
         "sub": st.one_of(st.just(REMOVE), junk.filter(lambda v: not isinstance(v, str) or not v.strip())),
-        "exp": st.one_of(st.just(REMOVE), st.integers(-(2**63), now - 120), non_numeric, st.booleans()),
-        "iat": st.one_of(st.just(REMOVE), st.integers(now + 120, now + 10**9), non_numeric),
-        "nbf": st.one_of(st.integers(now + 120, now + 10**9), non_numeric),
+        "exp": st.one_of(st.just(REMOVE), st.integers(-(2**63), now - DAY), non_numeric, st.booleans()),
+        "iat": st.one_of(st.just(REMOVE), st.integers(now + DAY, now + 10**9), non_numeric),
+        "nbf": st.one_of(st.integers(now + DAY, now + 10**9), non_numeric),
         "cognito:groups": st.one_of(
             st.just(REMOVE),
             st.just([]),
@@ -433,8 +436,8 @@ def _numeric_string(value: Any) -> bool:
 
 
 def claims_cases(now: int, hostile: bool) -> st.SearchStrategy[ClaimsCase]:
-    """`now`: fixed when the test starts (a strategy must not read the clock); the margins (minutes
-    to years) dwarf the test's duration. Strategies are built once, here, not per case."""
+    """`now`: fixed when the test starts (a strategy must not read the clock); the margins (a day
+    or more) dwarf the test's duration. Strategies are built once, here, not per case."""
     good, bad_values = _good_values(now), _bad_values(now)
     # hostile: one to three security claims get a value that must be refused; otherwise none does.
     which_bad = (
