@@ -42,7 +42,8 @@ export PYTHONPATH := $(ROOT)
 
 .PHONY: help venv lock build policies fmt lint typecheck tf-init tf-fmt tf-validate tf-test \
         test test-unit test-functional test-policy test-terraform test-integration test-e2e \
-        checkov workflows plan apply up down call matrix bench clean
+        test-browser chromium console-screenshot \
+        checkov workflows plan plan-store plan-fetch plan-reviewers apply up down call matrix bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | \
@@ -127,12 +128,22 @@ test-terraform: venv build $(TF_CONFIG) ## Apply envs/local against the emulator
 test-e2e: venv build $(TF_CONFIG) ## The local stack over HTTP: scenarios S1-S7 and the full access matrix
 	$(BIN)/pytest tests/e2e
 
+chromium: venv ## Find the Chromium the browser tests drive; install it (apt, as root) when missing
+	@$(PY) -m tools.chromium --install
+
+test-browser: venv build chromium $(TF_CONFIG) ## The browser console in a real headless Chromium (sign-in, all modes, CORS)
+	$(BIN)/pytest tests/browser
+
+console-screenshot: venv build chromium $(TF_CONFIG) ## Regenerate docs/console.png (the README's screenshot) from the browser tests
+	$(BIN)/pytest tests/browser -k pet_veterinarian
+	cp build/browser/console-pet-veterinarian.png docs/console.png
+
 # Two pytest runs: the in-process suites in parallel, then the suites sharing one local stack (moto
-# keeps AWS state per process, so the stack gets a process of its own; the e2e suite runs before the
-# Terraform suite, whose last tests re-plan and destroy that stack).
-test: lint typecheck tf-validate tf-test checkov workflows build ## Every check the project has (what CI runs)
+# keeps AWS state per process, so the stack gets a process of its own; the browser and e2e suites
+# run before the Terraform suite, whose last tests re-plan and destroy that stack).
+test: lint typecheck tf-validate tf-test checkov workflows build chromium ## Every check the project has (what CI runs)
 	$(BIN)/pytest -p no:cacheprovider -n 2 tests/unit tests/functional tests/policy
-	$(BIN)/pytest -p no:cacheprovider tests/e2e tests/terraform
+	$(BIN)/pytest -p no:cacheprovider tests/browser tests/e2e tests/terraform
 
 # --- real environments (docs/deploying.md) -----------------------------------------------------
 # State: the S3 bucket made by terraform/bootstrap, one key per environment, S3-native locking.
@@ -156,6 +167,29 @@ plan: build ## Plan a real ENV against its S3 state into build/plan/<env>.tfplan
 	@mkdir -p $(PLAN_DIR)
 	terraform -chdir=terraform/envs/$(ENV) plan -input=false -lock-timeout=10m -out=$(PLAN_DIR)/$(ENV).tfplan
 	terraform -chdir=terraform/envs/$(ENV) show -no-color $(PLAN_DIR)/$(ENV).tfplan > $(PLAN_DIR)/$(ENV).txt
+
+# The pipeline keeps the saved plan in the state bucket between its plan and apply jobs, never as a
+# GitHub artifact: a plan embeds the state, secrets included (tools/saved_plan.py).
+PLAN_KEY = $(TF_STATE_KEY).plans/$(PLAN_ID).tfplan
+
+plan-store: venv ## (pipeline) Store build/plan/<env>.tfplan as <state key>.plans/<PLAN_ID>.tfplan in the state bucket; prints its sha256
+	$(require_real_env)
+	@test -n "$(PLAN_ID)" || { echo "set PLAN_ID (the pipeline uses <run id>-<run attempt>)"; exit 2; }
+	@$(PY) -m tools.saved_plan push --file $(PLAN_DIR)/$(ENV).tfplan --bucket "$(TF_STATE_BUCKET)" \
+	  --region "$(TF_STATE_REGION)" --key "$(PLAN_KEY)" $(if $(GITHUB_OUTPUT),--github-output "$(GITHUB_OUTPUT)")
+
+plan-fetch: venv ## (pipeline) Fetch the plan plan-store stored into build/plan/<env>.tfplan, refused unless its sha256 is PLAN_SHA256
+	$(require_real_env)
+	@test -n "$(PLAN_ID)" || { echo "set PLAN_ID (the pipeline uses <run id>-<run attempt>)"; exit 2; }
+	@$(PY) -m tools.saved_plan pull --file $(PLAN_DIR)/$(ENV).tfplan --bucket "$(TF_STATE_BUCKET)" \
+	  --region "$(TF_STATE_REGION)" --key "$(PLAN_KEY)" --sha256 "$(PLAN_SHA256)"
+
+plan-reviewers: ## (pipeline) Fail unless the GitHub environment <env>-plan has required reviewers (gh, GH_TOKEN, GITHUB_REPOSITORY)
+	@case "$(ENV)" in dev|staging|prod) ;; *) echo "ENV=$(ENV): $@ is for dev, staging or prod"; exit 2;; esac
+	@test -n "$(GITHUB_REPOSITORY)" || { echo "set GITHUB_REPOSITORY (owner/name)"; exit 2; }
+	@n=$$(gh api "repos/$(GITHUB_REPOSITORY)/environments/$(ENV)-plan" \
+	  --jq '[.protection_rules[]? | select(.type == "required_reviewers")] | length') || exit 1; \
+	test "$$n" -gt 0 || { echo "GitHub environment $(ENV)-plan has no required reviewers: a pull request's code would run with the $(ENV) plan role (which reads the $(ENV) state) unreviewed; add reviewers (docs/deploying.md, step 3)"; exit 1; }
 
 apply: ## Apply exactly the saved plan build/plan/<env>.tfplan (from make plan) to a real ENV
 	$(require_real_env)

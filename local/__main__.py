@@ -60,7 +60,7 @@ def up(args: argparse.Namespace) -> int:
         return 1
     LOCAL_DIR.mkdir(parents=True, exist_ok=True)
     _log_to_file(RUN_DIR / "gateway.log")
-    stack = start_stack(RUN_DIR, progress=_say, gateway_port=args.port)
+    stack = start_stack(RUN_DIR, progress=_say, gateway_port=args.port, console_port=args.console_port)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
@@ -71,6 +71,7 @@ def up(args: argparse.Namespace) -> int:
         _say("outputs")
         for key in (
             "api_url",
+            "console_url",
             "emulator_url",
             "region",
             "user_pool_id",
@@ -90,6 +91,7 @@ def up(args: argparse.Namespace) -> int:
         cells = matrix.run(desc)
         print(matrix.render(cells, desc), flush=True)
         mismatches = sum(not c.ok for c in cells)
+        _say(f"browser console: {desc['console_url']}  (sign in as any demo user, call every route)")
         _say(
             f"ready: {desc['api_url']}  ({mismatches} mismatches)  try: python -m local call --user "
             f"{desc['users'][0]['name']} GET /news   — Ctrl-C or `make down` to stop"
@@ -160,6 +162,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         type=int,
         default=int(os.environ.get("GATEWAY_PORT", "0")),
         help="gateway port (default: a free port; env GATEWAY_PORT)",
+    )
+    p_up.add_argument(
+        "--console-port",
+        type=int,
+        default=int(os.environ.get("CONSOLE_PORT", "0")),
+        help="console port, served at http://localhost:<port> (default: a free port; env CONSOLE_PORT)",
     )
     p_up.add_argument(
         "--exit-after-matrix",

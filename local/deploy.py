@@ -33,6 +33,9 @@ class LocalDeployment:
     work_dir: Path
     env_dir: Path = LOCAL_ENV_DIR
     log: list[str] = field(default_factory=list)
+    #: The browser console's origin (local/console): the API's CORS origin and an extra callback
+    #: and sign-out URL of the web client. None: config.json's values only.
+    console_origin: str | None = None
 
     @property
     def state_path(self) -> Path:
@@ -48,6 +51,7 @@ class LocalDeployment:
             "CHECKPOINT_DISABLE": "1",
             "TF_VAR_emulator_url": self.emulator_url,
             "TF_VAR_local_idp_issuer": self.local_idp_issuer,
+            **({"TF_VAR_console_origin": self.console_origin} if self.console_origin else {}),
         }
 
     def _run(self, *args: str, ok_codes: tuple[int, ...] = (0,)) -> subprocess.CompletedProcess[str]:

@@ -20,6 +20,7 @@ import boto3
 
 from local.apigateway.server import GatewayHandle, start_gateway
 from local.awslambda import LambdaRuntime, make_runtime
+from local.console.server import ConsoleHandle, start_console
 from local.deploy import LocalDeployment
 from local.emulator.server import EmulatorHandle, start_emulator
 from tools import config
@@ -120,6 +121,7 @@ class RunningStack:
     gateway: GatewayHandle | None = None
     runtime: LambdaRuntime | None = None
     users: list[DemoUser] = field(default_factory=list)
+    console: ConsoleHandle | None = None
 
     def aws(self, service: str) -> Any:
         """A boto3 client for the emulator."""
@@ -164,10 +166,13 @@ class RunningStack:
             "routes": self.cfg.raw["routes"],
             "groups": self.cfg.raw["groups"],
             "users": [u.describe() for u in self.users],
+            "console_url": self.console.url if self.console is not None else None,
         }
 
     def stop(self, *, destroy: bool = False) -> None:
         try:
+            if self.console is not None:
+                self.console.stop()
             if self.gateway is not None:
                 self.gateway.stop()
             if self.runtime is not None:
@@ -183,17 +188,27 @@ def start_stack(
     *,
     progress: Callable[[str], None] = lambda _msg: None,
     gateway_port: int = 0,
+    console_port: int = 0,
 ) -> RunningStack:
     """Start emulator and IdP, apply envs/local, start the gateway, seed users and data.
 
-    On any failure everything started so far is stopped again.
+    The browser console's port is bound first: its origin is an input of the apply (the API's
+    CORS origin, a callback URL of the web client). On any failure everything started so far is
+    stopped again.
     """
     cfg = config.load(ENV)
     work_dir.mkdir(parents=True, exist_ok=True)
     progress("starting the emulator")
-    emulator = start_emulator()
+    console = start_console(console_port)
     try:
-        deployment = LocalDeployment(emulator.url, emulator.oidc_issuer, work_dir / "terraform")
+        emulator = start_emulator()
+    except BaseException:
+        console.stop()
+        raise
+    try:
+        deployment = LocalDeployment(
+            emulator.url, emulator.oidc_issuer, work_dir / "terraform", console_origin=console.url
+        )
         progress(f"emulator at {emulator.url}; terraform apply of terraform/envs/local")
         deployment.init()
         outputs = deployment.apply()
@@ -204,8 +219,11 @@ def start_stack(
         )
         progress("seeding demo users and data")
         _seed(stack)
+        stack.console = console
+        console.publish(stack.describe())
         return stack
     except BaseException:
+        console.stop()
         emulator.stop()
         raise
 

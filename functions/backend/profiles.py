@@ -3,7 +3,8 @@
 Serves `/cip`, `/google` (iam mode), `/cup` (user_pool mode) and any other profile route the env
 config maps to this handler: GET returns `{"profile": <the caller's record or null>}`, POST creates
 or updates it (200 with `{"profile": ...}`; 400 invalid body, 409 stale `version`). A route whose
-resource ends in `/email` (e.g. `/cup/email`, scope-protected) answers GET `{"email": ...}`.
+resource ends in `/email` (e.g. `/cup/email`, scope-protected) answers GET `{"email": ...}`: the
+stored profile's email, else the token's email only when it is verified, else null.
 The record key comes only from the verified request context (backend_core.identity).
 
 Runtime: python3.12; boto3 comes from the Lambda runtime (nothing is vendored for the backend).
@@ -25,7 +26,7 @@ def route(event: http.Event) -> tuple[int, object]:
         if method != "GET":
             raise http.method_not_allowed(["GET"])
         profile = profile_records.get_profile(store.table(), caller)
-        email = (profile or {}).get("email") or caller.claims.get("email")
+        email = (profile or {}).get("email") or caller.verified_email
         return 200, {"email": email}
     if method == "GET":
         return 200, {"profile": profile_records.get_profile(store.table(), caller)}

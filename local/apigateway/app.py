@@ -179,7 +179,9 @@ class GatewayApp:
 
     # --- requests ----------------------------------------------------------------------------
 
-    def handle(self, request: HttpRequest) -> HttpResponse:
+    def handle(self, request: HttpRequest, *, too_large: bool = False) -> HttpResponse:
+        """API Gateway's answer to `request`; `too_large`: the server refused to read its body
+        (answered as the REQUEST_TOO_LARGE gateway response, with the API's headers such as CORS)."""
         started = time.perf_counter()
         request_id = str(uuid.uuid4())
         extended_id = extended_request_id()
@@ -214,6 +216,8 @@ class GatewayApp:
         )
         trace = _Trace(log_fields)
         try:
+            if too_large:
+                raise GatewayError("REQUEST_TOO_LARGE", "Request Too Long", reason="payload over 10 MB")
             response = self._dispatch(
                 loaded=loaded,
                 request=request,

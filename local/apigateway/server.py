@@ -90,26 +90,19 @@ def _handler_class(app: GatewayApp) -> type[BaseHTTPRequestHandler]:
 
         def _serve(self) -> None:
             body = self._read_body()
-            if body is None:
-                self.send_response(413)
-                self.send_header("Content-Type", "application/json")
-                payload = b'{"message":"Request Too Long"}'
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-                self.close_connection = True
-                return
             raw_path, _, query = self.path.partition("?")
             request = HttpRequest(
                 method=self.command,
                 raw_path=raw_path,
                 query=query,
                 headers=tuple((k, v) for k, v in self.headers.items()),
-                body=body,
+                body=body or b"",
                 source_ip=self.client_address[0],
                 protocol=self.request_version,
             )
-            response = app.handle(request)
+            response = app.handle(request, too_large=body is None)
+            if body is None:
+                self.close_connection = True  # the unread body is still on the socket
             self.send_response(response.status)
             for name, value in response.headers:
                 if name.lower() not in ("content-length", "connection", "transfer-encoding"):

@@ -9,9 +9,15 @@ https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-lambda-
   it failing with the message ``Unauthorized`` → 401; any other failure, or an answer without a
   ``principalId`` and a usable ``policyDocument``, or a ``context`` value that is not a string,
   number or boolean → 500 ``{"message": null}`` (AuthorizerConfigurationException);
-* the answer is cached per authorizer and identity-source value for `authorizerResultTtlInSeconds`
-  (0: no cache); the cached policy is evaluated again against each request's method ARN, which is
-  why an authorizer must return a policy covering every route the caller may use;
+* the answer is cached per stage, authorizer and identity-source value for
+  `authorizerResultTtlInSeconds` (API reference, Authorizer: 0 disables caching, unset means 300,
+  at most 3600; an out-of-range value, which API Gateway would have refused to store, is a
+  configuration error here rather than a longer cache); the cache never looks at the token's
+  `exp`, so a cached Allow outlives the token by up to the TTL (docs/architecture.md, "Authorizer
+  cache window"); the cached policy is evaluated again against each request's method ARN, which
+  is why an authorizer must return a policy covering every route the caller may use; a new
+  deployment of the stage flushes the cache (`TokenAuthorizers.clear`, called on reload), as
+  FlushStageAuthorizersCache does in AWS;
 * Allow → the request continues with `requestContext.authorizer` = ``principalId``, the context
   values as strings and ``integrationLatency``; explicit Deny → 403 ``User is not authorized to
   access this resource with an explicit deny``; no matching Allow → 403 ``User is not authorized to
@@ -37,6 +43,8 @@ from tools import iam_policy
 __all__ = ["AuthorizerOutput", "TokenAuthorizers", "header_name"]
 
 HEADER_SOURCE = "method.request.header."
+#: authorizerResultTtlInSeconds bounds (API reference, Authorizer).
+MAX_RESULT_TTL_SECONDS = 3600
 
 
 @dataclass(frozen=True)
@@ -60,6 +68,13 @@ def _configuration_error(reason: str) -> GatewayError:
     return GatewayError(
         "AUTHORIZER_CONFIGURATION_ERROR", None, "AuthorizerConfigurationException", reason=reason
     )
+
+
+def _stage_of(method_arn: str) -> str:
+    """`arn:aws:execute-api:<region>:<account>:<api>/<stage>/<verb>/<path>` -> `<stage>`."""
+    resource = method_arn.split(":", 5)[-1]
+    parts = resource.split("/")
+    return parts[1] if len(parts) > 1 else ""
 
 
 def _context_value(value: Any) -> str:
@@ -99,14 +114,14 @@ class TokenAuthorizers:
     def __init__(self, runtime: Callable[[], LambdaRuntime], clock: Callable[[], float]) -> None:
         self._runtime = runtime
         self._clock = clock
-        self._cache: dict[tuple[str, str], tuple[float, AuthorizerOutput]] = {}
+        self._cache: dict[tuple[str, str, str], tuple[float, AuthorizerOutput]] = {}
         self._lock = threading.Lock()
 
     def clear(self) -> None:
         with self._lock:
             self._cache.clear()
 
-    def _cached(self, key: tuple[str, str]) -> AuthorizerOutput | None:
+    def _cached(self, key: tuple[str, str, str]) -> AuthorizerOutput | None:
         with self._lock:
             hit = self._cache.get(key)
             if hit is None:
@@ -142,14 +157,19 @@ class TokenAuthorizers:
             if not valid:
                 raise _unauthorized("token does not match identityValidationExpression")
 
-        key = (authorizer.id, token)
-        output = self._cached(key) if authorizer.ttl_seconds > 0 else None
+        ttl = authorizer.ttl_seconds
+        if not 0 <= ttl <= MAX_RESULT_TTL_SECONDS:
+            raise _configuration_error(
+                f"authorizerResultTtlInSeconds {ttl} is outside 0-{MAX_RESULT_TTL_SECONDS}"
+            )
+        key = (_stage_of(method_arn), authorizer.id, token)
+        output = self._cached(key) if ttl > 0 else None
         cached = output is not None
         if output is None:
             output = self._invoke(authorizer, token, method_arn, check_permission)
-            if authorizer.ttl_seconds > 0:
+            if ttl > 0:
                 with self._lock:
-                    self._cache[key] = (self._clock() + authorizer.ttl_seconds, output)
+                    self._cache[key] = (self._clock() + ttl, output)
 
         decision = iam_policy.evaluate([output.policy], "execute-api:Invoke", method_arn, condition_context)
         emit(

@@ -9,7 +9,10 @@ this module serves one per user pool under `<emulator>/_local/cognito/<user_pool
 - `GET  login` (a form) and `POST login` (username, password) → redirect to
   `redirect_uri?code=...&state=...`;
 - `POST oauth2/token`: `authorization_code` (single-use codes, 5 minutes, PKCE verified) and
-  `client_credentials` (confidential clients, custom scopes only).
+  `client_credentials` (confidential clients, custom scopes only); every answer carries
+  `Access-Control-Allow-Origin: *`, so a browser app can redeem its code cross-origin;
+- `GET  logout` (client_id + logout_uri, one of the client's LogoutURLs → redirect there; or
+  redirect_uri + the authorize parameters → the login page again).
 
 Checks are Cognito's: the pool has a domain, the client has AllowedOAuthFlowsUserPoolClient and the
 flow in AllowedOAuthFlows, redirect_uri is one of its CallbackURLs, scopes are a subset of its
@@ -17,7 +20,8 @@ AllowedOAuthScopes (all of them when none are requested), PKCE is S256 only, con
 authenticate with their secret. Tokens are signed with the pool's key; the access token's `scope`
 is the granted scopes, plus `cognito:groups`, `client_id`, `username`, `token_use`; an ID token is
 issued only with `openid`. Not modelled: refresh tokens from this endpoint, MFA and password-change
-pages, implicit grant, identity-provider redirects.
+pages, implicit grant, identity-provider redirects, and the hosted UI's own session cookie (every
+authorize shows the login page, so `logout` has no session to end: it validates and redirects).
 
 `code_flow_tokens()` drives the whole flow over HTTP for tests and clients.
 """
@@ -430,6 +434,32 @@ class HostedUI:
             )
             return oauth_error(exc.error, exc.description, status)
 
+    # --- sign-out --------------------------------------------------------------------------------
+
+    def _logout(self, request: Request, pool_id: str) -> Response:
+        """Cognito's /logout (https://docs.aws.amazon.com/cognito/latest/developerguide/logout-endpoint.html):
+        with client_id + logout_uri, redirect to logout_uri when it is one of the client's allowed
+        sign-out URLs; with redirect_uri (+ the authorize parameters), back to the login page."""
+        pool = _lookup_pool(pool_id, require_domain=True)
+        client_id = request.args.get("client_id")
+        client = pool.clients.get(client_id) if client_id else None
+        if client is None:
+            raise FlowError("invalid_request", "client_id is missing or not a client of this user pool")
+        logout_uri = request.args.get("logout_uri")
+        if logout_uri is not None:
+            if logout_uri not in (_client_config(client).get("LogoutURLs") or []):
+                raise FlowError("redirect_mismatch", "logout_uri is not one of the client's sign-out URLs")
+            log_decision("hosted_ui.logout", outcome="signed out", user_pool_id=pool_id, client_id=client.id)
+            response = Response(status=302)
+            response.headers["Location"] = logout_uri
+            response.headers["Cache-Control"] = "no-store"
+            return response
+        if request.args.get("redirect_uri"):
+            return self._authorize(request, pool_id)
+        raise FlowError(
+            "invalid_request", "logout needs logout_uri, or redirect_uri with the sign-in parameters"
+        )
+
     # --- routing -------------------------------------------------------------------------------
 
     def _login_get(self, request: Request, pool_id: str) -> Response:
@@ -444,15 +474,21 @@ class HostedUI:
             ("login", "GET"): self._login_get,
             ("login", "POST"): self._login_post,
             ("oauth2/token", "POST"): self._token,
+            ("logout", "GET"): self._logout,
         }
         handler = routes.get((rest, request.method))
         if not pool_id or handler is None:
             return oauth_error("not_found", f"No route {request.method} {request.full_path}", 404)
         try:
-            return handler(request, pool_id)
+            response = handler(request, pool_id)
         except FlowError as exc:
             log_decision("hosted_ui.authorize", outcome="refused", user_pool_id=pool_id, error=exc.error)
-            return exc.response()
+            response = exc.response()
+        if rest == "oauth2/token":
+            # "The token endpoint returns an Access-Control-Allow-Origin: * response header" (no
+            # custom CORS policy): https://docs.aws.amazon.com/cognito/latest/developerguide/token-endpoint.html
+            response.headers["Access-Control-Allow-Origin"] = "*"
+        return response
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         return self.dispatch(Request(environ))(environ, start_response)

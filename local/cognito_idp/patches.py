@@ -9,7 +9,13 @@ What changes, and why (each is what real Cognito does):
 - token lifetimes follow the app client's IdTokenValidity/AccessTokenValidity and units;
 - InitiateAuth/AdminInitiateAuth enforce the client's ExplicitAuthFlows and, for clients with a
   secret, SECRET_HASH on the password flows;
-- DeleteResourceServer and UpdateResourceServer exist (Terraform needs them to update/destroy).
+- DeleteResourceServer and UpdateResourceServer exist (Terraform needs them to update/destroy);
+- every path that writes user attributes (AdminCreateUser, SignUp, AdminUpdateUserAttributes,
+  UpdateUserAttributes) checks the names against the pool's schema, the app client's write
+  permissions and immutability, and applies Cognito's email/phone change rules
+  (`local.cognito_idp.user_attributes`); tokens are built from the readable attributes first and the
+  claims Cognito sets itself (iss, sub, aud, exp, token_use, cognito:*, ...) last, so no attribute
+  can stand in for one of them.
 
 Known gap, failing closed: moto's USER_SRP_AUTH accepts any password (it never checks the SRP
 proof). Rather than let a wrong password sign in, the emulator refuses USER_SRP_AUTH with an
@@ -29,10 +35,13 @@ from moto.cognitoidp import models as idp_models
 from moto.cognitoidp import responses as idp_responses
 from moto.cognitoidp import urls as idp_urls
 from moto.cognitoidp.exceptions import InvalidParameterException, NotAuthorizedError, ResourceNotFoundError
-from moto.cognitoidp.utils import check_secret_hash
+from moto.cognitoidp.utils import check_secret_hash, expand_attrs, flatten_attrs
+from moto.core.exceptions import JsonRESTError
 from moto.core.responses import ActionResult, EmptyResult
+from moto.core.utils import utcnow
 from moto.moto_api._internal import mock_random
 
+from local.cognito_idp import user_attributes
 from local.cognito_idp.claims import group_claims, group_names
 from local.cognito_idp.pools import (
     ACCESS_TOKEN_USE,
@@ -45,11 +54,15 @@ from local.cognito_idp.pools import (
     token_validity_seconds,
     user_groups,
 )
+from local.core.errors import AwsError
 from local.core.keys import generate_signing_key, jwks_document
 
 CognitoIdpUserPool = idp_models.CognitoIdpUserPool
 CognitoIdpUser = idp_models.CognitoIdpUser
 CognitoIdpUserPoolClient = idp_models.CognitoIdpUserPoolClient
+
+#: Token-protocol values moto and the hosted UI pass through `extra_data` (not user attributes).
+_PROTOCOL_EXTRAS = frozenset({"origin_jti", "scope", "version", "at_hash", "nonce", "event_id"})
 
 # Which ExplicitAuthFlows value allows which AuthFlow (current ALLOW_* names and legacy names).
 _FLOW_SETTINGS: dict[str, set[str]] = {
@@ -93,29 +106,40 @@ def _create_jwt(  # noqa: PLR0917 - moto's signature, called positionally by mot
     expires_in: int = DEFAULT_TOKEN_SECONDS,
     extra_data: dict[str, Any] | None = None,
 ) -> tuple[str, int]:
-    """moto's create_jwt with the pool's own key and Cognito's group/role claims."""
+    """moto's create_jwt with the pool's own key and Cognito's group/role claims.
+
+    Built in layers, each overriding the one before: the user's readable attributes (ID tokens
+    only; recomputed here, so moto's own extra_data, which adds every `custom:` attribute whatever
+    the client may read, is not trusted for attributes), then the protocol values the caller
+    passes (scope, origin_jti, nonce, ...), then the claims Cognito sets itself, then the group
+    claims. No attribute can therefore replace `exp`, `iss`, `token_use` or `cognito:*`.
+    """
     user = self._get_user(username)
     expires_in = token_validity_seconds(self.clients.get(client_id), token_use, expires_in)
     now = int(time.time())
-    payload: dict[str, Any] = {
-        "iss": pool_issuer(self),
-        "sub": user.id,
-        "client_id" if token_use == ACCESS_TOKEN_USE else "aud": client_id,
-        "token_use": token_use,
-        "iat": now,
-        "auth_time": now,
-        "exp": now + expires_in,
-        "jti": str(mock_random.uuid4()),
-    }
     username_is_email = "email" in self.extended_config.get("UsernameAttributes", [])
+    payload: dict[str, Any] = {}
+    if token_use == ID_TOKEN_USE:
+        if username_is_email:
+            payload["email"] = username
+        payload.update(readable_attribute_claims(self, client_id, user))
+    payload.update({k: v for k, v in (extra_data or {}).items() if k in _PROTOCOL_EXTRAS})
+    payload.update(
+        {
+            "iss": pool_issuer(self),
+            "sub": user.id,
+            "client_id" if token_use == ACCESS_TOKEN_USE else "aud": client_id,
+            "token_use": token_use,
+            "iat": now,
+            "auth_time": now,
+            "exp": now + expires_in,
+            "jti": str(mock_random.uuid4()),
+        }
+    )
     if token_use == ACCESS_TOKEN_USE:
         payload["username"] = payload["sub"] if username_is_email else username
     else:
         payload["cognito:username"] = payload["sub"] if username_is_email else username
-        if username_is_email:
-            payload["email"] = username
-    payload.update(extra_data or {})
-    payload.pop("cognito:groups", None)
     groups = user_groups(user)
     if token_use == ID_TOKEN_USE:
         payload.update(group_claims(groups))
@@ -199,18 +223,109 @@ def self_sign_up_allowed(pool: Any) -> bool:
 
 
 def _wrap_sign_up(original: Callable[..., Any]) -> Callable[..., Any]:
-    """moto accepts SignUp on every pool; Cognito refuses it when only admins may create users."""
+    """moto accepts SignUp on every pool and any attribute; Cognito checks both."""
 
     @wraps(original)
     def sign_up(
         self: Any, client_id: str, username: str, password: str, attributes: list[dict[str, str]]
     ) -> Any:
         for pool in self.user_pools.values():
-            if client_id in pool.clients and not self_sign_up_allowed(pool):
-                raise NotAuthorizedError(SIGN_UP_DISABLED)
+            if client_id in pool.clients:
+                if not self_sign_up_allowed(pool):
+                    raise NotAuthorizedError(SIGN_UP_DISABLED)
+                names = _attribute_names(attributes)
+                _cognito_errors(user_attributes.check_new_user, names, pool_schema(pool))
+                _cognito_errors(user_attributes.check_client_write, names, _write_attributes(pool, client_id))
         return original(self, client_id, username, password, attributes)
 
     return sign_up
+
+
+# --- user attributes (rules in local.cognito_idp.user_attributes) ---------------------------------
+
+
+def pool_schema(pool: Any) -> user_attributes.PoolSchema:
+    """The pool's declared custom attributes, immutable attributes and update-verification setting."""
+    declared = pool.schema_attributes.values()
+    settings = pool.extended_config.get("UserAttributeUpdateSettings") or {}
+    return user_attributes.PoolSchema(
+        custom=frozenset(a.name for a in declared if a.custom),
+        immutable=frozenset(a.name for a in declared if not a.mutable),
+        verify_before_update=frozenset(settings.get("AttributesRequireVerificationBeforeUpdate") or []),
+    )
+
+
+def _write_attributes(pool: Any, client_id: str) -> list[str] | None:
+    client = pool.clients.get(client_id)
+    return client.extended_config.get("WriteAttributes") if client is not None else []
+
+
+def _attribute_names(attributes: list[dict[str, str]] | None) -> list[str]:
+    return [str(a.get("Name", "")) for a in attributes or []]
+
+
+def _cognito_errors(check: Callable[..., Any], *args: Any) -> Any:
+    """Run a check of `local.cognito_idp.user_attributes`; its AwsError becomes moto's JSON error."""
+    try:
+        return check(*args)
+    except AwsError as exc:
+        raise JsonRESTError(exc.code, exc.message) from exc
+
+
+def _wrap_admin_create_user(original: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(original)
+    def admin_create_user(  # noqa: PLR0917 - moto's signature
+        self: Any,
+        user_pool_id: str,
+        username: str,
+        message_action: str,
+        temporary_password: str,
+        attributes: list[dict[str, str]],
+    ) -> Any:
+        pool = self.describe_user_pool(user_pool_id)
+        _cognito_errors(user_attributes.check_new_user, _attribute_names(attributes), pool_schema(pool))
+        return original(self, user_pool_id, username, message_action, temporary_password, attributes)
+
+    return admin_create_user
+
+
+def _update_attributes(
+    backend: Any, pool: Any, user: Any, attributes: list[dict[str, str]] | None, *, admin: bool
+) -> None:
+    """Apply a checked update: Cognito's email/phone rules, then moto's duplicate-email check."""
+    requested = {str(k): str(v) for k, v in flatten_attrs(attributes or []).items()}
+    schema = pool_schema(pool)
+    _cognito_errors(user_attributes.check_update, list(requested), schema)
+    current = flatten_attrs(user.attributes)
+    updated, pending = user_attributes.apply_update(current, requested, schema, admin=admin)
+    if updated.get("email") != current.get("email"):
+        backend._verify_email_is_not_used(pool.id, updated.get("email"))
+    user.attributes = expand_attrs(updated)
+    user.attribute_lookup = updated
+    user.last_modified_date = utcnow()
+    # Kept for inspection only: the emulator has no VerifyUserAttribute, so these never apply.
+    user.local_pending_attributes = {**getattr(user, "local_pending_attributes", {}), **pending}
+
+
+def _admin_update_user_attributes(
+    self: Any, user_pool_id: str, username: str, attributes: list[dict[str, str]]
+) -> None:
+    pool = self.describe_user_pool(user_pool_id)
+    _update_attributes(self, pool, self.admin_get_user(user_pool_id, username), attributes, admin=True)
+
+
+def _update_user_attributes(self: Any, access_token: str, attributes: list[dict[str, str]]) -> None:
+    """UpdateUserAttributes: the access token's client must be allowed to write every attribute."""
+    for pool in self.user_pools.values():
+        if access_token in pool.access_tokens:
+            client_id, username = pool.access_tokens[access_token]
+            user = self.admin_get_user(pool.id, username)
+            names = _attribute_names(attributes)
+            _cognito_errors(user_attributes.check_update, names, pool_schema(pool))
+            _cognito_errors(user_attributes.check_client_write, names, _write_attributes(pool, client_id))
+            _update_attributes(self, pool, user, attributes, admin=False)
+            return
+    raise NotAuthorizedError("Invalid Access Token")
 
 
 def _delete_resource_server(self: Any, user_pool_id: str, identifier: str) -> None:
@@ -336,6 +451,9 @@ def apply() -> None:
     _install(backend_cls, "initiate_auth", _wrap_initiate_auth(backend_cls.initiate_auth))
     _install(backend_cls, "admin_initiate_auth", _wrap_admin_initiate_auth(backend_cls.admin_initiate_auth))
     _install(backend_cls, "sign_up", _wrap_sign_up(backend_cls.sign_up))
+    _install(backend_cls, "admin_create_user", _wrap_admin_create_user(backend_cls.admin_create_user))
+    _install(backend_cls, "admin_update_user_attributes", _admin_update_user_attributes)
+    _install(backend_cls, "update_user_attributes", _update_user_attributes)
     _install(backend_cls, "delete_resource_server", _delete_resource_server)
     _install(backend_cls, "update_resource_server", _update_resource_server)
     response_cls = idp_responses.CognitoIdpResponse

@@ -22,6 +22,29 @@ ID_TOKEN_USE = "id"  # noqa: S105 - a token_use claim value, not a secret
 ACCESS_TOKEN_USE = "access"  # noqa: S105 - a token_use claim value, not a secret
 _UNIT_SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
 _BOOLEAN_ATTRIBUTES = {"email_verified", "phone_number_verified"}
+#: Claims Cognito sets itself: a user attribute of the same name never reaches a token.
+RESERVED_CLAIMS = frozenset(
+    {
+        "iss",
+        "sub",
+        "aud",
+        "exp",
+        "iat",
+        "nbf",
+        "jti",
+        "auth_time",
+        "token_use",
+        "client_id",
+        "username",
+        "scope",
+        "origin_jti",
+        "event_id",
+        "version",
+        "at_hash",
+        "nonce",
+    }
+)
+RESERVED_CLAIM_PREFIX = "cognito:"
 
 
 def find_user_pool(user_pool_id: str) -> Any | None:
@@ -84,15 +107,20 @@ def readable_attribute_claims(pool: Any, client_id: str, user: Any) -> dict[str,
     """The user attributes an ID token for `client_id` carries: all the client may read.
 
     Cognito: an app client without ReadAttributes may read every attribute. Developer-only
-    attributes (`dev:`) are never in tokens; `sub` is set by the token itself.
+    attributes (`dev:`) are never in tokens; `sub` and the other claims Cognito sets itself are
+    never taken from attributes.
     """
     client = pool.clients.get(client_id)
     readable = client.extended_config.get("ReadAttributes") if client is not None else None
     claims: dict[str, Any] = {}
     for name, value in flatten_attrs(user.attributes).items():
-        if name == "sub" or name.startswith("dev:"):
+        if name.startswith("dev:") or is_reserved_claim(name):
             continue
         if readable and name not in readable:
             continue
         claims[name] = _typed_attribute(name, value)
     return claims
+
+
+def is_reserved_claim(name: str) -> bool:
+    return name in RESERVED_CLAIMS or name.startswith(RESERVED_CLAIM_PREFIX)

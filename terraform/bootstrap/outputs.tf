@@ -56,13 +56,26 @@ output "github_environment_variables" {
   ]...)
 }
 
+output "github_subject_claim_keys" {
+  description = "The repository's OIDC subject template (include_claim_keys) the roles expect, or null with github_subject_format = \"default\"."
+  value       = var.github_subject_format == "ids" ? local.subject_claim_keys : null
+}
+
 output "gh_commands" {
-  description = "GitHub CLI commands that create the variables above (run them from a clone of the repository)."
-  value = flatten([
-    for key, role in local.deploy_roles : [
-      "gh variable set AWS_REGION --env ${role.github_environment} --body ${var.region}",
-      "gh variable set TF_STATE_BUCKET --env ${role.github_environment} --body ${aws_s3_bucket.state.id}",
-      "gh variable set ${role.kind == "plan" ? "AWS_PLAN_ROLE_ARN" : "AWS_APPLY_ROLE_ARN"} --env ${role.github_environment} --body ${aws_iam_role.deploy[key].arn}",
-    ]
-  ])
+  description = "GitHub CLI commands that set the repository's OIDC subject template and create the variables above (run them from a clone of the repository)."
+  value = concat(
+    var.github_subject_format == "ids" ? [
+      join(" ", concat(
+        ["gh api -X PUT repos/${var.github_repository}/actions/oidc/customization/sub -F use_default=false"],
+        [for k in local.subject_claim_keys : "-f 'include_claim_keys[]=${k}'"],
+      ))
+    ] : [],
+    flatten([
+      for key, role in local.deploy_roles : [
+        "gh variable set AWS_REGION --env ${role.github_environment} --body ${var.region}",
+        "gh variable set TF_STATE_BUCKET --env ${role.github_environment} --body ${aws_s3_bucket.state.id}",
+        "gh variable set ${role.kind == "plan" ? "AWS_PLAN_ROLE_ARN" : "AWS_APPLY_ROLE_ARN"} --env ${role.github_environment} --body ${aws_iam_role.deploy[key].arn}",
+      ]
+    ]),
+  )
 }

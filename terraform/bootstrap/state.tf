@@ -63,6 +63,28 @@ resource "aws_s3_bucket_lifecycle_configuration" "state" {
     }
   }
 
+  # Saved plans (<state key>.plans/<run>.tfplan, written by the plan job, read by the apply job of
+  # the same run) are needed for minutes; they embed the state, so they do not linger.
+  dynamic "rule" {
+    for_each = local.state_keys
+    content {
+      id     = "expire-saved-plans-${rule.key}"
+      status = "Enabled"
+
+      filter {
+        prefix = "${rule.value}.plans/"
+      }
+
+      expiration {
+        days = var.saved_plan_days
+      }
+
+      noncurrent_version_expiration {
+        noncurrent_days = 1
+      }
+    }
+  }
+
   depends_on = [aws_s3_bucket_versioning.state]
 }
 

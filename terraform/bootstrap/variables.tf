@@ -28,6 +28,59 @@ variable "github_repository" {
   }
 }
 
+variable "github_repository_id" {
+  type        = string
+  description = "The repository's numeric id (gh api repos/<owner>/<name> --jq .id). It survives renames and cannot be reused by another repository, so the trust pins it instead of trusting the name alone."
+
+  validation {
+    condition     = can(regex("^[1-9][0-9]{0,19}$", var.github_repository_id))
+    error_message = "github_repository_id must be the repository's numeric id, e.g. \"123456789\" (gh api repos/<owner>/<name> --jq .id)."
+  }
+}
+
+variable "github_owner_id" {
+  type        = string
+  description = "The numeric id of the repository's owner, user or organisation (gh api repos/<owner>/<name> --jq .owner.id). Pinned through the customised OIDC subject (IAM has no condition key for it)."
+
+  validation {
+    condition     = can(regex("^[1-9][0-9]{0,19}$", var.github_owner_id))
+    error_message = "github_owner_id must be the owner's numeric id, e.g. \"987654\" (gh api repos/<owner>/<name> --jq .owner.id)."
+  }
+}
+
+variable "github_subject_format" {
+  type        = string
+  description = "The OIDC sub the roles expect: \"ids\" (default) needs the repository's subject template include_claim_keys = [repository_owner_id, repository_id, context, job_workflow_ref] (the gh_commands output sets it) and pins owner id, repository id, environment and workflow in sub itself; \"default\" accepts GitHub's default repo:<owner>/<name>:environment:<env> (weaker: the owner id is then not checked)."
+  default     = "ids"
+
+  validation {
+    condition     = contains(["ids", "default"], var.github_subject_format)
+    error_message = "github_subject_format must be \"ids\" (the customised subject, recommended) or \"default\" (GitHub's default subject)."
+  }
+}
+
+variable "github_workflow" {
+  type        = string
+  description = "The reusable workflow that assumes the deploy roles, as a path in the repository. The trust pins the job_workflow_ref claim to it (and to the default branch for applies), so no other workflow of the repository can assume the roles."
+  default     = ".github/workflows/terraform.yml"
+
+  validation {
+    condition     = can(regex("^\\.github/workflows/[A-Za-z0-9._-]+\\.ya?ml$", var.github_workflow))
+    error_message = "github_workflow must be a workflow file path such as \".github/workflows/terraform.yml\"."
+  }
+}
+
+variable "github_default_branch" {
+  type        = string
+  description = "The branch whose pushes deploy (deploy.yml runs on it). Apply roles accept only workflow runs of this branch; plan roles also accept pull-request merge refs (refs/pull/<n>/merge)."
+  default     = "main"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9._/-]{1,255}$", var.github_default_branch)) && !strcontains(var.github_default_branch, "*")
+    error_message = "github_default_branch must be a branch name such as \"main\" (no wildcards)."
+  }
+}
+
 variable "environments" {
   type = map(object({
     github_plan_environment  = optional(string)
@@ -91,6 +144,17 @@ variable "noncurrent_version_days" {
   validation {
     condition     = var.noncurrent_version_days >= 30
     error_message = "Keep replaced state versions at least 30 days (noncurrent_version_days >= 30)."
+  }
+}
+
+variable "saved_plan_days" {
+  type        = number
+  description = "Days a saved plan (<state key>.plans/*, from the pipeline's plan job) is kept in the state bucket. It is applied minutes after it is made; it embeds the state, so keep this short."
+  default     = 2
+
+  validation {
+    condition     = var.saved_plan_days >= 1 && var.saved_plan_days <= 7 && floor(var.saved_plan_days) == var.saved_plan_days
+    error_message = "saved_plan_days must be a whole number of days from 1 to 7."
   }
 }
 

@@ -13,6 +13,20 @@ locals {
   group_policies = {
     for g in keys(var.groups) : g => templatefile("${var.templates_dir}/${g}.json.tftpl", local.template_vars)
   }
+
+  # What the web client may read and write of a user's own attributes. It reads what the backend
+  # and the tokens use (plus the pool's declared custom attributes); it writes only the names, and
+  # the required attributes when users sign themselves up (SignUp writes them through the client).
+  # Never sub or the *_verified flags; a changed email waits for verification (user_pool module).
+  web_client_read_attributes = distinct(concat(
+    ["email", "email_verified", "given_name", "family_name"],
+    var.user_pool.required_attributes,
+    [for name in keys(var.user_pool.custom_attributes) : "custom:${name}"],
+  ))
+  web_client_write_attributes = distinct(concat(
+    ["given_name", "family_name"],
+    var.user_pool.self_sign_up ? var.user_pool.required_attributes : [],
+  ))
 }
 
 module "user_pool" {
@@ -51,6 +65,8 @@ module "user_pool" {
         )
         callback_urls                 = var.user_pool.callback_urls
         logout_urls                   = var.user_pool.logout_urls
+        read_attributes               = local.web_client_read_attributes
+        write_attributes              = local.web_client_write_attributes
         access_token_validity_minutes = var.user_pool.access_token_validity_minutes
         id_token_validity_minutes     = var.user_pool.id_token_validity_minutes
         refresh_token_validity_days   = var.user_pool.refresh_token_validity_days

@@ -29,6 +29,7 @@ module "authorizer" {
 
   log_retention_days = var.log_retention_days
   kms_key_arn        = aws_kms_key.this.arn
+  encrypted_tables   = [module.policy_store.table_name]
   tags               = local.tags
 }
 
@@ -62,6 +63,7 @@ module "backend" {
 
   log_retention_days = var.log_retention_days
   kms_key_arn        = aws_kms_key.this.arn
+  encrypted_tables   = [module.records.table_name]
   tags               = local.tags
 }
 

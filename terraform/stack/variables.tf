@@ -165,16 +165,31 @@ variable "authorizer" {
   type = object({
     token_use            = optional(string, "access")
     result_ttl_seconds   = optional(number, 300)
-    policy_cache_seconds = optional(number, 300)
+    policy_cache_seconds = optional(number, 60)
     jwks_cache_seconds   = optional(number, 3600)
     jwks_origin          = optional(string)
   })
-  description = "Lambda authorizer settings: which token it accepts (access or id), API Gateway's result cache TTL, its in-memory caches, and jwks_origin, the scheme+host serving <pool id>/.well-known/jwks.json when it is not the issuer's (the local emulator)."
+  description = "Lambda authorizer settings: token_use (access or id); result_ttl_seconds, how long API Gateway caches the authorizer's answer per token (0 = no cache, at most 3600; it never looks at the token's exp); policy_cache_seconds, how long the function caches a group's policy item (0 = read on every decision); jwks_cache_seconds; jwks_origin, the scheme+host serving <pool id>/.well-known/jwks.json when it is not the issuer's (the local emulator). The windows these bound: docs/architecture.md, \"Authorizer cache window\"."
   default     = {}
 
   validation {
     condition     = contains(["access", "id"], var.authorizer.token_use)
     error_message = "authorizer.token_use must be \"access\" or \"id\"."
+  }
+
+  validation {
+    condition     = var.authorizer.result_ttl_seconds >= 0 && var.authorizer.result_ttl_seconds <= 3600 && floor(var.authorizer.result_ttl_seconds) == var.authorizer.result_ttl_seconds
+    error_message = "authorizer.result_ttl_seconds must be a whole number of seconds from 0 (no cache: the authorizer runs on every request) to 3600 (API Gateway's maximum); 300 is the default."
+  }
+
+  validation {
+    condition     = var.authorizer.policy_cache_seconds >= 0 && var.authorizer.policy_cache_seconds <= 3600 && floor(var.authorizer.policy_cache_seconds) == var.authorizer.policy_cache_seconds
+    error_message = "authorizer.policy_cache_seconds must be a whole number of seconds from 0 (read the policy table on every decision) to 3600; 60 is the default."
+  }
+
+  validation {
+    condition     = var.authorizer.jwks_cache_seconds >= 1 && var.authorizer.jwks_cache_seconds <= 86400 && floor(var.authorizer.jwks_cache_seconds) == var.authorizer.jwks_cache_seconds
+    error_message = "authorizer.jwks_cache_seconds must be a whole number of seconds from 1 to 86400 (3600 is the default)."
   }
 }
 

@@ -6,15 +6,17 @@ Each invariant is also shown to fail: a copy of the workflows is broken in one p
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
-from tools import validate
+from tools import config, validate
 
 WORKFLOWS = validate.WORKFLOWS_DIR
 
@@ -227,3 +229,80 @@ def test_each_invariant_can_fail(name: str, tmp_path: Path) -> None:
     mutate(tmp_path)
     problems = validate.workflow_invariant_problems(tmp_path)
     assert any(rule == p.rule and file_name in p.location for p in problems), [str(p) for p in problems]
+
+
+# --- pipeline trust (terraform/bootstrap pins the workflow, the branch and the environments) --------
+
+BOOTSTRAP_VARIABLES = config.REPO_ROOT / "terraform" / "bootstrap" / "variables.tf"
+
+
+def _bootstrap_default(name: str) -> str:
+    text = BOOTSTRAP_VARIABLES.read_text()
+    block = text[text.index(f'variable "{name}"') :]
+    match = re.search(r'default\s*=\s*"([^"]*)"', block[: block.index("\n}\n")])
+    assert match, f"{name} has no string default"
+    return match.group(1)
+
+
+def _steps(job: dict[str, Any]) -> list[dict[str, Any]]:
+    return [s for s in job.get("steps") or [] if isinstance(s, dict)]
+
+
+def _step_runs(job: dict[str, Any]) -> list[str]:
+    return [str(s.get("run", "")).strip() for s in _steps(job)]
+
+
+def test_only_the_workflow_the_roles_trust_assumes_them() -> None:
+    """The trust pins job_workflow_ref to bootstrap's github_workflow: no other file may hold the step."""
+    trusted = _bootstrap_default("github_workflow")
+    assumers = sorted(
+        f".github/workflows/{path.name}"
+        for path in WORKFLOWS.glob("*.yml")
+        if "configure-aws-credentials" in path.read_text()
+    )
+    assert assumers == [trusted]
+    deploy = validate.load_workflow(WORKFLOWS / "deploy.yml")
+    assert deploy["on"]["push"]["branches"] == [_bootstrap_default("github_default_branch")]
+
+
+def test_the_saved_plan_is_never_an_artifact() -> None:
+    reusable = validate.load_workflow(WORKFLOWS / "terraform.yml")
+    plan, apply = reusable["jobs"]["plan"], reusable["jobs"]["apply"]
+    for job in (plan, apply):
+        for step in _steps(job):
+            if "upload-artifact" in str(step.get("uses", "")) or "download-artifact" in str(
+                step.get("uses", "")
+            ):
+                assert "tfplan" not in json.dumps(step.get("with")), step
+    assert plan["outputs"]["plan_sha256"] == "${{ steps.store.outputs.sha256 }}"
+    store = next(s for s in _steps(plan) if s.get("id") == "store")
+    assert store["run"].strip() == "make plan-store"
+    assert store["if"] == "inputs.apply"
+    runs = _step_runs(apply)
+    assert runs.index("make plan-fetch") < runs.index("make apply")
+    fetch = next(s for s in _steps(apply) if str(s.get("run", "")).strip() == "make plan-fetch")
+    assert fetch["env"]["PLAN_SHA256"] == "${{ needs.plan.outputs.plan_sha256 }}"
+    assert fetch["env"]["PLAN_ID"] == store["env"]["PLAN_ID"]
+
+
+def test_prod_plans_need_reviewers_before_any_credentials() -> None:
+    reusable = validate.load_workflow(WORKFLOWS / "terraform.yml")
+    plan = reusable["jobs"]["plan"]
+    steps = _steps(plan)
+    guard = next(i for i, s in enumerate(steps) if str(s.get("run", "")).strip() == "make plan-reviewers")
+    role = next(i for i, s in enumerate(steps) if "configure-aws-credentials" in str(s.get("uses", "")))
+    assert guard < role
+    assert "'[\"prod\"]'" in steps[guard]["if"]
+    assert "inputs.environment" in steps[guard]["if"]
+    assert plan["permissions"]["actions"] == "read"
+    for name in ("ci.yml", "deploy.yml"):  # a called workflow gets at most its caller's scopes
+        for job in validate.load_workflow(WORKFLOWS / name)["jobs"].values():
+            if str(job.get("uses", "")).endswith("terraform.yml"):
+                assert job["permissions"]["actions"] == "read", name
+
+
+def test_deploying_docs_give_prod_plan_required_reviewers() -> None:
+    docs = (config.REPO_ROOT / "docs" / "deploying.md").read_text()
+    block = docs[docs.index('environments/prod-plan"') :]
+    body = block[block.index("\n") : block.index("\nEOF")]
+    assert '"reviewers"' in body

@@ -17,7 +17,9 @@ from urllib.parse import urlsplit
 from authz.errors import ConfigError
 
 # Named limits (seconds unless said otherwise).
-DEFAULT_POLICY_CACHE_TTL_SECONDS = 300
+# The policy cache adds to API Gateway's result cache in the window a policy change takes to apply
+# (docs/architecture.md, "Authorizer cache window"); 0 reads the table on every decision.
+DEFAULT_POLICY_CACHE_TTL_SECONDS = 60
 DEFAULT_JWKS_CACHE_TTL_SECONDS = 3600
 MAX_CACHE_TTL_SECONDS = 86_400
 # Minimum time between two JWKS fetches triggered by unknown `kid`s (and between failed fetches), so a
@@ -69,13 +71,15 @@ class Settings:
             jwks_url=jwks_url,
             allowed_client_ids=clients,
             token_use=token_use,
-            policy_cache_ttl=_ttl(env, "POLICY_CACHE_TTL_SECONDS", DEFAULT_POLICY_CACHE_TTL_SECONDS),
+            policy_cache_ttl=_ttl(
+                env, "POLICY_CACHE_TTL_SECONDS", DEFAULT_POLICY_CACHE_TTL_SECONDS, minimum=0
+            ),
             jwks_cache_ttl=_ttl(env, "JWKS_CACHE_TTL_SECONDS", DEFAULT_JWKS_CACHE_TTL_SECONDS),
             log_level=log_level,
         )
 
 
-def _ttl(env: Mapping[str, str], name: str, default: int) -> float:
+def _ttl(env: Mapping[str, str], name: str, default: int, *, minimum: int = 1) -> float:
     raw = env.get(name, "").strip()
     if not raw:
         return float(default)
@@ -83,8 +87,10 @@ def _ttl(env: Mapping[str, str], name: str, default: int) -> float:
         value = int(raw)
     except ValueError:
         raise ConfigError(f"{name} must be a whole number of seconds, not {raw!r}") from None
-    if not 1 <= value <= MAX_CACHE_TTL_SECONDS:
-        raise ConfigError(f"{name} must be between 1 and {MAX_CACHE_TTL_SECONDS} seconds, not {value}")
+    if not minimum <= value <= MAX_CACHE_TTL_SECONDS:
+        raise ConfigError(
+            f"{name} must be between {minimum} and {MAX_CACHE_TTL_SECONDS} seconds, not {value}"
+        )
     return float(value)
 
 

@@ -3,7 +3,8 @@
 - iam: `requestContext.identity.cognitoIdentityId` -> key `identity#<id>`; provider from
   `identity.cognitoAuthenticationProvider` (its first entry).
 - user_pool: `requestContext.authorizer.claims.sub` -> key `sub#<sub>`; the claims (strings, as API
-  Gateway passes them) supply profile defaults (given_name, family_name, email).
+  Gateway passes them) supply profile defaults (given_name, family_name, and email only when the
+  token says `email_verified` is true: `Caller.verified_email`).
 - lambda: `requestContext.authorizer.sub` (our authorizer's context) or `.principalId` -> `sub#<sub>`.
 
 No identity, or identities of two modes at once -> 403. There is never a default key.
@@ -35,6 +36,17 @@ class Caller:
     def pk(self) -> str:
         prefix = "identity" if self.mode == "iam" else "sub"
         return f"{prefix}#{self.subject}"
+
+    @property
+    def verified_email(self) -> str | None:
+        """The token's `email`, only when its `email_verified` claim is true; otherwise None.
+
+        A Cognito user may have changed `email` without verifying it (or a pool may let them), so
+        an unverified address says nothing about who the caller is: it is never used as theirs.
+        """
+        if self.claims.get("email_verified", "").strip().lower() != "true":
+            return None
+        return self.claims.get("email") or None
 
 
 def caller_from_event(event: Event) -> Caller:

@@ -3,8 +3,10 @@
 Item: `pk` = the caller's key (see identity.Caller.pk), `sk` = "profile"; attributes name, surname,
 email, provider, version (N), updated_at (ISO-8601).
 
-Writes: the body gives name, surname, email (in user_pool mode the token's given_name/family_name/
-email claims fill what the body leaves out). The key and the provider never come from the body:
+Writes: the body gives name, surname, email (in user_pool mode the token's given_name/family_name
+claims fill what the body leaves out, and its email claim too, but only when `email_verified` is
+true: an unverified token email is never stored as the caller's, the request is refused with 400
+unless the body states the email itself). The key and the provider never come from the body:
 a body naming `pk`, `sk`, `sub`, `provider`, ... is refused with 400, like any unknown field.
 Every write increments `version`. Optimistic locking: a body with `"version": N` is applied only if
 the stored version is still N, otherwise 409, so a client doing read-modify-write never silently
@@ -30,7 +32,11 @@ MAX_NAME_LENGTH = 100
 MAX_EMAIL_LENGTH = 254
 TEXT_FIELDS = ("name", "surname", "email")
 ALLOWED_FIELDS = frozenset({*TEXT_FIELDS, "version"})
-CLAIM_DEFAULTS = {"name": "given_name", "surname": "family_name", "email": "email"}
+CLAIM_DEFAULTS = {"name": "given_name", "surname": "family_name"}
+UNVERIFIED_EMAIL = (
+    "email is required: the token's email is not verified (email_verified is not true), so it is not"
+    " used as yours; verify it, or send email in the body"
+)
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 PUBLIC_ATTRIBUTES = ("name", "surname", "email", "provider", "version", "updated_at")
 
@@ -55,11 +61,9 @@ def validate(body: dict[str, Any], caller: Caller) -> ProfileInput:
     problems: list[str] = []
     values: dict[str, str] = {}
     for name in TEXT_FIELDS:
-        raw = body.get(name)
-        if raw is None and caller.mode == "user_pool":
-            raw = caller.claims.get(CLAIM_DEFAULTS[name])
+        raw, missing = _raw_value(name, body, caller)
         if raw is None:
-            problems.append(f"{name} is required")
+            problems.append(missing)
             continue
         if not isinstance(raw, str):
             problems.append(f"{name} must be a string")
@@ -82,6 +86,18 @@ def validate(body: dict[str, Any], caller: Caller) -> ProfileInput:
     if problems:
         raise ApiError(400, "; ".join(problems))
     return ProfileInput(values["name"], values["surname"], values["email"], version)
+
+
+def _raw_value(name: str, body: dict[str, Any], caller: Caller) -> tuple[object, str]:
+    """A text field from the body or, in user_pool mode, the token; with the problem when absent."""
+    raw = body.get(name)
+    if raw is not None or caller.mode != "user_pool":
+        return raw, f"{name} is required"
+    if name != "email":
+        return caller.claims.get(CLAIM_DEFAULTS[name]), f"{name} is required"
+    if caller.verified_email is None and caller.claims.get("email"):
+        return None, UNVERIFIED_EMAIL
+    return caller.verified_email, f"{name} is required"
 
 
 def public_view(item: dict[str, Any]) -> dict[str, Any]:

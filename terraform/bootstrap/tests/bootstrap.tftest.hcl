@@ -37,9 +37,11 @@ override_resource {
 }
 
 variables {
-  account_id        = "111111111111"
-  region            = "us-east-1"
-  github_repository = "acme/cognito-fine-grained-access"
+  account_id           = "111111111111"
+  region               = "us-east-1"
+  github_repository    = "acme/cognito-fine-grained-access"
+  github_repository_id = "123456789"
+  github_owner_id      = "987654"
   environments = {
     dev  = {}
     prod = { github_apply_environment = "production" }
@@ -56,14 +58,50 @@ run "roles_trust_only_this_repository_in_one_github_environment" {
 
   assert {
     condition = alltrue([
-      for key, expected in {
-        "dev-plan"   = "repo:acme/cognito-fine-grained-access:environment:dev-plan"
-        "dev-apply"  = "repo:acme/cognito-fine-grained-access:environment:dev"
-        "prod-plan"  = "repo:acme/cognito-fine-grained-access:environment:prod-plan"
-        "prod-apply" = "repo:acme/cognito-fine-grained-access:environment:production"
-      } : jsondecode(aws_iam_role.deploy[key].assume_role_policy).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"] == expected
+      for key, env in {
+        "dev-plan"   = "dev-plan"
+        "dev-apply"  = "dev"
+        "prod-plan"  = "prod-plan"
+        "prod-apply" = "production"
+      } : jsondecode(aws_iam_role.deploy[key].assume_role_policy).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:environment"] == env
     ])
-    error_message = "A deploy role's trust must pin sub to this repository and its GitHub environment."
+    error_message = "A deploy role's trust must pin the environment claim to its GitHub environment."
+  }
+
+  assert {
+    condition = jsondecode(aws_iam_role.deploy["prod-apply"].assume_role_policy).Statement[0].Condition == {
+      StringEquals = {
+        "token.actions.githubusercontent.com:aud"              = "sts.amazonaws.com"
+        "token.actions.githubusercontent.com:repository_id"    = "123456789"
+        "token.actions.githubusercontent.com:environment"      = "production"
+        "token.actions.githubusercontent.com:ref"              = "refs/heads/main"
+        "token.actions.githubusercontent.com:job_workflow_ref" = "acme/cognito-fine-grained-access/.github/workflows/terraform.yml@refs/heads/main"
+        "token.actions.githubusercontent.com:sub"              = "repository_owner_id:987654:repository_id:123456789:environment:production:job_workflow_ref:acme/cognito-fine-grained-access/.github/workflows/terraform.yml@refs/heads/main"
+      }
+    }
+    error_message = "The apply role trusts exactly: this repository id (and owner id, in sub), its GitHub environment, the reusable workflow, and the default branch; exact matches only."
+  }
+
+  assert {
+    condition = jsondecode(aws_iam_role.deploy["dev-plan"].assume_role_policy).Statement[0].Condition == {
+      StringEquals = {
+        "token.actions.githubusercontent.com:aud"           = "sts.amazonaws.com"
+        "token.actions.githubusercontent.com:repository_id" = "123456789"
+        "token.actions.githubusercontent.com:environment"   = "dev-plan"
+      }
+      StringLike = {
+        "token.actions.githubusercontent.com:ref" = ["refs/heads/main", "refs/pull/*/merge"]
+        "token.actions.githubusercontent.com:job_workflow_ref" = [
+          "acme/cognito-fine-grained-access/.github/workflows/terraform.yml@refs/heads/main",
+          "acme/cognito-fine-grained-access/.github/workflows/terraform.yml@refs/pull/*/merge",
+        ]
+        "token.actions.githubusercontent.com:sub" = [
+          "repository_owner_id:987654:repository_id:123456789:environment:dev-plan:job_workflow_ref:acme/cognito-fine-grained-access/.github/workflows/terraform.yml@refs/heads/main",
+          "repository_owner_id:987654:repository_id:123456789:environment:dev-plan:job_workflow_ref:acme/cognito-fine-grained-access/.github/workflows/terraform.yml@refs/pull/*/merge",
+        ]
+      }
+    }
+    error_message = "The plan role trusts this repository id, its plan environment and the reusable workflow, from the default branch or a pull-request merge ref."
   }
 
   assert {
@@ -72,11 +110,15 @@ run "roles_trust_only_this_repository_in_one_github_environment" {
         length(jsondecode(role.assume_role_policy).Statement) == 1 &&
         jsondecode(role.assume_role_policy).Statement[0].Action == "sts:AssumeRoleWithWebIdentity" &&
         jsondecode(role.assume_role_policy).Statement[0].Principal.Federated == aws_iam_openid_connect_provider.github.arn &&
-        jsondecode(role.assume_role_policy).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:aud"] == "sts.amazonaws.com" &&
-        length(keys(jsondecode(role.assume_role_policy).Statement[0].Condition)) == 1
+        length(setsubtract(keys(jsondecode(role.assume_role_policy).Statement[0].Condition), ["StringEquals", "StringLike"])) == 0
       )
     ])
-    error_message = "Trust: one statement, web identity from GitHub's provider, audience sts.amazonaws.com, exact-match conditions only."
+    error_message = "Trust: one statement, web identity from GitHub's provider, positive string conditions only (no IfExists, no negations)."
+  }
+
+  assert {
+    condition     = output.github_subject_claim_keys == ["repository_owner_id", "repository_id", "context", "job_workflow_ref"] && startswith(output.gh_commands[0], "gh api -X PUT repos/acme/cognito-fine-grained-access/actions/oidc/customization/sub -F use_default=false -f 'include_claim_keys[]=repository_owner_id'")
+    error_message = "The bootstrap must print the subject template the trust expects, in the order of the sub it pins."
   }
 
   assert {
@@ -261,4 +303,92 @@ run "plan_role_reads_configuration_but_no_user_data" {
     ])
     error_message = "The apply role must be able to change tags of its environment's existing key (the request names only the changed tags)."
   }
+}
+
+run "default_subject_format_still_pins_the_claims_iam_checks" {
+  command = apply
+
+  variables {
+    github_subject_format = "default"
+  }
+
+  assert {
+    condition = jsondecode(aws_iam_role.deploy["dev-apply"].assume_role_policy).Statement[0].Condition.StringEquals == {
+      "token.actions.githubusercontent.com:aud"              = "sts.amazonaws.com"
+      "token.actions.githubusercontent.com:repository_id"    = "123456789"
+      "token.actions.githubusercontent.com:environment"      = "dev"
+      "token.actions.githubusercontent.com:ref"              = "refs/heads/main"
+      "token.actions.githubusercontent.com:job_workflow_ref" = "acme/cognito-fine-grained-access/.github/workflows/terraform.yml@refs/heads/main"
+      "token.actions.githubusercontent.com:sub"              = "repo:acme/cognito-fine-grained-access:environment:dev"
+    }
+    error_message = "With GitHub's default subject, sub is repo:<owner>/<name>:environment:<env> and the claim keys still pin repository id, environment, workflow and branch."
+  }
+
+  assert {
+    condition     = jsondecode(aws_iam_role.deploy["dev-plan"].assume_role_policy).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"] == "repo:acme/cognito-fine-grained-access:environment:dev-plan" && output.github_subject_claim_keys == null && !anytrue([for c in output.gh_commands : strcontains(c, "customization/sub")])
+    error_message = "The default subject format needs no subject template."
+  }
+}
+
+run "saved_plans_go_to_the_state_bucket_not_to_artifacts" {
+  command = plan
+
+  assert {
+    condition = anytrue([
+      for s in data.aws_iam_policy_document.state_access["dev-plan"].statement : s.sid == "StoreSavedPlans" && toset(s.actions) == toset(["s3:PutObject"]) && toset(s.resources) == toset(["arn:aws:s3:::fga-tfstate-111111111111-us-east-1/fga/dev.tfstate.plans/*"])
+    ])
+    error_message = "The plan role stores its saved plan next to its own state, nowhere else."
+  }
+
+  assert {
+    condition     = !anytrue([for s in data.aws_iam_policy_document.state_access["dev-apply"].statement : s.sid == "StoreSavedPlans"])
+    error_message = "Only the plan role writes saved plans."
+  }
+
+  assert {
+    condition = anytrue([
+      for r in aws_s3_bucket_lifecycle_configuration.state.rule : r.id == "expire-saved-plans-dev" && try(one(r.filter).prefix, "") == "fga/dev.tfstate.plans/" && try(one(r.expiration).days, 0) == 2
+    ])
+    error_message = "Saved plans expire after saved_plan_days."
+  }
+}
+
+run "rejects_a_repository_id_that_is_not_a_number" {
+  command = plan
+
+  variables {
+    github_repository_id = "acme/repo"
+  }
+
+  expect_failures = [var.github_repository_id]
+}
+
+run "rejects_an_owner_id_that_is_not_a_number" {
+  command = plan
+
+  variables {
+    github_owner_id = "acme"
+  }
+
+  expect_failures = [var.github_owner_id]
+}
+
+run "rejects_a_wildcard_default_branch" {
+  command = plan
+
+  variables {
+    github_default_branch = "*"
+  }
+
+  expect_failures = [var.github_default_branch]
+}
+
+run "rejects_a_workflow_outside_github_workflows" {
+  command = plan
+
+  variables {
+    github_workflow = "ci/terraform.yml"
+  }
+
+  expect_failures = [var.github_workflow]
 }

@@ -33,8 +33,26 @@ variable "local_idp_issuer" {
   }
 }
 
+variable "console_origin" {
+  type        = string
+  description = "Origin of the local browser console (http://localhost:<port>) that `python -m local up` serves: it becomes the API's CORS origin and gets a callback (<origin>/callback) and sign-out (<origin>/) URL on the web client. null: config.json's cors_allow_origin and URLs only."
+  default     = null
+
+  validation {
+    condition     = var.console_origin == null || can(regex("^http://localhost:[0-9]+$", var.console_origin))
+    error_message = "console_origin must be http://localhost:<port> (no trailing slash): Cognito accepts plain-http callback URLs only on localhost."
+  }
+}
+
 locals {
   config = jsondecode(file("${path.module}/config.json"))
+
+  # The console's origin goes through the same settings a real environment uses for its web app.
+  cors_allow_origin = coalesce(var.console_origin, local.config.cors_allow_origin)
+  user_pool = var.console_origin == null ? local.config.user_pool : merge(local.config.user_pool, {
+    callback_urls = concat(local.config.user_pool.callback_urls, ["${var.console_origin}/callback"])
+    logout_urls   = concat(local.config.user_pool.logout_urls, ["${var.console_origin}/"])
+  })
 
   # The local OIDC issuer (served by the emulator) stands in for Google: registered exactly like the
   # real provider is in dev/prod, as an IAM OIDC provider federated into the identity pool.
@@ -73,9 +91,9 @@ module "stack" {
   lambda_architecture = local.config.lambda_architecture
   lambda_zip_dir      = "${path.module}/../../../build/lambda/${local.config.lambda_architecture}"
   templates_dir       = "${path.module}/../../../policy_templates"
-  cors_allow_origin   = local.config.cors_allow_origin
+  cors_allow_origin   = local.cors_allow_origin
   deletion_protection = try(local.config.deletion_protection, null)
-  user_pool           = local.config.user_pool
+  user_pool           = local.user_pool
   groups              = local.config.groups
   routes              = local.config.routes
   external_providers  = merge(local.config.external_providers, local.local_idp)

@@ -84,12 +84,12 @@ variable "lambda_authorizer" {
     result_ttl_seconds             = optional(number, 300)
     identity_validation_expression = optional(string)
   })
-  description = "The TOKEN Lambda authorizer used by lambda routes. Results are cached per token for result_ttl_seconds (0 disables the cache)."
+  description = "The TOKEN Lambda authorizer used by lambda routes. API Gateway caches its answer per token (and stage) for result_ttl_seconds without looking at the token's exp (0 disables the cache; 3600 is the maximum)."
   default     = null
 
   validation {
-    condition     = var.lambda_authorizer == null || (try(var.lambda_authorizer.result_ttl_seconds, 0) >= 0 && try(var.lambda_authorizer.result_ttl_seconds, 0) <= 3600)
-    error_message = "lambda_authorizer.result_ttl_seconds must be between 0 and 3600."
+    condition     = var.lambda_authorizer == null || (try(var.lambda_authorizer.result_ttl_seconds, 0) >= 0 && try(var.lambda_authorizer.result_ttl_seconds, 0) <= 3600 && floor(try(var.lambda_authorizer.result_ttl_seconds, 0)) == try(var.lambda_authorizer.result_ttl_seconds, 0))
+    error_message = "lambda_authorizer.result_ttl_seconds must be a whole number of seconds from 0 (no cache) to 3600 (API Gateway's maximum)."
   }
 }
 

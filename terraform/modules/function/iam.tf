@@ -22,7 +22,31 @@ locals {
     },
     # X-Ray segment APIs have no resource-level permissions, hence "*".
     var.tracing ? { XRay = { actions = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], resources = ["*"], conditions = [] } } : {},
-    var.kms_key_arn == null ? {} : { DecryptEnvironment = { actions = ["kms:Decrypt"], resources = [var.kms_key_arn], conditions = [] } },
+    # The stack's key also protects its tables and log groups, so the role may not use it freely:
+    # only as Lambda decrypting this function's own environment (Lambda encrypts it with the
+    # encryption context aws:lambda:FunctionArn) and as DynamoDB reading the tables listed in
+    # encrypted_tables (context aws:dynamodb:tableName / subscriberId).
+    var.kms_key_arn == null ? {} : {
+      DecryptEnvironment = {
+        actions   = ["kms:Decrypt"]
+        resources = [var.kms_key_arn]
+        conditions = [
+          { test = "StringEquals", variable = "kms:ViaService", values = ["lambda.${local.region}.amazonaws.com"] },
+          { test = "StringEquals", variable = "kms:EncryptionContext:aws:lambda:FunctionArn", values = [local.function_arn] },
+        ]
+      }
+    },
+    var.kms_key_arn == null || length(var.encrypted_tables) == 0 ? {} : {
+      DecryptTablesViaDynamoDB = {
+        actions   = ["kms:Decrypt"]
+        resources = [var.kms_key_arn]
+        conditions = [
+          { test = "StringEquals", variable = "kms:ViaService", values = ["dynamodb.${local.region}.amazonaws.com"] },
+          { test = "StringEquals", variable = "kms:EncryptionContext:aws:dynamodb:subscriberId", values = [local.account_id] },
+          { test = "StringEquals", variable = "kms:EncryptionContext:aws:dynamodb:tableName", values = var.encrypted_tables },
+        ]
+      }
+    },
   )
 
   statements = merge(local.base_statements, var.policy_statements)

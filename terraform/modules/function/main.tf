@@ -3,7 +3,11 @@ data "aws_region" "current" {}
 data "aws_caller_identity" "current" {}
 
 locals {
-  log_group_arn = "arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:log-group:/aws/lambda/${var.name}"
+  region        = data.aws_region.current.name
+  account_id    = data.aws_caller_identity.current.account_id
+  log_group_arn = "arn:${data.aws_partition.current.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/lambda/${var.name}"
+  # Known before the function exists, so the role policy does not wait for (or cycle with) it.
+  function_arn = "arn:${data.aws_partition.current.partition}:lambda:${local.region}:${local.account_id}:function:${var.name}"
 }
 
 resource "aws_cloudwatch_log_group" "this" {

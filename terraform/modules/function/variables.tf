@@ -88,8 +88,13 @@ variable "policy_statements" {
   }
 
   validation {
-    condition     = length(setintersection(keys(var.policy_statements), ["WriteOwnLogs", "XRay", "DecryptEnvironment"])) == 0
-    error_message = "WriteOwnLogs, XRay and DecryptEnvironment are the module's own statements and cannot be replaced: choose another key."
+    condition     = length(setintersection(keys(var.policy_statements), ["WriteOwnLogs", "XRay", "DecryptEnvironment", "DecryptTablesViaDynamoDB"])) == 0
+    error_message = "WriteOwnLogs, XRay, DecryptEnvironment and DecryptTablesViaDynamoDB are the module's own statements and cannot be replaced: choose another key."
+  }
+
+  validation {
+    condition     = alltrue([for s in values(var.policy_statements) : length([for a in s.actions : a if startswith(lower(a), "kms:")]) == 0])
+    error_message = "policy_statements may not grant kms: actions: the module grants kms:Decrypt itself, scoped by encryption context (kms_key_arn, encrypted_tables)."
   }
 
   validation {
@@ -111,8 +116,24 @@ variable "log_retention_days" {
 
 variable "kms_key_arn" {
   type        = string
-  description = "KMS key for the log group and the environment variables; null for AWS-managed keys."
+  description = "KMS key for the log group and the environment variables; null for AWS-managed keys. The role may decrypt with it only its own environment (encryption context aws:lambda:FunctionArn, via Lambda) and the encrypted_tables (via DynamoDB)."
   default     = null
+}
+
+variable "encrypted_tables" {
+  type        = list(string)
+  description = "Names of the DynamoDB tables encrypted with kms_key_arn that the function reads or writes: the role may kms:Decrypt through DynamoDB for these tables only (encryption context aws:dynamodb:tableName)."
+  default     = []
+
+  validation {
+    condition     = alltrue([for t in var.encrypted_tables : can(regex("^[A-Za-z0-9_.-]{3,255}$", t))])
+    error_message = "encrypted_tables must hold DynamoDB table names (3-255 letters, digits, '_', '.' or '-'), not ARNs."
+  }
+
+  validation {
+    condition     = length(var.encrypted_tables) == 0 || var.kms_key_arn != null
+    error_message = "encrypted_tables needs kms_key_arn: tables encrypted with an AWS-managed key need no KMS permission."
+  }
 }
 
 variable "tracing" {

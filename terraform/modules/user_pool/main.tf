@@ -1,7 +1,11 @@
+locals {
+  auto_verified_attributes = contains(var.sign_in_attributes, "email") || contains(var.required_attributes, "email") ? ["email"] : []
+}
+
 resource "aws_cognito_user_pool" "this" {
   name                     = var.name
   username_attributes      = length(var.sign_in_attributes) > 0 ? var.sign_in_attributes : null
-  auto_verified_attributes = contains(var.sign_in_attributes, "email") || contains(var.required_attributes, "email") ? ["email"] : []
+  auto_verified_attributes = local.auto_verified_attributes
   mfa_configuration        = var.mfa
   deletion_protection      = var.deletion_protection ? "ACTIVE" : "INACTIVE"
 
@@ -45,6 +49,16 @@ resource "aws_cognito_user_pool" "this" {
 
   verification_message_template {
     default_email_option = "CONFIRM_WITH_CODE"
+  }
+
+  # A changed email stays unapplied (the old, verified one remains in force and in tokens) until the
+  # user confirms the new address with the code Cognito sends to it. Cognito accepts only
+  # auto-verified attributes here.
+  dynamic "user_attribute_update_settings" {
+    for_each = var.verify_attribute_changes && length(local.auto_verified_attributes) > 0 ? [1] : []
+    content {
+      attributes_require_verification_before_update = local.auto_verified_attributes
+    }
   }
 
   dynamic "schema" {
@@ -130,6 +144,8 @@ resource "aws_cognito_user_pool_client" "this" {
   supported_identity_providers         = ["COGNITO"]
   callback_urls                        = each.value.callback_urls
   logout_urls                          = each.value.logout_urls
+  read_attributes                      = each.value.read_attributes
+  write_attributes                     = each.value.write_attributes
 
   prevent_user_existence_errors = "ENABLED"
   enable_token_revocation       = true

@@ -132,6 +132,8 @@ variable "clients" {
     access_token_validity_minutes = optional(number, 60)
     id_token_validity_minutes     = optional(number, 60)
     refresh_token_validity_days   = optional(number, 30)
+    read_attributes               = optional(list(string))
+    write_attributes              = optional(list(string))
   }))
   description = "App clients keyed by name. Public clients (no secret) for browsers and mobile apps use the code flow with PKCE; a confidential client (generate_secret) may use client_credentials with custom scopes."
 
@@ -160,6 +162,33 @@ variable "clients" {
     ])
     error_message = "Access and ID token validity must be between 5 and 1440 minutes."
   }
+
+  validation {
+    condition = alltrue([
+      for c in values(var.clients) : (c.read_attributes == null || length(coalesce(c.read_attributes, ["x"])) > 0) && (c.write_attributes == null || length(coalesce(c.write_attributes, ["x"])) > 0)
+    ])
+    error_message = "clients[*].read_attributes and write_attributes must list at least one attribute, or be left out (null: Cognito's default, every standard attribute). An empty list would mean Cognito's default too."
+  }
+
+  validation {
+    condition = alltrue([
+      for c in values(var.clients) : length(setintersection(coalesce(c.write_attributes, []), ["sub", "email_verified", "phone_number_verified"])) == 0
+    ])
+    error_message = "clients[*].write_attributes may not contain sub, email_verified or phone_number_verified: only Cognito (after verification) or an administrator sets them."
+  }
+
+  validation {
+    condition = alltrue([
+      for c in values(var.clients) : c.read_attributes == null || length(setsubtract(coalesce(c.write_attributes, []), coalesce(c.read_attributes, []))) == 0
+    ])
+    error_message = "clients[*].write_attributes must be a subset of read_attributes: a client should not write what it cannot read back."
+  }
+}
+
+variable "verify_attribute_changes" {
+  type        = bool
+  description = "Keep a changed email (when it is auto-verified) unapplied until the user confirms the new address (UserAttributeUpdateSettings). On by default: turning it off lets a user put an unverified address in their tokens; the backend then ignores it (email_verified is false), but other consumers of the token may not."
+  default     = true
 }
 
 variable "groups" {

@@ -208,3 +208,87 @@ run "rejects_bad_token_use" {
   }
   expect_failures = [var.authorizer]
 }
+
+run "strict_authorizer_cache_settings_are_accepted" {
+  command = plan
+  variables {
+    authorizer = { result_ttl_seconds = 0, policy_cache_seconds = 0 }
+  }
+
+  assert {
+    condition     = var.authorizer.result_ttl_seconds == 0 && var.authorizer.policy_cache_seconds == 0
+    error_message = "0 (no cache) must be a valid value for both authorizer caches: it is the strict setting."
+  }
+}
+
+run "authorizer_cache_defaults" {
+  command = plan
+
+  assert {
+    condition     = var.authorizer.result_ttl_seconds == 300 && var.authorizer.policy_cache_seconds == 60
+    error_message = "The documented defaults (docs/architecture.md, Authorizer cache window) are 300 s (API Gateway) and 60 s (policy cache)."
+  }
+}
+
+run "rejects_result_ttl_above_api_gateway_maximum" {
+  command = plan
+  variables {
+    authorizer = { result_ttl_seconds = 3601 }
+  }
+  expect_failures = [var.authorizer]
+}
+
+run "rejects_fractional_result_ttl" {
+  command = plan
+  variables {
+    authorizer = { result_ttl_seconds = 1.5 }
+  }
+  expect_failures = [var.authorizer]
+}
+
+run "rejects_negative_policy_cache" {
+  command = plan
+  variables {
+    authorizer = { policy_cache_seconds = -1 }
+  }
+  expect_failures = [var.authorizer]
+}
+
+run "rejects_policy_cache_over_an_hour" {
+  command = plan
+  variables {
+    authorizer = { policy_cache_seconds = 86400 }
+  }
+  expect_failures = [var.authorizer]
+}
+
+run "web_client_writes_only_names_by_default" {
+  command = plan
+
+  assert {
+    condition     = toset(local.web_client_write_attributes) == toset(["given_name", "family_name"])
+    error_message = "Without self sign-up the web client may write only given_name and family_name (never email, sub or the verified flags)."
+  }
+
+  assert {
+    condition     = toset(local.web_client_read_attributes) == toset(["email", "email_verified", "given_name", "family_name"])
+    error_message = "The web client reads only what the tokens and the backend use."
+  }
+}
+
+run "self_sign_up_lets_the_web_client_write_the_required_attributes" {
+  command = plan
+  variables {
+    user_pool = { self_sign_up = true, custom_attributes = { tier = {} } }
+  }
+
+  assert {
+    condition     = toset(local.web_client_write_attributes) == toset(["given_name", "family_name", "email"])
+    error_message = "SignUp writes the required attributes through the client, so with self sign-up they must be writable."
+  }
+
+  assert {
+    condition     = contains(local.web_client_read_attributes, "custom:tier") && !contains(local.web_client_write_attributes, "custom:tier")
+    error_message = "Declared custom attributes are readable, not writable, by the web client."
+  }
+}

@@ -172,6 +172,25 @@ def test_user_pool_profile_defaults_come_from_the_token_claims(backend: Any) -> 
     assert table_items(backend)[0]["pk"]["S"] == f"sub#{SUB_A}"
 
 
+@pytest.mark.parametrize("flag", ["false", None])
+def test_an_unverified_token_email_is_not_stored_or_served(flag: str | None, backend: Any) -> None:
+    """A user may have changed `email` without verifying it: the backend refuses to take it as theirs."""
+    event = user_pool_event(SUB_A, "POST", {}, email="victim@example.com")
+    claims = event["requestContext"]["authorizer"]["claims"]
+    if flag is None:
+        del claims["email_verified"]
+    else:
+        claims["email_verified"] = flag
+    status, body = call(profiles.handler, event)
+    assert status == 400
+    assert "not verified" in body["message"]
+    assert table_items(backend) == []
+
+    email_event = user_pool_event(SUB_A, "GET", resource="/cup/email", email="victim@example.com")
+    email_event["requestContext"]["authorizer"]["claims"]["email_verified"] = "false"
+    assert call(profiles.handler, email_event) == (200, {"email": None})
+
+
 def test_iam_provider_comes_from_the_request_context(backend: Any) -> None:
     _, body = call(profiles.handler, iam_event(IDENTITY_A, "POST", PROFILE))
     assert body["profile"]["provider"] == "cognito-idp.us-east-1.amazonaws.com/us-east-1_TestPool1"

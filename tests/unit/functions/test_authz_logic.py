@@ -93,7 +93,7 @@ def test_settings_defaults() -> None:
     assert s.jwks_url == s.issuer + "/.well-known/jwks.json"
     assert s.allowed_client_ids == frozenset({"a", "b"})
     assert s.token_use == "access"
-    assert (s.policy_cache_ttl, s.jwks_cache_ttl) == (300, 3600)
+    assert (s.policy_cache_ttl, s.jwks_cache_ttl) == (60, 3600)
     assert 0 < s.jwks_timeout <= 5
     assert 0 < s.clock_skew <= 120
 
@@ -116,7 +116,8 @@ def test_plain_http_jwks_only_on_loopback(url: str) -> None:
         ({"JWKS_URL": "file:///etc/passwd"}, "JWKS_URL"),
         ({"ALLOWED_CLIENT_IDS": " , "}, "ALLOWED_CLIENT_IDS"),
         ({"TOKEN_USE": "refresh"}, "TOKEN_USE"),
-        ({"POLICY_CACHE_TTL_SECONDS": "0"}, "POLICY_CACHE_TTL_SECONDS"),
+        ({"POLICY_CACHE_TTL_SECONDS": "-1"}, "POLICY_CACHE_TTL_SECONDS"),
+        ({"JWKS_CACHE_TTL_SECONDS": "0"}, "JWKS_CACHE_TTL_SECONDS"),
         ({"JWKS_CACHE_TTL_SECONDS": "1h"}, "JWKS_CACHE_TTL_SECONDS"),
         ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
     ],
@@ -268,6 +269,16 @@ def test_store_caches_hits_and_misses_for_the_ttl() -> None:
     store.lookup(["a"])
     assert (len(client.calls), len(created)) == (2, 1)
     assert client.calls[-1]["t"]["Keys"] == [{"group": {"S": "a"}}]
+
+
+def test_policy_cache_zero_reads_the_table_on_every_decision() -> None:
+    """The strict setting: POLICY_CACHE_TTL_SECONDS=0 is accepted and caches nothing."""
+    assert Settings.from_env({**BASE_ENV, "POLICY_CACHE_TTL_SECONDS": "0"}).policy_cache_ttl == 0
+    client = _FakeClient([_item("a", "1", GOOD)])
+    store = policies.PolicyStore("t", 0, lambda: client, clock=lambda: 5.0)  # type: ignore[arg-type, return-value]
+    for _ in range(3):
+        assert store.lookup(["a"])["a"] is not None
+    assert len(client.calls) == 3
 
 
 def test_store_retries_unprocessed_keys_then_fails_closed() -> None:

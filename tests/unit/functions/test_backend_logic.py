@@ -70,7 +70,12 @@ def test_json_body_decodes_base64_and_limits_size() -> None:
 
 
 CALLER = Caller("iam", IDENTITY, "p")
-POOL_CALLER = Caller("user_pool", SUB, "p", {"given_name": "G", "family_name": "H", "email": "g@h.io"})
+POOL_CALLER = Caller(
+    "user_pool",
+    SUB,
+    "p",
+    {"given_name": "G", "family_name": "H", "email": "g@h.io", "email_verified": "true"},
+)
 
 
 def test_profile_validation_collects_every_problem() -> None:
@@ -90,6 +95,26 @@ def test_profile_validation_strips_and_fills_from_claims() -> None:
         ).expected_version
         == 2
     )
+
+
+@pytest.mark.parametrize("flag", [None, "false", "False", "", "1", "yes"])
+def test_an_unverified_token_email_is_never_taken_as_the_callers(flag: str | None) -> None:
+    claims = {"given_name": "G", "family_name": "H", "email": "victim@example.com"}
+    if flag is not None:
+        claims["email_verified"] = flag
+    caller = Caller("user_pool", SUB, "p", claims)
+    assert caller.verified_email is None
+    with pytest.raises(http.ApiError) as info:
+        profile_records.validate({"name": "Ada"}, caller)
+    assert info.value.status == 400
+    assert "not verified" in info.value.message
+    # What the caller states about themselves in the body is theirs to state.
+    assert profile_records.validate({"email": "me@example.com"}, caller).email == "me@example.com"
+
+
+def test_a_verified_token_email_is_used() -> None:
+    caller = Caller("user_pool", SUB, "p", {"email": "a@b.co", "email_verified": "TRUE"})
+    assert caller.verified_email == "a@b.co"
 
 
 def test_pet_validation() -> None:

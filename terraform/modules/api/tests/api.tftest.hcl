@@ -160,10 +160,10 @@ run "authorizers_and_gateway_responses" {
 
   assert {
     condition = alltrue([
-      for t in ["UNAUTHORIZED", "ACCESS_DENIED", "MISSING_AUTHENTICATION_TOKEN"] :
+      for t in ["UNAUTHORIZED", "ACCESS_DENIED", "MISSING_AUTHENTICATION_TOKEN", "DEFAULT_4XX", "DEFAULT_5XX"] :
       aws_api_gateway_gateway_response.cors[t].response_parameters["gatewayresponse.header.Access-Control-Allow-Origin"] == "'https://app.example.com'"
     ])
-    error_message = "401/403 gateway responses must carry the CORS origin header."
+    error_message = "Gateway responses (401/403 and every other 4xx/5xx through DEFAULT_4XX/DEFAULT_5XX) must carry the CORS origin header, or a browser cannot read a refusal."
   }
 }
 
@@ -295,4 +295,32 @@ run "rejects_bad_route_name" {
     routes = { "bad route" = { path = "/x", method = "GET", auth = "iam", handler = "news" } }
   }
   expect_failures = [var.routes]
+}
+
+run "rejects_fractional_authorizer_ttl" {
+  command = plan
+  variables {
+    lambda_authorizer = {
+      function_name      = "fn"
+      invoke_arn         = "arn:x"
+      result_ttl_seconds = 0.5
+    }
+  }
+  expect_failures = [var.lambda_authorizer]
+}
+
+run "authorizer_ttl_zero_turns_caching_off" {
+  command = plan
+  variables {
+    lambda_authorizer = {
+      function_name      = "fn"
+      invoke_arn         = "arn:x"
+      result_ttl_seconds = 0
+    }
+  }
+
+  assert {
+    condition     = aws_api_gateway_authorizer.lambda["lambda"].authorizer_result_ttl_in_seconds == 0
+    error_message = "result_ttl_seconds = 0 must reach the authorizer (API Gateway then caches nothing)."
+  }
 }

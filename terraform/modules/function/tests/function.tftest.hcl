@@ -140,3 +140,78 @@ run "rejects_replacing_the_modules_own_statements" {
   }
   expect_failures = [var.policy_statements]
 }
+
+run "kms_use_is_scoped_by_encryption_context" {
+  command = plan
+  variables {
+    encrypted_tables = ["fga-test-records"]
+  }
+
+  assert {
+    condition = alltrue([
+      for s in jsondecode(aws_iam_role_policy.this.policy).Statement : length([for k in keys(try(s.Condition.StringEquals, {})) : k if startswith(k, "kms:EncryptionContext:")]) > 0
+      if length([for a in s.Action : a if startswith(a, "kms:")]) > 0
+    ])
+    error_message = "Every statement that grants a kms: action must be scoped by an encryption context."
+  }
+
+  assert {
+    condition = one([for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s.Condition if s.Sid == "DecryptEnvironment"]) == {
+      StringEquals = {
+        "kms:ViaService"                               = ["lambda.eu-west-1.amazonaws.com"]
+        "kms:EncryptionContext:aws:lambda:FunctionArn" = ["arn:aws:lambda:eu-west-1:123456789012:function:fga-test-fn"]
+      }
+    }
+    error_message = "The role may decrypt with the key only its own environment, as Lambda (kms:ViaService, aws:lambda:FunctionArn)."
+  }
+
+  assert {
+    condition = one([for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s.Condition if s.Sid == "DecryptTablesViaDynamoDB"]) == {
+      StringEquals = {
+        "kms:ViaService"                                  = ["dynamodb.eu-west-1.amazonaws.com"]
+        "kms:EncryptionContext:aws:dynamodb:subscriberId" = ["123456789012"]
+        "kms:EncryptionContext:aws:dynamodb:tableName"    = ["fga-test-records"]
+      }
+    }
+    error_message = "Table data may be decrypted only through DynamoDB, for the listed tables of this account."
+  }
+
+  assert {
+    condition     = one([for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s.Action if s.Sid == "DecryptTablesViaDynamoDB"]) == ["kms:Decrypt"]
+    error_message = "Only kms:Decrypt is granted for the tables."
+  }
+}
+
+run "no_table_decryption_unless_tables_are_listed" {
+  command = plan
+
+  assert {
+    condition     = length([for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s if s.Sid == "DecryptTablesViaDynamoDB"]) == 0
+    error_message = "Without encrypted_tables the role gets no table decryption."
+  }
+}
+
+run "rejects_kms_actions_in_extra_statements" {
+  command = plan
+  variables {
+    policy_statements = { UseKey = { actions = ["KMS:Decrypt"], resources = ["arn:aws:kms:eu-west-1:123456789012:key/abc"] } }
+  }
+  expect_failures = [var.policy_statements]
+}
+
+run "rejects_table_arns_in_encrypted_tables" {
+  command = plan
+  variables {
+    encrypted_tables = ["arn:aws:dynamodb:eu-west-1:123456789012:table/t"]
+  }
+  expect_failures = [var.encrypted_tables]
+}
+
+run "rejects_encrypted_tables_without_a_key" {
+  command = plan
+  variables {
+    kms_key_arn      = null
+    encrypted_tables = ["t1"]
+  }
+  expect_failures = [var.encrypted_tables]
+}

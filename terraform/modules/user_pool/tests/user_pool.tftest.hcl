@@ -50,6 +50,11 @@ run "safe_defaults" {
     condition     = aws_cognito_user_pool.this.username_attributes == toset(["email"])
     error_message = "Users must sign in with their email by default."
   }
+
+  assert {
+    condition     = aws_cognito_user_pool.this.user_attribute_update_settings[0].attributes_require_verification_before_update == toset(["email"])
+    error_message = "A changed email must stay unapplied until the user verifies the new address."
+  }
 }
 
 run "public_client_uses_code_flow_without_secret" {
@@ -184,4 +189,58 @@ run "rejects_reserved_words_in_domain_prefix" {
     domain_prefix = "my-cognito-app"
   }
   expect_failures = [var.domain_prefix]
+}
+
+run "verification_before_update_can_be_turned_off_explicitly" {
+  command = plan
+  variables {
+    verify_attribute_changes = false
+  }
+
+  assert {
+    condition     = length(aws_cognito_user_pool.this.user_attribute_update_settings) == 0
+    error_message = "verify_attribute_changes = false turns the setting off."
+  }
+}
+
+run "client_attribute_permissions_are_passed_through" {
+  command = plan
+  variables {
+    clients = {
+      web = {
+        callback_urls    = ["https://app.example.com/callback"]
+        read_attributes  = ["email", "email_verified", "given_name"]
+        write_attributes = ["given_name"]
+      }
+    }
+  }
+
+  assert {
+    condition     = aws_cognito_user_pool_client.this["web"].write_attributes == toset(["given_name"]) && aws_cognito_user_pool_client.this["web"].read_attributes == toset(["email", "email_verified", "given_name"])
+    error_message = "read_attributes and write_attributes must reach the client."
+  }
+}
+
+run "rejects_a_client_writing_verified_flags" {
+  command = plan
+  variables {
+    clients = { web = { read_attributes = ["email", "email_verified"], write_attributes = ["email", "email_verified"] } }
+  }
+  expect_failures = [var.clients]
+}
+
+run "rejects_an_empty_attribute_list" {
+  command = plan
+  variables {
+    clients = { web = { write_attributes = [] } }
+  }
+  expect_failures = [var.clients]
+}
+
+run "rejects_writing_what_the_client_cannot_read" {
+  command = plan
+  variables {
+    clients = { web = { read_attributes = ["email"], write_attributes = ["given_name"] } }
+  }
+  expect_failures = [var.clients]
 }

@@ -4,6 +4,7 @@ proxy contract, gateway responses and CORS preflight."""
 from __future__ import annotations
 
 import base64
+import http.client
 import json
 import logging
 from pathlib import Path
@@ -17,7 +18,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from local.apigateway.server import start_gateway
+from local.apigateway.server import MAX_BODY_BYTES, start_gateway
 from local.awslambda import make_runtime
 from local.awslambda.types import InvokeResult
 
@@ -672,3 +673,30 @@ def test_a_deleted_api_answers_503_with_the_reason(env: Env) -> None:
         gone = requests.get(f"{gateway.url}/{STAGE}/", timeout=10)
         assert gone.status_code == 503
         assert api_id in gone.json()["message"]
+
+
+# --- payload limit ----------------------------------------------------------------------------
+
+
+def test_oversized_body_is_a_413_gateway_response_with_the_api_headers(env: Env) -> None:
+    """A body over the 10 MB payload limit is refused as the REQUEST_TOO_LARGE gateway response, with
+    the API's configured headers (here DEFAULT_4XX's CORS header, so a browser can read the 413),
+    without reading the body and without invoking anything."""
+    url = urlsplit(env.gateway.url)
+    connection = http.client.HTTPConnection(url.hostname or "127.0.0.1", url.port, timeout=10)
+    try:
+        # Only the announced length matters: the gateway answers before reading any of the body.
+        connection.putrequest("POST", f"/{STAGE}/open")
+        connection.putheader("Content-Type", "application/json")
+        connection.putheader("Content-Length", str(MAX_BODY_BYTES + 1))
+        connection.putheader("Origin", "http://localhost:3000")
+        connection.endheaders()
+        response = connection.getresponse()
+        body = response.read()
+    finally:
+        connection.close()
+    assert response.status == 413
+    assert json.loads(body) == {"message": "Request Too Long"}
+    assert response.getheader("Access-Control-Allow-Origin") == "*"  # DEFAULT_4XX gateway response
+    assert response.getheader("x-amzn-RequestId")
+    assert env.runtime.calls == []

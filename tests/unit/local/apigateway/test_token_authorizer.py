@@ -271,3 +271,47 @@ def test_other_header_as_identity_source() -> None:
 
 def test_parse_output_accepts_numeric_principal() -> None:
     assert parse_output({"principalId": 42, "policyDocument": allow_policy("*")}, 1).principal_id == "42"
+
+
+def test_the_cache_is_per_stage() -> None:
+    """API Gateway caches authorizer results per stage (FlushStageAuthorizersCache flushes one)."""
+    runtime = FakeRuntime(lambda event: {"principalId": "p", "policyDocument": allow_policy("*")})
+    authorizers = TokenAuthorizers(lambda: runtime, Clock())
+    other_stage = API.rsplit("/", 1)[0] + "/prod"
+    for arn in (f"{API}/GET/x", f"{other_stage}/GET/x", f"{API}/GET/y", f"{other_stage}/GET/y"):
+        authorizers.authorize(authorizer(), req("Bearer a"), arn, {}, lambda fn: True)
+    assert len(runtime.events) == 2
+
+
+def test_a_cached_allow_is_served_until_the_ttl_whatever_the_function_would_say_now() -> None:
+    """The window the docs describe: the function is not asked again before the TTL ends."""
+    verdicts = ["allow", "expired"]
+
+    def answer(event: dict[str, Any]) -> Any:
+        if verdicts.pop(0) == "expired":
+            raise Exception("Unauthorized")
+        return good_answer(event)
+
+    runtime = FakeRuntime(answer)
+    clock = Clock()
+    authorizers = TokenAuthorizers(lambda: runtime, clock)
+    auth = authorizer(ttl=60)
+    arn = f"{API}/GET/petstore/v2/status"
+    authorizers.authorize(auth, req("Bearer a"), arn, {}, lambda fn: True)
+    clock.now += 59
+    authorizers.authorize(auth, req("Bearer a"), arn, {}, lambda fn: True)  # cached Allow
+    clock.now += 1
+    with pytest.raises(GatewayError) as info:
+        authorizers.authorize(auth, req("Bearer a"), arn, {}, lambda fn: True)
+    assert info.value.response_type == "UNAUTHORIZED"
+    assert len(runtime.events) == 2
+
+
+@pytest.mark.parametrize("ttl", [-1, 3601])
+def test_a_ttl_api_gateway_would_refuse_is_a_configuration_error(ttl: int) -> None:
+    runtime = FakeRuntime(good_answer)
+    authorizers = TokenAuthorizers(lambda: runtime, Clock())
+    with pytest.raises(GatewayError) as info:
+        authorizers.authorize(authorizer(ttl=ttl), req("Bearer a"), f"{API}/GET/x", {}, lambda fn: True)
+    assert info.value.response_type == "AUTHORIZER_CONFIGURATION_ERROR"
+    assert runtime.events == []

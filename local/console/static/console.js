@@ -1,0 +1,332 @@
+// The local console: sign in through the hosted UI, show who you are, call every route the way a
+// real front end would, and compare each answer with the expected access matrix.
+
+import { currentTokens, decodeJwt, finishSignIn, signOut, startSignIn } from "./oauth.js";
+import { signRequest } from "./sigv4.js";
+
+const $ = (selector) => document.querySelector(selector);
+
+const session = { config: null, expected: null, tokens: null, user: null, credentials: null };
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (name === "class") node.className = value;
+    else if (name === "text") node.textContent = value;
+    else node.setAttribute(name, value);
+  }
+  for (const child of children) node.append(child);
+  return node;
+}
+
+function showError(message) {
+  const box = $("#error");
+  box.textContent = message;
+  box.hidden = false;
+}
+
+async function getJson(path) {
+  const response = await fetch(path, { cache: "no-store" });
+  const body = await response.json();
+  if (!response.ok) throw new Error(`${path}: ${body.message || response.status}`);
+  return body;
+}
+
+// --- expectations -----------------------------------------------------------------------------
+
+function label(outcome) {
+  return outcome === "allow" ? "2xx" : String(outcome);
+}
+
+function outcomeClass(outcome) {
+  return outcome === "allow" ? "allow" : `e${outcome}`;
+}
+
+function meets(outcome, status) {
+  if (typeof status !== "number") return false;
+  return outcome === "allow" ? status >= 200 && status < 300 : status === outcome;
+}
+
+function expectedFor(route) {
+  if (!session.user) return undefined;
+  return (session.expected.expected[session.user.name] || {})[route.name];
+}
+
+// --- identity ---------------------------------------------------------------------------------
+
+function when(epochSeconds) {
+  const minutes = Math.round((epochSeconds * 1000 - Date.now()) / 60000);
+  return `${new Date(epochSeconds * 1000).toLocaleTimeString()} (in ${minutes} min)`;
+}
+
+function fillClaims(list, entries) {
+  list.replaceChildren();
+  for (const [name, value] of entries) {
+    list.append(el("dt", { text: name }), el("dd", { text: value === undefined ? "—" : String(value) }));
+  }
+}
+
+async function cognitoIdentity(target, payload) {
+  // Cognito Identity's unsigned APIs (GetId, GetCredentialsForIdentity), called cross-origin like the
+  // AWS SDK does from a browser: JSON 1.1 protocol, the action in X-Amz-Target.
+  const response = await fetch(session.config.cognito_identity_endpoint, {
+    method: "POST",
+    headers: {
+      "Content-Type": "application/x-amz-json-1.1",
+      "X-Amz-Target": `AWSCognitoIdentityService.${target}`,
+    },
+    body: JSON.stringify(payload),
+  });
+  const body = await response.json();
+  if (!response.ok) throw new Error(`${target}: ${body.__type || response.status}: ${body.message || ""}`);
+  return body;
+}
+
+async function loadCredentials() {
+  const { config, tokens } = session;
+  const logins = { [config.user_pool_provider]: tokens.id };
+  const { IdentityId } = await cognitoIdentity("GetId", {
+    IdentityPoolId: config.identity_pool_id,
+    Logins: logins,
+  });
+  const { Credentials } = await cognitoIdentity("GetCredentialsForIdentity", {
+    IdentityId,
+    Logins: logins,
+  });
+  return {
+    identityId: IdentityId,
+    accessKeyId: Credentials.AccessKeyId,
+    secretAccessKey: Credentials.SecretKey,
+    sessionToken: Credentials.SessionToken,
+    expiration: Credentials.Expiration,
+  };
+}
+
+async function showIdentity() {
+  const id = decodeJwt(session.tokens.id);
+  const access = decodeJwt(session.tokens.access);
+  fillClaims($("#claims-id"), [
+    ["sub", id.sub],
+    ["email", id.email],
+    ["cognito:groups", (id["cognito:groups"] || []).join(", ") || "(none)"],
+    ["cognito:preferred_role", id["cognito:preferred_role"] || "(none)"],
+    ["aud", id.aud],
+    ["expires", when(id.exp)],
+  ]);
+  fillClaims($("#claims-access"), [
+    ["scope", access.scope],
+    ["cognito:groups", (access["cognito:groups"] || []).join(", ") || "(none)"],
+    ["client_id", access.client_id],
+    ["expires", when(access.exp)],
+  ]);
+  const pool = $("#identity-pool");
+  fillClaims(pool, [["identity id", "…"]]);
+  try {
+    session.credentials = await loadCredentials();
+    const role = id["cognito:preferred_role"];
+    fillClaims(pool, [
+      ["identity id", session.credentials.identityId],
+      [
+        "IAM role",
+        role
+          ? `${role} (the ID token's cognito:preferred_role, which the pool's role mapping selects)`
+          : "the pool's default authenticated role (no group: it denies everything)",
+      ],
+      ["access key", session.credentials.accessKeyId],
+      ["expires", when(session.credentials.expiration)],
+    ]);
+  } catch (error) {
+    session.credentials = null;
+    fillClaims(pool, [["identity pool", `refused: ${error.message}`]]);
+  }
+  $("#identity").hidden = false;
+}
+
+// --- calling routes ---------------------------------------------------------------------------
+
+function credentialFor(route) {
+  if (route.auth === "iam") return "SigV4 (identity-pool credentials)";
+  if (route.auth === "lambda") return "Bearer access token";
+  return route.scopes.length ? `access token (scopes: ${route.scopes.join(" ")})` : "ID token";
+}
+
+async function buildRequest(route) {
+  const url = session.config.api_url + route.probe.path;
+  const headers = {};
+  const body = route.probe.body === null ? undefined : JSON.stringify(route.probe.body);
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const { tokens, credentials, config } = session;
+  if (route.auth === "iam") {
+    if (!credentials) throw new Error("no identity-pool credentials (see 'Who you are')");
+    const signed = await signRequest({ method: route.probe.method, url, headers, body }, credentials, config.region, "execute-api");
+    return { url, init: { method: route.probe.method, headers: signed.headers, body } };
+  }
+  if (route.auth === "lambda") headers["Authorization"] = `Bearer ${tokens.access}`;
+  else headers["Authorization"] = route.scopes.length ? tokens.access : tokens.id;
+  return { url, init: { method: route.probe.method, headers, body } };
+}
+
+async function callRoute(route) {
+  const row = document.querySelector(`#route-table tr[data-route="${route.name}"]`);
+  const statusCell = row.querySelector(".status");
+  const bodyCell = row.querySelector(".body");
+  statusCell.textContent = "…";
+  let status;
+  let text;
+  try {
+    const { url, init } = await buildRequest(route);
+    const response = await fetch(url, { ...init, mode: "cors", credentials: "omit", cache: "no-store" });
+    status = response.status;
+    text = await response.text();
+    try {
+      text = JSON.stringify(JSON.parse(text), null, 1);
+    } catch {
+      // not JSON: shown as is
+    }
+  } catch (error) {
+    status = "blocked";
+    text = `the browser could not read the response (CORS or network): ${error.message}`;
+  }
+  statusCell.textContent = String(status);
+  bodyCell.textContent = text.length > 400 ? `${text.slice(0, 400)}…` : text;
+  const outcome = expectedFor(route);
+  const ok = outcome === undefined ? null : meets(outcome, status); // null: not a demo user
+  row.dataset.status = String(status);
+  row.dataset.verdict = ok === null ? "unknown" : ok ? "ok" : "mismatch";
+  statusCell.className = `status ${ok === null ? "" : ok ? "ok" : "mismatch"}`;
+  const cell = session.user
+    ? document.querySelector(`#matrix td[data-user="${session.user.name}"][data-route="${route.name}"]`)
+    : null;
+  if (cell) {
+    cell.dataset.live = String(status);
+    cell.textContent = `${status}/${label(outcome)}${ok ? "" : " !!"}`;
+    cell.classList.toggle("mismatch", !ok);
+  }
+  return { status, ok };
+}
+
+async function callAll() {
+  const button = $("#call-all");
+  button.disabled = true;
+  try {
+    for (const route of session.config.routes) await callRoute(route);
+  } finally {
+    button.disabled = false;
+    document.body.dataset.calledAll = "true";
+  }
+}
+
+// --- rendering --------------------------------------------------------------------------------
+
+function renderStack() {
+  const c = session.config;
+  $("#stack").textContent = `API ${c.api_url} · region ${c.region} · user pool ${c.user_pool_id} · identity pool ${c.identity_pool_id}`;
+  $("#expect-source").textContent = `Expected: ${session.expected.source}`;
+}
+
+function renderSignIn() {
+  const body = $("#signin tbody");
+  body.replaceChildren();
+  for (const user of session.config.users) {
+    if (user.external) continue; // signs in at the external IdP, not through this hosted UI
+    const button = el("button", { type: "button", "data-user": user.name, text: "Sign in" });
+    button.addEventListener("click", () => startSignIn(session.config, user.name).catch((e) => showError(e.message)));
+    body.append(
+      el(
+        "tr",
+        {},
+        el("td", { text: user.name }),
+        el("td", { text: user.groups.join(", ") || "(none)" }),
+        el("td", { class: "mono", text: user.username }),
+        el("td", { class: "mono", text: user.password }),
+        el("td", {}, button),
+      ),
+    );
+  }
+}
+
+function renderRoutes() {
+  const body = $("#route-table tbody");
+  body.replaceChildren();
+  for (const route of session.config.routes) {
+    const outcome = expectedFor(route);
+    const button = el("button", { type: "button", class: "call", text: "Call" });
+    button.disabled = !session.tokens;
+    button.addEventListener("click", () => callRoute(route));
+    body.append(
+      el(
+        "tr",
+        { "data-route": route.name },
+        el("td", { text: route.name }),
+        el("td", { class: "mono", text: `${route.probe.method} ${route.probe.path}` }),
+        el("td", { class: `mode ${route.auth}`, text: route.auth }),
+        el("td", { text: credentialFor(route) }),
+        el("td", {}, button),
+        el("td", { class: "status" }),
+        el("td", { class: `expected ${outcome === undefined ? "" : outcomeClass(outcome)}`, text: outcome === undefined ? "" : label(outcome) }),
+        el("td", {}, el("pre", { class: "body" })),
+      ),
+    );
+  }
+  $("#call-all").disabled = !session.tokens;
+}
+
+function renderMatrix() {
+  const users = session.config.users.map((u) => u.name);
+  const table = $("#matrix");
+  const head = el("tr", {}, el("th", { text: "route" }));
+  for (const user of users) {
+    head.append(el("th", { class: session.user && session.user.name === user ? "me" : "", text: user }));
+  }
+  const rows = [el("thead", {}, head)];
+  const body = el("tbody");
+  for (const route of session.config.routes) {
+    const tr = el("tr", {}, el("th", { class: "mono", text: `${route.name}  ${route.method} ${route.path} [${route.auth}]` }));
+    for (const user of users) {
+      const outcome = (session.expected.expected[user] || {})[route.name];
+      tr.append(el("td", { class: outcomeClass(outcome), "data-user": user, "data-route": route.name, text: label(outcome) }));
+    }
+    body.append(tr);
+  }
+  rows.push(body);
+  table.replaceChildren(...rows);
+}
+
+function demoUserOf(tokens) {
+  const claims = decodeJwt(tokens.id);
+  const names = [claims.email, claims["cognito:username"]].filter(Boolean).map((s) => s.toLowerCase());
+  return session.config.users.find((u) => names.includes(u.username.toLowerCase())) || null;
+}
+
+async function main() {
+  try {
+    [session.config, session.expected] = await Promise.all([getJson("/config.json"), getJson("/expectations.json")]);
+  } catch (error) {
+    showError(error.message);
+    return;
+  }
+  renderStack();
+  try {
+    const fresh = await finishSignIn(session.config, window.location);
+    if (fresh) window.history.replaceState(null, "", "/");
+  } catch (error) {
+    window.history.replaceState(null, "", "/");
+    showError(error.message);
+  }
+  session.tokens = currentTokens();
+  session.user = session.tokens ? demoUserOf(session.tokens) : null;
+  $("#signed-out").hidden = Boolean(session.tokens);
+  $("#signed-in").hidden = !session.tokens;
+  renderSignIn();
+  renderRoutes();
+  renderMatrix();
+  if (session.tokens) {
+    $("#whoami").textContent = session.user ? `${session.user.name} (${session.user.username})` : "an unknown user";
+    await showIdentity();
+  }
+  $("#signout").addEventListener("click", () => signOut(session.config));
+  $("#call-all").addEventListener("click", () => callAll());
+  document.body.dataset.ready = "true";
+}
+
+main();
