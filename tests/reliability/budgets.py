@@ -54,12 +54,12 @@ class LoadBudget:
 
 
 LOAD: dict[str, LoadBudget] = {
-    "ci": LoadBudget(threads=6, max_requests=600, max_seconds=20.0),
+    "ci": LoadBudget(threads=6, max_requests=400, max_seconds=15.0),
     "soak": LoadBudget(threads=8, max_requests=4000, max_seconds=180.0),
 }
 
 # Concurrent read-modify-write writers on one record, and rounds each.
-WRITERS: dict[str, tuple[int, int]] = {"ci": (6, 8), "soak": (8, 25)}
+WRITERS: dict[str, tuple[int, int]] = {"ci": (5, 6), "soak": (8, 25)}
 
 
 def load_budget() -> LoadBudget:
