@@ -212,7 +212,7 @@ bench: venv build ## Benchmarks (figures written to docs/benchmarks.md)
 	@$(PY) -m tests.bench
 
 .PHONY: reliability
-reliability: venv build $(TF_CONFIG) ## Fuzz, fault, load and integrity tests at soak size (~10 min); rewrites docs/reliability.md
+reliability: venv build $(TF_CONFIG) ## Fuzz, fault, load and integrity tests at soak size (10-20 min); rewrites docs/reliability.md
 	@$(PY) -m tests.reliability
 
 clean: ## Remove build output, local state and the virtualenv

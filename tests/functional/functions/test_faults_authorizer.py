@@ -161,7 +161,7 @@ def test_jwks_fault_on_a_warm_container_keeps_verifying_until_the_jwks_cache_exp
         decisions=11,
         wrong_allows=0,
         attempts_during_fault=1,
-        outcome="cached keys keep verifying (200); after the JWKS cache TTL: 401 (fail closed)",
+        outcome="cached keys keep verifying (Allow); after the JWKS cache TTL: 401 (fail closed)",
         log_reason=FIRST_REASON[fault],
         recovery="first request after the cool-down, same container",
     )

@@ -521,6 +521,16 @@ arn_parts = st.fixed_dictionaries(
 )
 
 
+# This API and stage with any verb and path: the group policy is returned whole (Allow), whatever the
+# route, and API Gateway evaluates it; a path with whitespace or a malformed verb is refused.
+ours_with_any_route = st.builds(
+    "{}/{}{}".format,
+    st.just(support.API_ARN),
+    st.sampled_from(["GET", "POST", "PUT", "DELETE", "PATCH", "*", "get", "G ET", ""]),
+    st.one_of(st.text(max_size=40).map(lambda t: "/" + t), strategies.big_text.map(lambda t: "/" + t)),
+)
+
+
 def _arn(parts: dict[str, str]) -> str:
     return (
         f"arn:{parts['partition']}:execute-api:{parts['region']}:{parts['account']}:"
@@ -534,7 +544,7 @@ def test_method_arns_never_widen_the_policy(fuzzer: Fuzzer, tokens: support.Toke
 
     @_examples("authorizer_method_arn")
     @given(
-        arn=st.one_of(arn_parts.map(_arn), strategies.odd_text, strategies.big_text, strategies.json_values)
+        arn=st.one_of(arn_parts.map(_arn), ours_with_any_route, strategies.odd_text, strategies.json_values)
     )
     def case(arn: Any) -> None:
         event = {"type": "TOKEN", "authorizationToken": f"Bearer {token}", "methodArn": arn}
