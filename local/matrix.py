@@ -1,16 +1,19 @@
 """The live access matrix: every demo user calls every route through the local gateway; each answer
-is printed beside the expectation tools/matrix.py derives from the templates and routes."""
+is printed beside the access contract's promise (tests/contract/access.yaml), the oracle no
+evaluator wrote, under the environment's identity-pool role mapping."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
-from local.client import ClientError, Session
-from tools import config
-from tools.matrix import ALLOW, Expectation, Principal, expected_status, matches, probe
-from tools.render import render_group
+import requests
+from botocore.exceptions import ClientError as AwsClientError
+
+from local.client import HTTP_TIMEOUT_SECONDS, ClientError, Session
+from tools import config, contract
+from tools.config import Route
+from tools.matrix import ALLOW, Expectation, Principal, Probe, matches, probe, user_pool_role_mapping
 
 
 @dataclass(frozen=True)
@@ -34,27 +37,68 @@ def principals(stack: dict[str, Any]) -> list[Principal]:
     ]
 
 
-def run(stack: dict[str, Any], env: str = "local") -> list[Cell]:
+def call(
+    stack: dict[str, Any], session: Session, route: Route, request: Probe
+) -> tuple[requests.Response, str]:
+    """The API's answer to this user's probe of `route`, and a note on how it was made.
+
+    When the identity pool refuses a user credentials (NotAuthorizedException: the Rules mapping
+    gives a user in no group none), the iam call goes out unsigned, as a client left without
+    credentials would send it; API Gateway answers 403 "Missing Authentication Token".
+    """
+    try:
+        return session.request(
+            request.method, request.path, request.body, auth=route.auth, scopes=route.scopes
+        ), ""
+    except AwsClientError as exc:
+        if route.auth != "iam" or exc.response.get("Error", {}).get("Code") != "NotAuthorizedException":
+            raise
+    headers = {"Content-Type": "application/json"} if request.body is not None else {}
+    response = requests.request(
+        request.method,
+        f"{stack['api_url']}{request.path}",
+        json=request.body,
+        headers=headers,
+        timeout=HTTP_TIMEOUT_SECONDS,
+    )
+    return response, "no credentials: the identity pool refused them; sent unsigned"
+
+
+def expectations(
+    stack: dict[str, Any], env: str | None = None
+) -> tuple[str, dict[tuple[str, str], Expectation]]:
+    """(role mapping, {(user, route): the contract's outcome for the route's probe})."""
+    cfg = config.load(env or str(stack.get("environment", "local")))
+    mapping = user_pool_role_mapping(cfg)
+    promise = contract.load()
+    return mapping, {
+        (user["name"], route.name): promise.expectation(
+            mapping, user["name"], route.name, probe(route).method
+        )
+        for user in stack["users"]
+        for route in cfg.routes.values()
+    }
+
+
+def run(stack: dict[str, Any], env: str | None = None) -> list[Cell]:
     """Call every route as every demo user (in route order; writes come after reads of a path)."""
-    cfg = config.load(env)
-    policies = {g: json.loads(render_group(cfg, g, api_id=stack["api_id"])) for g in cfg.groups}
+    cfg = config.load(env or str(stack.get("environment", "local")))
+    _, promised = expectations(stack, cfg.environment)
     cells: list[Cell] = []
-    for principal, user in zip(principals(stack), stack["users"], strict=True):
+    for user in stack["users"]:
         session = Session(stack, user)
         for route in cfg.routes.values():
-            expected = expected_status(cfg, principal, route, policies, stack["api_id"])
+            expected = promised[(user["name"], route.name)]
             request = probe(route)
             try:
-                response = session.request(
-                    request.method, request.path, request.body, auth=route.auth, scopes=route.scopes
-                )
+                response, note = call(stack, session, route, request)
             except ClientError as exc:
                 cells.append(Cell(user["name"], route.name, expected, None, str(exc)))
                 continue
             except Exception as exc:  # a refused sign-in or credential call is a result too
                 cells.append(Cell(user["name"], route.name, expected, None, f"{type(exc).__name__}: {exc}"))
                 continue
-            cells.append(Cell(user["name"], route.name, expected, response.status_code))
+            cells.append(Cell(user["name"], route.name, expected, response.status_code, note))
     return cells
 
 
@@ -63,14 +107,22 @@ def _label(expected: Expectation) -> str:
 
 
 def render(cells: list[Cell], stack: dict[str, Any]) -> str:
-    """A table: rows = routes, columns = users; each cell `live/expected`, mismatches marked `!!`."""
+    """A table: rows = routes, columns = users; each cell `live/promised`, mismatches marked `!!`."""
     users = [u["name"] for u in stack["users"]]
     routes = list(dict.fromkeys(c.route for c in cells))
     by_key = {(c.user, c.route): c for c in cells}
     route_w = max(len(r) + 2 + len(_route_sig(stack, r)) for r in routes)
     col_w = max(12, *(len(u) for u in users))
+    mapping = user_pool_role_mapping(config.load(str(stack.get("environment", "local"))))
     lines = [
-        "Access matrix: live status / expected (2xx = the handler answered), !! = mismatch",
+        f"Access matrix: live status / promised by {contract.CONTRACT_FILE.relative_to(config.REPO_ROOT)}"
+        " (2xx = the handler answered), !! = mismatch",
+        f"identity-pool role mapping for user-pool users: {mapping}"
+        + (
+            " (strict: each user gets only its preferred role)"
+            if mapping == "Rules"
+            else " (CustomRoleArn may pick any own group's role)"
+        ),
         " " * route_w + " " + " ".join(u.rjust(col_w) for u in users),
     ]
     for r in routes:
@@ -84,8 +136,10 @@ def render(cells: list[Cell], stack: dict[str, Any]) -> str:
     bad = [c for c in cells if not c.ok]
     lines.append(f"{len(cells)} calls, {len(bad)} mismatches")
     lines.extend(
-        f"  !! {c.user} {c.route}: got {c.status}, expected {_label(c.expected)} {c.detail}" for c in bad
+        f"  !! {c.user} {c.route}: got {c.status}, promised {_label(c.expected)} {c.detail}" for c in bad
     )
+    notes = dict.fromkeys((c.user, c.detail) for c in cells if c.ok and c.detail)
+    lines.extend(f"  note: {user}: {detail}" for user, detail in notes)
     return "\n".join(lines)
 
 

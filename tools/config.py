@@ -16,6 +16,7 @@ ENVS_DIR = REPO_ROOT / "terraform" / "envs"
 TEMPLATES_DIR = REPO_ROOT / "policy_templates"
 ENVIRONMENTS = ("local", "dev", "staging", "prod")
 AUTH_MODES = ("iam", "user_pool", "lambda")
+USER_POOL_ROLE_MAPPINGS = ("Rules", "Token")  # identity_pool.user_pool_role_mapping; Rules is the default
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY")
 
 
@@ -102,6 +103,15 @@ def parse(raw: dict[str, Any], source: str = "<config>") -> EnvConfig:
                 f"{source}: route {name!r}: method {route.method!r} is not one of {HTTP_METHODS}"
             )
         routes[name] = route
+    identity_pool = raw.get("identity_pool", {})
+    if not isinstance(identity_pool, dict) or set(identity_pool) - {"user_pool_role_mapping"}:
+        raise ConfigError(f'{source}: identity_pool takes only user_pool_role_mapping ("Rules" or "Token")')
+    if identity_pool.get("user_pool_role_mapping", "Rules") not in USER_POOL_ROLE_MAPPINGS:
+        raise ConfigError(
+            f'{source}: identity_pool.user_pool_role_mapping must be "Rules" (default: only the preferred '
+            f'role) or "Token" (callers may choose among their groups\' roles), not '
+            f"{identity_pool['user_pool_role_mapping']!r}"
+        )
     precedences = [g.precedence for g in groups.values()]
     if len(set(precedences)) != len(precedences):
         raise ConfigError(f"{source}: group precedences must be unique (the multi-group rule relies on it)")

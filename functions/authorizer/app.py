@@ -5,17 +5,21 @@ policy cache live as long as the container; the DynamoDB client is created on th
 and maps the outcome to what API Gateway understands: a policy dict, or `Exception("Unauthorized")`,
 which API Gateway turns into 401. Nothing else ever escapes, so a bad token never becomes a 500.
 
-Runtime: python3.12. boto3/botocore come from the Lambda runtime and are not vendored; PyJWT and
+Runtime: python3.12. botocore comes from the Lambda runtime and is not vendored; PyJWT and
 cryptography are vendored for the function's architecture by `make build` (see tools/build_lambda.py).
+
+Cold start: the client is botocore's, created directly: boto3 adds nothing this function uses (its
+`client()` is a call to botocore's `Session.create_client`) and importing it measured ~15-25 ms of
+the cold start on top of botocore (docs/benchmarks.md has the cold-start figures).
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-import boto3
+import botocore.session
 from authz.decide import Authorizer
 from authz.errors import ConfigError, Unauthorized
 from authz.logs import get_logger, log
@@ -42,7 +46,7 @@ _authorizer: Authorizer | None = None
 def dynamodb_client() -> DynamoDBClient:
     """Region from the runtime (AWS_REGION); endpoint overridable with AWS_ENDPOINT_URL (emulator)."""
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-    client: DynamoDBClient = boto3.client(
+    client = botocore.session.get_session().create_client(
         "dynamodb",
         region_name=region,
         config=Config(
@@ -51,7 +55,7 @@ def dynamodb_client() -> DynamoDBClient:
             retries={"total_max_attempts": DYNAMODB_MAX_ATTEMPTS, "mode": "standard"},
         ),
     )
-    return client
+    return cast("DynamoDBClient", client)
 
 
 def build_authorizer(env: dict[str, str] | None = None) -> Authorizer:

@@ -102,9 +102,10 @@ module "identity_pool" {
     endpoint  = module.user_pool.endpoint
     client_id = module.user_pool.client_ids["web"]
   }
-  group_policies = { for g, doc in local.group_policies : g => { policy = doc } }
-  oidc_providers = var.external_providers
-  tags           = local.tags
+  group_policies         = { for g, doc in local.group_policies : g => { policy = doc } }
+  user_pool_role_mapping = var.identity_pool.user_pool_role_mapping
+  oidc_providers         = var.external_providers
+  tags                   = local.tags
 }
 
 module "policy_store" {

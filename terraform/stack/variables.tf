@@ -156,6 +156,19 @@ variable "external_providers" {
   }
 }
 
+variable "identity_pool" {
+  type = object({
+    user_pool_role_mapping = optional(string, "Rules")
+  })
+  description = "Identity-pool settings: user_pool_role_mapping, how user-pool users get their iam-mode role. \"Rules\" (default, strict): only the role of the lowest-precedence group, the group the Lambda authorizer applies; a user in no group gets no credentials. \"Token\" (option): a user in several groups may pick any of its groups' roles with CustomRoleArn and act as that group in iam mode. docs/architecture.md, \"Multi-group rule\"."
+  default     = {}
+
+  validation {
+    condition     = contains(["Rules", "Token"], var.identity_pool.user_pool_role_mapping)
+    error_message = "identity_pool.user_pool_role_mapping must be \"Rules\" (default: only the preferred role) or \"Token\" (callers may choose among their own groups' roles with CustomRoleArn)."
+  }
+}
+
 variable "cors_allow_origin" {
   type        = string
   description = "The origin of the web app allowed to call the API (e.g. https://app.example.com)."

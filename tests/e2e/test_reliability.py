@@ -57,22 +57,14 @@ def test_emulator_restart_under_a_running_gateway_fails_closed_then_recovers(
     sessions = signed_in(stack, all_cells)
     # While the emulator is down each request costs the gateway its SDK retries and back-off: a few
     # requests per mode are enough to show the answer; the full matrix is checked afterwards.
-    sample = [c for c in all_cells if (c.user, c.route) in DURING_OUTAGE]
+    sample = [c for c in all_cells if (c.user, c.route.name) in DURING_OUTAGE]
     assert len(sample) == len(DURING_OUTAGE)
     emulator = running.emulator
     caplog.set_level(logging.INFO, logger=ACCESS_LOG)
     emulator.pause()
     try:
         with ResettingPort(emulator.host, emulator.port) as port:
-            during = [
-                (
-                    c,
-                    sessions[c.user]
-                    .request(c.method, c.path, c.body, auth=c.auth, scopes=c.scopes)
-                    .status_code,
-                )
-                for c in sample
-            ]
+            during = [(c, c.send(stack, sessions[c.user]).status_code) for c in sample]
             attempts = port.connections
     finally:
         emulator.resume()
@@ -86,12 +78,9 @@ def test_emulator_restart_under_a_running_gateway_fails_closed_then_recovers(
         f"{attempts} connection attempts for {len(sample)} requests"
     )
 
-    after = [
-        (c, sessions[c.user].request(c.method, c.path, c.body, auth=c.auth, scopes=c.scopes).status_code)
-        for c in all_cells
-    ]
+    after = [(c, c.send(stack, sessions[c.user]).status_code) for c in all_cells]
     wrong = [
-        f"{c.user} {c.route}: {s} (expected {c.expected})"
+        f"{c.user} {c.route.name}: {s} (expected {c.expected})"
         for c, s in after
         if not oracle.matches(c.expected, s)
     ]

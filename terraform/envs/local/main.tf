@@ -97,6 +97,7 @@ module "stack" {
   groups              = local.config.groups
   routes              = local.config.routes
   external_providers  = merge(local.config.external_providers, local.local_idp)
+  identity_pool       = try(local.config.identity_pool, {})
 
   authorizer = {
     # moto serves each pool's keys at <emulator>/<pool id>/.well-known/jwks.json while tokens keep the

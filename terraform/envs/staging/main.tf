@@ -49,4 +49,5 @@ module "stack" {
   groups              = local.config.groups
   routes              = local.config.routes
   external_providers  = local.config.external_providers
+  identity_pool       = try(local.config.identity_pool, {})
 }

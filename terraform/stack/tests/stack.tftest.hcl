@@ -209,6 +209,21 @@ run "rejects_bad_token_use" {
   expect_failures = [var.authorizer]
 }
 
+run "rejects_unknown_user_pool_role_mapping" {
+  command = plan
+  variables {
+    identity_pool = { user_pool_role_mapping = "Union" }
+  }
+  expect_failures = [var.identity_pool]
+}
+
+run "token_user_pool_role_mapping_is_accepted" {
+  command = plan
+  variables {
+    identity_pool = { user_pool_role_mapping = "Token" }
+  }
+}
+
 run "strict_authorizer_cache_settings_are_accepted" {
   command = plan
   variables {

@@ -123,7 +123,7 @@ def test_expectations_cover_every_user_and_route(console: ConsoleHandle) -> None
     stack = _stack()
     console.publish(stack)
     document = get(console, "/expectations.json").json()
-    assert document["source"].startswith("tools/matrix.py")
+    assert document["source"].startswith("tests/contract/access.yaml")
     expected = document["expected"]
     assert set(expected) == {u["name"] for u in stack["users"]}
     for outcomes in expected.values():
