@@ -216,6 +216,10 @@ call: venv ## Call a route as a demo user: make call AS=pet-veterinarian ARGS="G
 bench: venv build ## Benchmarks (figures written to docs/benchmarks.md)
 	@$(PY) -m tests.bench
 
+.PHONY: reliability
+reliability: venv build $(TF_CONFIG) ## Fuzz, fault, load and integrity tests at soak size (10-20 min); rewrites docs/reliability.md
+	@$(PY) -m tests.reliability
+
 clean: ## Remove build output, local state and the virtualenv
 	rm -rf build .local $(VENV) .mypy_cache .ruff_cache .pytest_cache
 	find terraform -name .terraform -type d -prune -exec rm -rf {} +

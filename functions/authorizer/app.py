@@ -31,8 +31,11 @@ from botocore.config import Config
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
-# DynamoDB calls must fail fast: API Gateway gives an authorizer at most 30 s, and a slow table
-# should become a Deny, not a hung request.
+# DynamoDB calls must fail fast: a slow table should become a Deny, not a hung request, and the
+# decision must finish well inside the function's own timeout (5 s in terraform/stack/functions.tf;
+# a killed function gives API Gateway a 500 and leaves no decision log line). Attempts include the
+# first request: botocore's `total_max_attempts` (its `max_attempts` counts retries only, which
+# made 3 calls of up to 2 s each here).
 DYNAMODB_CONNECT_TIMEOUT_SECONDS = 2
 DYNAMODB_READ_TIMEOUT_SECONDS = 2
 DYNAMODB_MAX_ATTEMPTS = 2
@@ -49,7 +52,7 @@ def dynamodb_client() -> DynamoDBClient:
         config=Config(
             connect_timeout=DYNAMODB_CONNECT_TIMEOUT_SECONDS,
             read_timeout=DYNAMODB_READ_TIMEOUT_SECONDS,
-            retries={"max_attempts": DYNAMODB_MAX_ATTEMPTS, "mode": "standard"},
+            retries={"total_max_attempts": DYNAMODB_MAX_ATTEMPTS, "mode": "standard"},
         ),
     )
     return cast("DynamoDBClient", client)

@@ -4,7 +4,8 @@ The JWKS is fetched and parsed by PyJWT's `PyJWKClient` (timeout, TTL cache, one
 unknown `kid` with a cool-down, no redirects, http(s) only). `CoolingJWKClient` adds one thing the
 library lacks, found by reading its source: the cool-down only starts after a *successful* fetch, so
 while the endpoint is down every request would try again (each waiting for the timeout). Here a
-failed fetch also starts the cool-down.
+failed fetch also starts the cool-down, and every failed fetch (a reset connection or a body that is
+not JSON too, which PyJWT lets through unwrapped) is reported as `jwks_unavailable`.
 
 The token itself is parsed and verified once, by `authz/jws.py` (with PyJWT's `jwt.decode`
 semantics; see that module for why it does not call PyJWT). Keys come from an index of the cached
@@ -63,9 +64,14 @@ class CoolingJWKClient(jwt.PyJWKClient):
             raise PyJWKClientConnectionError("JWKS fetch failed recently; not retrying during the cool-down")
         try:
             data = super().fetch_data()
-        except Exception:
+        except jwt.PyJWTError:
             self._failed_at = now
             raise
+        except Exception as exc:
+            # PyJWT wraps URL errors and timeouts only: a connection reset mid-answer or a body that
+            # is not JSON escaped as itself. Both mean "no usable key set", like any failed fetch.
+            self._failed_at = now
+            raise PyJWKClientConnectionError(f"JWKS fetch failed: {type(exc).__name__}") from exc
         self._failed_at = None
         return data
 
