@@ -45,7 +45,7 @@ export GOGC ?= 400
 export PYTHONPATH := $(ROOT)
 
 .PHONY: help venv venv-runtime lock build policies fmt lint typecheck tf-init tf-fmt tf-validate tf-test \
-        test test-static test-inprocess test-stack soak \
+        test test-static test-inprocess test-stack reliability \
         test-unit test-functional test-policy test-terraform test-integration test-e2e \
         test-browser chromium console-screenshot \
         checkov workflows plan plan-store plan-fetch plan-reviewers apply up up-prebuild down call matrix \
@@ -119,10 +119,15 @@ fmt: venv ## Format Python and Terraform in place
 	$(BIN)/ruff check --fix .
 	terraform fmt -recursive terraform
 
-lint: venv $(TF_CONFIG) ## ruff lint + format check, terraform fmt check
+# Shell scripts shellcheck reads (the Makefile's own recipes are bash too, but not separate files).
+SHELL_SCRIPTS = $(shell git ls-files -- '*.sh' '.ci/*')
+
+lint: venv $(TF_CONFIG) ## ruff lint + format check, terraform fmt check, zizmor (workflows, offline), shellcheck
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	terraform fmt -check -recursive terraform
+	$(BIN)/zizmor --offline --persona=pedantic --quiet .github/workflows
+	$(BIN)/shellcheck $(SHELL_SCRIPTS)
 
 typecheck: venv ## mypy over functions/, local/, tools/
 	$(BIN)/mypy
@@ -171,10 +176,11 @@ console-screenshot: venv build chromium $(TF_CONFIG) ## Regenerate docs/console.
 # in a process of its own (moto keeps AWS state per process). The stack stream spends much of its
 # apply waiting on the AWS provider's fixed delays, which the other streams use. Suites that need
 # the live stack go into STACK_TESTS before tests/terraform, whose last tests re-plan and destroy it.
-# Tests marked `soak` (long load and soak runs) never run here: `make soak` runs them.
+# The fuzz, fault and load suites run here at a bounded size; `make reliability` runs them at soak
+# size and is never part of make test.
 INPROCESS_TESTS := tests/unit tests/functional tests/policy
 STACK_TESTS := tests/browser tests/e2e tests/terraform
-PYTEST_RUN := $(BIN)/pytest -p no:cacheprovider -m "not soak"
+PYTEST_RUN := $(BIN)/pytest -p no:cacheprovider
 
 test: venv build chromium $(TF_CONFIG) ## Every check the project has (what CI runs): static, in-process and stack streams at once
 	@$(MAKE) -j3 --output-sync=target test-static test-inprocess test-stack
@@ -186,9 +192,6 @@ test-inprocess: venv build ## The in-process suites of make test (unit, function
 
 test-stack: venv build chromium $(TF_CONFIG) ## The suites of make test sharing one applied local stack (browser, e2e, terraform)
 	$(PYTEST_RUN) $(STACK_TESTS)
-
-soak: venv build $(TF_CONFIG) ## Slow soak and load runs (tests marked soak), never part of make test
-	$(BIN)/pytest -p no:cacheprovider -m soak tests || { rc=$$?; [ $$rc -eq 5 ] && echo "no soak tests yet"; [ $$rc -eq 5 ]; }
 
 # --- real environments (docs/deploying.md) -----------------------------------------------------
 # State: the S3 bucket made by terraform/bootstrap, one key per environment, S3-native locking.
@@ -269,6 +272,9 @@ bench: venv build ## Benchmarks (figures written to docs/benchmarks.md)
 
 bench-first-run: ## A new user's make up (fresh clone, then warm) with phase times -> docs/benchmarks.md; BENCH_FLAGS=--with-test adds make test
 	@$(or $(PYTHON),python3) -m tests.bench.first_run $(BENCH_FLAGS)
+
+reliability: venv build $(TF_CONFIG) ## Fuzz, fault, load and integrity tests at soak size (10-20 min); rewrites docs/reliability.md
+	@$(PY) -m tests.reliability
 
 clean: ## Remove build output, local state and the virtualenv
 	rm -rf build .local $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -25,7 +25,7 @@ import json
 import threading
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar, overload
 from urllib.parse import urlencode
 
 import boto3
@@ -39,6 +39,8 @@ from tools.matrix import Probe
 
 # boto3-stubs types client() per literal service name; this helper takes credentials as data.
 _boto3_client: Callable[..., Any] = boto3.client
+
+T = TypeVar("T")
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 DISPOSABLE_TITLE = "Disposable item of the live access matrix"
@@ -126,14 +128,32 @@ class ProbeSandbox:
         separator = "&" if "?" in request.path else "?"
         return replace(request, path=f"{request.path}{separator}{urlencode(query)}")
 
-    def call(self, session: Session, route: Route, request: Probe) -> requests.Response:
-        """Send `request` (the probe of `route`) as `session`; a write's changes are remembered."""
+    @overload
+    def call(self, session: Session, route: Route, request: Probe) -> requests.Response: ...
+
+    @overload
+    def call(
+        self, session: Session, route: Route, request: Probe, send: Callable[[Session, Route, Probe], T]
+    ) -> T: ...
+
+    def call(
+        self,
+        session: Session,
+        route: Route,
+        request: Probe,
+        send: Callable[[Session, Route, Probe], Any] | None = None,
+    ) -> Any:
+        """Send `request` (the probe of `route`) as `session`; a write's changes are remembered.
+
+        `send` makes the call (default: the session's own request); its answer is returned as is.
+        """
+        sender = send or self._send
         request = self.target(route, request)
         if request.method not in WRITE_METHODS:
-            return self._send(session, route, request)
+            return sender(session, route, request)
         before = self._items()
         try:
-            return self._send(session, route, request)
+            return sender(session, route, request)
         finally:
             after = self._items()
             for key in before.keys() | after.keys():

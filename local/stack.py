@@ -2,7 +2,8 @@
 Gateway runtime, demo users, and the stack description scripts use (`.local/stack.json`).
 
 `python -m local up` (make up) and the end-to-end / Terraform test fixtures start it through
-`start_stack()`; everything it needs comes from the environment's config.json and Terraform's outputs.
+`start_stack()`; everything it needs comes from the access model, the environment's config.json
+and Terraform's outputs.
 """
 
 from __future__ import annotations
@@ -176,8 +177,8 @@ class RunningStack:
             "tables": {"policies": self.outputs["policy_table"], "records": self.outputs["records_table"]},
             "functions": self.outputs["functions"],
             "group_role_arns": self.outputs["group_role_arns"],
-            "routes": self.cfg.raw["routes"],
-            "groups": self.cfg.raw["groups"],
+            "routes": self.cfg.access.raw["routes"],
+            "groups": self.cfg.access.raw["groups"],
             "users": [u.describe() for u in self.users],
             "console_url": self.console.url if self.console is not None else None,
         }

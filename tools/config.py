@@ -1,12 +1,27 @@
-"""Read an environment's configuration: the same `config.json` the env root decodes for Terraform.
+"""Read the access model and an environment's settings: the same JSON files the env roots decode.
 
-Python (policy rendering, the access matrix, tests, the local stack) must see exactly the groups and
-routes Terraform deploys, so there is one file per environment and this module only parses it.
+Two files, each fact once:
+
+- `policy_templates/access_model.json`, the access model, the same for every environment: groups
+  (name, precedence, description), backend handlers (Lambda entry point, records-table actions and
+  partitions, an example request body), OAuth scopes (the web client's OIDC scopes and the resource
+  server's own scopes) and routes (path, method, auth mode, handler, scopes). Every env root passes
+  it to the stack as `access`.
+- `terraform/envs/<env>/config.json`, what differs per environment (account, region, architecture,
+  name prefix, stage name, user-pool options, external IdPs, CORS origin, authorizer caches, ...).
+  Every env root passes it to the stack as `settings`.
+
+Terraform ignores keys its typed variables do not declare, so this module is where a typo fails:
+`load()` refuses unknown keys, access facts in config.json (there is no per-environment access
+override: no environment has needed one) and a model that references an undeclared handler or scope.
+`make checkov` and the unit tests load every environment.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,13 +29,44 @@ from typing import Any
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ENVS_DIR = REPO_ROOT / "terraform" / "envs"
 TEMPLATES_DIR = REPO_ROOT / "policy_templates"
+ACCESS_MODEL = TEMPLATES_DIR / "access_model.json"
 ENVIRONMENTS = ("local", "dev", "staging", "prod")
 AUTH_MODES = ("iam", "user_pool", "lambda")
+USER_POOL_ROLE_MAPPINGS = ("Rules", "Token")  # identity_pool.user_pool_role_mapping; Rules is the default
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY")
+GROUP_NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+NAME_PREFIX_RE = re.compile(r"^[a-z][a-z0-9-]{1,20}$")
+
+#: The top-level keys of the two files: the attributes of the stack's `access` and `settings`
+#: variables (terraform/stack/variables.tf; a unit test keeps them equal), plus the provider's.
+MODEL_KEYS = frozenset({"groups", "handlers", "oauth", "routes"})
+PROVIDER_KEYS = frozenset({"region", "account_id"})
+STACK_SETTINGS_KEYS = frozenset(
+    {
+        "environment",
+        "name_prefix",
+        "stage_name",
+        "lambda_architecture",
+        "cors_allow_origin",
+        "deletion_protection",
+        "user_pool",
+        "external_providers",
+        "authorizer",
+        "identity_pool",
+        "throttling",
+        "execution_logging_level",
+        "log_retention_days",
+        "web_acl_arn",
+        "tags",
+    }
+)
+SETTINGS_KEYS = STACK_SETTINGS_KEYS | PROVIDER_KEYS
+#: Keys only the local environment has (the local OIDC issuer standing in for Google).
+LOCAL_SETTINGS_KEYS = frozenset({"local_idp"})
 
 
 class ConfigError(ValueError):
-    """The environment file is missing or says something Terraform would also reject."""
+    """The model or an environment file is missing or says something Terraform would also reject."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +88,42 @@ class Route:
     auth: str
     handler: str
     scopes: tuple[str, ...] = ()
+    #: A valid JSON body for a write to this route: the example of its handler in the model.
+    example_body: Mapping[str, Any] | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Handler:
+    name: str
+    entry_point: str
+    description: str
+    table_actions: tuple[str, ...]
+    leading_keys: tuple[str, ...]
+    example_body: Mapping[str, Any] | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class OAuthScopes:
+    resource_server: str
+    oidc_scopes: tuple[str, ...]
+    #: Resource-server scope name -> (description, whether the machine client may request it).
+    scopes: Mapping[str, tuple[str, bool]]
+
+    def declared(self) -> frozenset[str]:
+        """Every scope a route may require: the OIDC scopes and `<resource server>/<scope>`."""
+        return frozenset(self.oidc_scopes) | {f"{self.resource_server}/{s}" for s in self.scopes}
+
+
+@dataclass(frozen=True)
+class AccessModel:
+    groups: dict[str, Group]
+    handlers: dict[str, Handler]
+    oauth: OAuthScopes
+    routes: dict[str, Route]
+    raw: dict[str, Any] = field(repr=False, default_factory=dict)
+
+    def groups_by_precedence(self) -> list[Group]:
+        return sorted(self.groups.values(), key=lambda g: g.precedence)
 
 
 @dataclass(frozen=True)
@@ -50,16 +132,29 @@ class EnvConfig:
     region: str
     account_id: str
     lambda_architecture: str
-    groups: dict[str, Group]
-    routes: dict[str, Route]
+    access: AccessModel
     raw: dict[str, Any] = field(repr=False, default_factory=dict)
 
     @property
+    def groups(self) -> dict[str, Group]:
+        return self.access.groups
+
+    @property
+    def routes(self) -> dict[str, Route]:
+        return self.access.routes
+
+    @property
     def stage_name(self) -> str:
-        return str(self.raw.get("stage_name", self.environment))
+        """The API stage (settings.stage_name, default: the environment), as the stack computes it."""
+        return str(self.raw.get("stage_name") or self.environment)
+
+    @property
+    def name_prefix(self) -> str:
+        """The prefix of every resource name (settings.name_prefix, default fga-<environment>)."""
+        return str(self.raw.get("name_prefix") or f"fga-{self.environment}")
 
     def groups_by_precedence(self) -> list[Group]:
-        return sorted(self.groups.values(), key=lambda g: g.precedence)
+        return self.access.groups_by_precedence()
 
 
 def env_dir(env: str) -> Path:
@@ -68,32 +163,105 @@ def env_dir(env: str) -> Path:
     return ENVS_DIR / env
 
 
-def load(env: str) -> EnvConfig:
-    """Parse and sanity-check `terraform/envs/<env>/config.json`."""
-    path = env_dir(env) / "config.json"
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """JSON allows a key twice and json.loads keeps the last one silently (a merge of two branches
+    that both added a block does exactly that): refuse instead."""
+    keys = [key for key, _ in pairs]
+    duplicated = sorted({key for key in keys if keys.count(key) > 1})
+    if duplicated:
+        raise ConfigError(f"duplicate key(s) {duplicated}")
+    return dict(pairs)
+
+
+def _read_json(path: Path) -> dict[str, Any]:
     try:
-        raw = json.loads(path.read_text())
+        raw = json.loads(path.read_text(), object_pairs_hook=_no_duplicate_keys)
     except FileNotFoundError as exc:
         raise ConfigError(f"{path} does not exist") from exc
     except json.JSONDecodeError as exc:
         raise ConfigError(f"{path}: not valid JSON: {exc}") from exc
-    return parse(raw, source=str(path))
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: must hold a JSON object")
+    return raw
 
 
-def parse(raw: dict[str, Any], source: str = "<config>") -> EnvConfig:
-    groups = {
-        name: Group(name=name, precedence=int(g["precedence"]), description=str(g.get("description", "")))
-        for name, g in raw.get("groups", {}).items()
+def load_access_model(path: Path = ACCESS_MODEL) -> AccessModel:
+    """Parse and check `policy_templates/access_model.json` (or another model file, for tests)."""
+    return parse_access_model(_read_json(path), source=str(path))
+
+
+def load(env: str, *, access_model: Path = ACCESS_MODEL) -> EnvConfig:
+    """Parse and check `terraform/envs/<env>/config.json` with the access model."""
+    path = env_dir(env) / "config.json"
+    return parse(_read_json(path), source=str(path), access=load_access_model(access_model))
+
+
+def _unknown_keys(raw: Mapping[str, Any], allowed: frozenset[str], source: str, what: str) -> None:
+    unknown = sorted(set(raw) - allowed)
+    if unknown:
+        raise ConfigError(f"{source}: unknown {what} key(s) {unknown}; allowed: {sorted(allowed)}")
+
+
+def _mapping(raw: Mapping[str, Any], key: str, source: str) -> Mapping[str, Any]:
+    value = raw.get(key)
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{source}: {key!r} must be a JSON object")
+    return value
+
+
+def parse_access_model(raw: dict[str, Any], source: str = "<access model>") -> AccessModel:
+    _unknown_keys(raw, MODEL_KEYS, source, "access model")
+    groups: dict[str, Group] = {}
+    for name, g in _mapping(raw, "groups", source).items():
+        if not GROUP_NAME_RE.match(name):
+            raise ConfigError(f"{source}: group name {name!r} must be 1-40 letters, digits, '_' or '-'")
+        groups[name] = Group(
+            name=name, precedence=int(g["precedence"]), description=str(g.get("description", ""))
+        )
+    precedences = [g.precedence for g in groups.values()]
+    if len(set(precedences)) != len(precedences):
+        raise ConfigError(f"{source}: group precedences must be unique (the multi-group rule relies on it)")
+
+    handlers = {
+        name: Handler(
+            name=name,
+            entry_point=str(h["entry_point"]),
+            description=str(h.get("description", "")),
+            table_actions=tuple(h.get("table_actions") or ()),
+            leading_keys=tuple(h.get("leading_keys") or ()),
+            example_body=h.get("example_body"),
+        )
+        for name, h in _mapping(raw, "handlers", source).items()
     }
+
+    oauth_raw = _mapping(raw, "oauth", source)
+    oauth = OAuthScopes(
+        resource_server=str(oauth_raw["resource_server"]),
+        oidc_scopes=tuple(oauth_raw.get("oidc_scopes") or ()),
+        scopes={
+            name: (str(s.get("description", "")), bool(s.get("service_client", False)))
+            for name, s in (oauth_raw.get("scopes") or {}).items()
+        },
+    )
+
     routes: dict[str, Route] = {}
-    for name, r in raw.get("routes", {}).items():
+    for name, r in _mapping(raw, "routes", source).items():
+        handler = str(r["handler"])
+        if handler not in handlers:
+            raise ConfigError(
+                f"{source}: route {name!r}: handler {handler!r} is not one of the model's handlers "
+                f"{sorted(handlers)}"
+            )
         route = Route(
             name=name,
             path=str(r["path"]),
             method=str(r["method"]).upper(),
             auth=str(r["auth"]),
-            handler=str(r["handler"]),
+            handler=handler,
             scopes=tuple(r.get("scopes") or ()),
+            example_body=handlers[handler].example_body,
         )
         if route.auth not in AUTH_MODES:
             raise ConfigError(f"{source}: route {name!r}: auth {route.auth!r} is not one of {AUTH_MODES}")
@@ -101,16 +269,50 @@ def parse(raw: dict[str, Any], source: str = "<config>") -> EnvConfig:
             raise ConfigError(
                 f"{source}: route {name!r}: method {route.method!r} is not one of {HTTP_METHODS}"
             )
+        undeclared = sorted(set(route.scopes) - oauth.declared())
+        if undeclared:
+            raise ConfigError(
+                f"{source}: route {name!r}: scopes {undeclared} are not declared in oauth "
+                f"(oidc_scopes, or {oauth.resource_server}/<a key of oauth.scopes>)"
+            )
         routes[name] = route
-    precedences = [g.precedence for g in groups.values()]
-    if len(set(precedences)) != len(precedences):
-        raise ConfigError(f"{source}: group precedences must be unique (the multi-group rule relies on it)")
+    return AccessModel(groups=groups, handlers=handlers, oauth=oauth, routes=routes, raw=raw)
+
+
+def parse(raw: dict[str, Any], source: str = "<config>", access: AccessModel | None = None) -> EnvConfig:
+    """Check an environment's settings (`access`: the model, default the repository's)."""
+    misplaced = sorted(set(raw) & MODEL_KEYS)
+    if misplaced:
+        raise ConfigError(
+            f"{source}: {misplaced} belong in {ACCESS_MODEL.relative_to(REPO_ROOT)}, the one access model "
+            "every environment reads (config.json holds only what differs per environment)"
+        )
+    environment = str(raw.get("environment"))
+    allowed = SETTINGS_KEYS | (LOCAL_SETTINGS_KEYS if environment == "local" else frozenset())
+    _unknown_keys(raw, allowed, source, "setting")
+    for key in ("environment", "region", "account_id", "cors_allow_origin"):
+        if key not in raw:
+            raise ConfigError(f"{source}: {key!r} is required")
+    prefix = raw.get("name_prefix")
+    if prefix is not None and not NAME_PREFIX_RE.match(str(prefix)):
+        raise ConfigError(
+            f"{source}: name_prefix {prefix!r} must be 2-21 lowercase letters, digits or '-', "
+            "starting with a letter"
+        )
+    identity_pool = raw.get("identity_pool", {})
+    if not isinstance(identity_pool, dict) or set(identity_pool) - {"user_pool_role_mapping"}:
+        raise ConfigError(f'{source}: identity_pool takes only user_pool_role_mapping ("Rules" or "Token")')
+    if identity_pool.get("user_pool_role_mapping", "Rules") not in USER_POOL_ROLE_MAPPINGS:
+        raise ConfigError(
+            f'{source}: identity_pool.user_pool_role_mapping must be "Rules" (default: only the preferred '
+            f'role) or "Token" (callers may choose among their groups\' roles), not '
+            f"{identity_pool['user_pool_role_mapping']!r}"
+        )
     return EnvConfig(
-        environment=str(raw["environment"]),
+        environment=environment,
         region=str(raw["region"]),
         account_id=str(raw["account_id"]),
         lambda_architecture=str(raw.get("lambda_architecture", "arm64")),
-        groups=groups,
-        routes=routes,
+        access=access if access is not None else load_access_model(),
         raw=raw,
     )

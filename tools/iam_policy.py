@@ -15,9 +15,11 @@ https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-l
   allows; otherwise the request is implicitly denied.
 * ``Action``/``NotAction`` match case-insensitively with ``*`` and ``?`` wildcards.
 * ``Resource``/``NotResource`` match ARNs the way ``ArnLike`` does: each of the six
-  colon-delimited parts separately and case-sensitively, ``*`` matching any run of characters
-  inside its part (so it spans ``/`` in an execute-api resource path) and ``?`` one character; a
-  pattern with fewer parts lets its last part span the rest (``arn:aws:execute-api:*``).
+  colon-delimited segments separately and case-sensitively, ``*`` matching any run of characters
+  inside its segment (so it spans ``/`` in an execute-api resource path) and ``?`` one character;
+  a ``*`` that ends a segment may extend past the colons after it (``arn:aws:execute-api:*``,
+  ``arn:aws:execute-api:*:abc123/*``); a ``*`` inside a segment never crosses a colon.
+  https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html
   https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_ARN
 * ``Condition``: every operator in the block, every key under an operator, must hold; several
   values for one key are OR-ed (for negated operators: the context value must match none, a NOR).
@@ -260,42 +262,83 @@ def _glob_match(
     return re.fullmatch(_glob_regex(parts), value, flags) is not None
 
 
+_ARN_SEGMENTS = 6  # arn:partition:service:region:account:resource (the resource keeps its colons)
+
+
+def _arn_segments(resolved: list[tuple[str, bool]]) -> list[list[tuple[str, bool]]]:
+    """Split a resolved pattern at the policy's own colons into at most six segments.
+
+    Substituted variable values are literal and never split; from the sixth segment on, colons
+    belong to the resource segment (as in the ARN format).
+    """
+    segments: list[list[tuple[str, bool]]] = [[]]
+    for piece, literal in resolved:
+        if literal:
+            segments[-1].append((piece, True))
+            continue
+        chunks = piece.split(":")
+        segments[-1].append((chunks[0], False))
+        for chunk in chunks[1:]:
+            if len(segments) < _ARN_SEGMENTS:
+                segments.append([(chunk, False)])
+            else:
+                segments[-1].append((":" + chunk, False))
+    return segments
+
+
+def _segment_regex(segment: list[tuple[str, bool]], *, resource: bool) -> str:
+    """One pattern segment as a regex.
+
+    Inside the resource segment ``*`` matches any run of characters and ``?`` any one. In the
+    segments before it a wildcard stays inside its segment (no ``:``), except a ``*`` that is the
+    segment's last character: that one may extend past colon boundaries.
+    """
+    pieces = [(piece, literal) for piece, literal in segment if piece]
+    out: list[str] = []
+    for index, (piece, literal) in enumerate(pieces):
+        if literal:
+            out.append(re.escape(piece))
+            continue
+        last_piece = index == len(pieces) - 1
+        for pos, ch in enumerate(piece):
+            if ch == "*":
+                trailing = last_piece and pos == len(piece) - 1
+                out.append(".*" if resource or trailing else "[^:]*")
+            elif ch == "?":
+                out.append("." if resource else "[^:]")
+            else:
+                out.append(re.escape(ch))
+    return "".join(out)
+
+
 def _arn_match(pattern: str, arn: str, *, context: Mapping[str, Any], variables: bool) -> bool:
-    """ArnLike semantics: six colon-delimited parts matched separately; ``*`` is plain ``*``."""
+    """ArnLike semantics, as the IAM User Guide documents them.
+
+    "IAM JSON policy elements: Resource": wildcards (``*``, ``?``) work within the individual
+    segments of an ARN (the parts separated by colons); a ``*`` that is the last character of a
+    segment can expand to match beyond the colon boundaries. "IAM JSON policy elements: Condition
+    operators" (ARN condition operators): each of the six colon-delimited components is checked
+    separately, case-sensitively.
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_ARN
+
+    So ``arn:aws:execute-api:us-east-1:*/dev/GET/news`` does not match any API: its ``*`` is not
+    at the end of its (account) segment and cannot swallow the account and the API id, while
+    ``arn:aws:execute-api:*:abc123/*`` does match API abc123 in any region and account: the
+    region's ``*`` ends its segment and extends over the colon. A substituted variable value is
+    literal. The resource segment (the sixth) keeps its colons, so there ``*`` spans ``:`` and ``/``.
+    """
     try:
         resolved = _substitute(pattern, context, variables)
     except _Unresolved:
         return False
-    # Re-join with markers so the colon split sees only the policy's own colons.
-    if len(resolved) == 1 and not resolved[0][1]:
-        if resolved[0][0] == "*":
-            return True
-        pattern_parts: list[list[tuple[str, bool]]] = [[(p, False)] for p in resolved[0][0].split(":", 5)]
-    else:
-        pattern_parts = [[]]
-        for piece, literal in resolved:
-            if literal:
-                pattern_parts[-1].append((piece, True))
-                continue
-            chunks = piece.split(":")
-            pattern_parts[-1].append((chunks[0], False))
-            for chunk in chunks[1:]:
-                if len(pattern_parts) < 6:
-                    pattern_parts.append([(chunk, False)])
-                else:
-                    pattern_parts[-1].append((":" + chunk, False))
-    arn_parts = arn.split(":", 5)
-    if len(pattern_parts) == 1:
-        return re.fullmatch(_glob_regex(pattern_parts[0]), arn, re.DOTALL) is not None
-    if len(pattern_parts) > len(arn_parts):
-        return False
-    if len(pattern_parts) < len(arn_parts):
-        # The last pattern part spans the remaining ARN parts (colons included).
-        arn_parts = [*arn_parts[: len(pattern_parts) - 1], ":".join(arn_parts[len(pattern_parts) - 1 :])]
-    return all(
-        re.fullmatch(_glob_regex(p), a, re.DOTALL) is not None
-        for p, a in zip(pattern_parts, arn_parts, strict=True)
+    if resolved == [("*", False)]:
+        return True
+    segments = _arn_segments(resolved)
+    regex = ":".join(
+        _segment_regex(segment, resource=index == _ARN_SEGMENTS - 1) for index, segment in enumerate(segments)
     )
+    return re.fullmatch(regex, arn, re.DOTALL) is not None
 
 
 # --- conditions --------------------------------------------------------------------------------

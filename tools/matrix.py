@@ -4,9 +4,12 @@ This is the static side of the product's promise ("each group reaches exactly it
 auth mode"). It applies the documented rules to the environment's configuration:
 
 - iam routes: the caller's IAM role decides. A user-pool user gets the role of the group with the
-  lowest precedence (cognito:preferred_role); a user in no group gets the deny-all default role; an
-  external IdP user gets the role of the group its provider maps to. The role's policy is the group's
-  rendered template, evaluated for execute-api:Invoke on the method ARN.
+  lowest precedence (cognito:preferred_role); a user in no group gets no credentials (Rules mapping,
+  the default) or the deny-all default role (Token mapping): 403 either way; an external IdP user
+  gets the role of the group its provider maps to. The role's policy is the group's rendered
+  template, evaluated for execute-api:Invoke on the method ARN. Which roles a caller can obtain by
+  naming them as CustomRoleArn depends on the environment's user-pool role mapping
+  (`iam_credentials`, `custom_role_arns`).
 - user_pool routes: any valid user of the pool (an ID token, or an access token carrying one of the
   method's scopes). External IdP users hold no user-pool token: 401.
 - lambda routes: the authorizer returns the policy of the user's lowest-precedence group; no group
@@ -29,6 +32,13 @@ from tools.iam_policy import evaluate, method_arn
 ALLOW = "allow"
 UNAUTHORIZED = 401
 FORBIDDEN = 403
+
+# The identity pool's mapping for user-pool users (config.json: identity_pool.user_pool_role_mapping).
+RULES = "Rules"  # the default: one rule per group role on cognito:preferred_role, ambiguous = Deny
+TOKEN = "Token"  # noqa: S105 - a mapping type; the option: CustomRoleArn may pick any cognito:roles entry
+ROLE_MAPPINGS = (RULES, TOKEN)
+NO_CREDENTIALS = "none"  # the identity pool refuses credentials
+DEFAULT_ROLE = "default"  # the pool's deny-all default authenticated role
 
 Expectation = str | int
 
@@ -61,17 +71,59 @@ def effective_group(cfg: EnvConfig, groups: Sequence[str]) -> Group | None:
     return min(known, key=lambda g: g.precedence) if known else None
 
 
-def probe(route: Route) -> Probe:
-    """ANY is probed with GET; path parameters get sample values; writes carry a valid body."""
-    method = "GET" if route.method == "ANY" else route.method
+def user_pool_role_mapping(cfg: EnvConfig) -> str:
+    """The environment's identity-pool mapping for user-pool users: Rules unless config.json says
+    Token (tools.config.parse has checked the value)."""
+    return str((cfg.raw.get("identity_pool") or {}).get("user_pool_role_mapping", RULES))
+
+
+def external_group(cfg: EnvConfig) -> str | None:
+    """The group whose role the identity pool's rule gives the external IdP's users."""
+    providers = [cfg.raw.get("local_idp") or {}, *(cfg.raw.get("external_providers") or {}).values()]
+    groups = {str(p["group"]) for p in providers if p.get("group")}
+    if len(groups) > 1:
+        raise ValueError(f"{cfg.environment}: external providers map to several groups: {sorted(groups)}")
+    return groups.pop() if groups else None
+
+
+def _own_groups(cfg: EnvConfig, principal: Principal) -> list[Group]:
+    return sorted((cfg.groups[g] for g in principal.groups if g in cfg.groups), key=lambda g: g.precedence)
+
+
+def iam_credentials(cfg: EnvConfig, principal: Principal, mapping: str) -> str:
+    """The role (group name, DEFAULT_ROLE or NO_CREDENTIALS) GetCredentialsForIdentity returns
+    without CustomRoleArn under `mapping`."""
+    if principal.external:  # the provider's own Rules mapping; no match is denied
+        group = cfg.groups.get(principal.external_group or "")
+        return group.name if group else NO_CREDENTIALS
+    own = _own_groups(cfg, principal)
+    if own:
+        return own[0].name  # cognito:preferred_role (Token) = the only matching rule (Rules)
+    return NO_CREDENTIALS if mapping == RULES else DEFAULT_ROLE
+
+
+def custom_role_arns(cfg: EnvConfig, principal: Principal, mapping: str) -> tuple[str, ...]:
+    """The roles (group names) GetCredentialsForIdentity grants when named as CustomRoleArn.
+
+    Rules: the role of a matching rule only, i.e. the preferred role. Token: any role of the
+    token's cognito:roles, i.e. every own group's. External users: their provider's rule's role.
+    """
+    if principal.external or mapping == RULES:
+        role = iam_credentials(cfg, principal, mapping)
+        return () if role in (NO_CREDENTIALS, DEFAULT_ROLE) else (role,)
+    return tuple(g.name for g in _own_groups(cfg, principal))
+
+
+def probe(route: Route, method: str | None = None) -> Probe:
+    """ANY is probed with GET (or `method`); path parameters get sample values; writes carry the
+    example body of the route's handler (declared with the handler in the access model)."""
+    if method is None:
+        method = "GET" if route.method == "ANY" else route.method
     path = re.sub(r"\{[^}/]+\+\}", "sample/nested", route.path)
     path = re.sub(r"\{[^}/]+\}", "1", path)
     body = None
     if method in ("POST", "PUT", "PATCH"):
-        if route.handler == "profiles":
-            body = {"name": "Ada", "surname": "Lovelace", "email": "ada@example.com"}
-        else:
-            body = {"name": "Rex", "species": "dog"}
+        body = dict(route.example_body or {})
     return Probe(method=method, path=path, body=body)
 
 
@@ -81,9 +133,11 @@ def expected_status(
     route: Route,
     policies: Mapping[str, Any],
     api_id: str,
+    *,
+    method: str | None = None,
 ) -> Expectation:
-    """What the gateway must answer `principal` on `route`: "allow", 401 or 403."""
-    request = probe(route)
+    """What the gateway must answer `principal` on `route` (probed with `method`): "allow", 401 or 403."""
+    request = probe(route, method)
     arn = method_arn(
         region=cfg.region,
         account_id=cfg.account_id,
@@ -104,6 +158,32 @@ def expected_status(
         return FORBIDDEN
     decision = evaluate([policies[group.name]], "execute-api:Invoke", arn)
     return ALLOW if decision.allowed else FORBIDDEN
+
+
+def status_with_role(
+    cfg: EnvConfig,
+    role: str,
+    route: Route,
+    policies: Mapping[str, Any],
+    api_id: str,
+    *,
+    method: str | None = None,
+) -> Expectation:
+    """What an iam route answers a caller holding the credentials of group `role`'s role."""
+    if route.auth != "iam":
+        raise ValueError(f"route {route.name!r} is not an iam route: credentials do not decide it")
+    if role not in policies:
+        return FORBIDDEN
+    request = probe(route, method)
+    arn = method_arn(
+        region=cfg.region,
+        account_id=cfg.account_id,
+        api_id=api_id,
+        stage=cfg.stage_name,
+        http_method=request.method,
+        path=request.path,
+    )
+    return ALLOW if evaluate([policies[role]], "execute-api:Invoke", arn).allowed else FORBIDDEN
 
 
 def expected_matrix(

@@ -234,7 +234,7 @@ def render_group(
     """Render one group's template for an environment; the text Terraform would deploy."""
     name = _group_name(group)
     if name not in env_cfg.groups:
-        raise ConfigError(f"environment {env_cfg.environment!r} declares no group {name!r}")
+        raise ConfigError(f"the access model declares no group {name!r} (policy_templates/access_model.json)")
     path = templates_dir / f"{name}{TEMPLATE_SUFFIX}"
     source = display_path(path)
     try:
@@ -244,8 +244,7 @@ def render_group(
             source,
             None,
             "missing-template",
-            f"environment {env_cfg.environment!r} declares group {name!r} but there is no template "
-            f"for it: create {source}",
+            f"the access model declares group {name!r} but there is no template for it: create {source}",
         ) from exc
     return render_document(decode_template(raw, source), template_variables(env_cfg, api_id), source)
 
@@ -285,8 +284,7 @@ def render_env(
     for name, path in template_paths(templates_dir).items():
         if name not in env_cfg.groups:
             result.warnings.append(
-                f"{display_path(path)}: environment {env_cfg.environment!r} declares no group {name!r}; "
-                "template not rendered for it"
+                f"{display_path(path)}: the access model declares no group {name!r}; template not rendered"
             )
     return result
 

@@ -99,12 +99,28 @@ class _Loaded:
 
 
 @dataclass
-class _Trace:
-    """What the pipeline learned about a request, for gateway responses and the access log."""
+class Invocation:
+    """One request on its way through the pipeline (LocalStack calls it the invocation context).
 
-    fields: dict[str, Any]
+    `handle` creates it with what the request says (which stage, which path, ids, the time, the
+    API as loaded); the steps of `_dispatch` add what they learn (the matched resource and path
+    parameters, for gateway responses; access-log fields in `log_fields`).
+    """
+
+    request: HttpRequest
+    loaded: _Loaded
+    stage_name: str
+    rest_raw: str  # the path after the stage, as sent
+    request_id: str
+    extended_id: str
+    now: datetime
+    log_fields: dict[str, Any]
     resource_path: str = ""
     path_parameters: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    @property
+    def model(self) -> ApiModel:
+        return self.loaded.model
 
 
 @dataclass
@@ -214,23 +230,23 @@ class GatewayApp:
             http_method=request.method.upper(),
             stage=stage_name,
         )
-        trace = _Trace(log_fields)
+        invocation = Invocation(
+            request=request,
+            loaded=loaded,
+            stage_name=stage_name,
+            rest_raw=rest_raw,
+            request_id=request_id,
+            extended_id=extended_id,
+            now=now,
+            log_fields=log_fields,
+        )
         try:
             if too_large:
                 raise GatewayError("REQUEST_TOO_LARGE", "Request Too Long", reason="payload over 10 MB")
-            response = self._dispatch(
-                loaded=loaded,
-                request=request,
-                stage_name=stage_name,
-                rest_raw=rest_raw,
-                request_id=request_id,
-                extended_id=extended_id,
-                now=now,
-                trace=trace,
-            )
+            response = self._dispatch(invocation)
         except GatewayError as err:
             values = dataclasses.replace(
-                values, path_parameters=trace.path_parameters, resource_path=trace.resource_path
+                values, path_parameters=invocation.path_parameters, resource_path=invocation.resource_path
             )
             response = render(model, err, values)
             log_fields["responseType"] = err.response_type
@@ -266,29 +282,18 @@ class GatewayApp:
             **fields,
         )
 
-    def _dispatch(
-        self,
-        *,
-        loaded: _Loaded,
-        request: HttpRequest,
-        stage_name: str,
-        rest_raw: str,
-        request_id: str,
-        extended_id: str,
-        now: datetime,
-        trace: _Trace,
-    ) -> HttpResponse:
-        model = loaded.model
-        log_fields = trace.fields
-        stage = model.stages.get(stage_name)
+    def _dispatch(self, invocation: Invocation) -> HttpResponse:
+        model, request, now = invocation.model, invocation.request, invocation.now
+        log_fields = invocation.log_fields
+        stage = model.stages.get(invocation.stage_name)
         if stage is None:
             raise _missing_token()
-        match = loaded.router.match(request.method, rest_raw)
+        match = invocation.loaded.router.match(request.method, invocation.rest_raw)
         if match is None:
             raise _missing_token()
-        log_fields["resourcePath"] = trace.resource_path = match.resource.path
-        trace.path_parameters = dict(match.path_parameters)
-        path = "/" + "/".join(split_path(rest_raw))
+        log_fields["resourcePath"] = invocation.resource_path = match.resource.path
+        invocation.path_parameters = dict(match.path_parameters)
+        path = "/" + "/".join(split_path(invocation.rest_raw))
         arn = iam_policy.method_arn(
             region=model.region,
             account_id=model.account_id,
@@ -333,8 +338,8 @@ class GatewayApp:
             api_id=model.api_id,
             account_id=model.account_id,
             resource_id=match.resource.id,
-            request_id=request_id,
-            extended_id=extended_id,
+            request_id=invocation.request_id,
+            extended_id=invocation.extended_id,
             now=now,
             domain_name=request.header("host") or f"{model.api_id}.execute-api.{model.region}.amazonaws.com",
             identity=outcome.identity,

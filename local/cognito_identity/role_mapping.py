@@ -10,7 +10,12 @@ Token mapping, in order:
 3. exactly one `cognito:roles` entry: that role; several: ambiguous (see below).
 4. no role claims at all: the pool's authenticated role.
 
-Rules mapping: the first rule (in order) whose claim matches gives the role; none → ambiguous.
+Rules mapping: the first rule (in order) whose claim matches gives the role, unless `CustomRoleArn`
+names the role of another rule that matches too ("Rules are evaluated in order, and the IAM role for
+the first matching rule is used, unless CustomRoleArn is specified to override the order"; "if a user
+has a matching value for the claim, the user can assume that role"); a `CustomRoleArn` that is not
+the role of a matching rule is denied. No rule matches → ambiguous.
+https://docs.aws.amazon.com/cognito/latest/developerguide/role-based-access-control.html
 
 Ambiguous: `AmbiguousRoleResolution = AuthenticatedRole` → the pool's authenticated role;
 `Deny` → NotAuthorizedException ("The ambiguous role mapping rules for: <provider> denied this
@@ -18,9 +23,9 @@ request.", the message Cognito returns). No mapping for the provider → the aut
 Whenever the answer is "the authenticated role" and the pool has none, the request fails with
 InvalidIdentityPoolConfigurationException: there is never a made-up default.
 
-Choices where AWS documents nothing (each fails closed): `CustomRoleArn` picks a role only under
-Token mapping (where the docs describe it); with Rules or no mapping it must equal the role the
-pool resolves anyway, else the request is denied. A rule on a claim the token lacks never matches
+Choices where AWS documents nothing (each fails closed): with no mapping for the provider, or when
+no rule matches, `CustomRoleArn` must equal the role the pool resolves anyway (the authenticated
+role), else the request is denied. A rule on a claim the token lacks never matches
 (also for `NotEqual`), so a missing claim cannot grant a role; a list-valued claim (e.g.
 `cognito:groups`) matches when any of its members matches (`NotEqual`: when none equals the value).
 """
@@ -259,13 +264,24 @@ def _resolve_token(
 
 
 def _resolve_rules(
-    provider: str, mapping: Mapping[str, Any], claims: Mapping[str, Any], authenticated_role: str | None
+    provider: str,
+    mapping: Mapping[str, Any],
+    claims: Mapping[str, Any],
+    authenticated_role: str | None,
+    custom_role_arn: str | None,
 ) -> RoleDecision:
-    for index, rule in enumerate(mapping.get("RulesConfiguration", {}).get("Rules", [])):
-        if rule_matches(rule, claims):
+    rules = mapping.get("RulesConfiguration", {}).get("Rules", [])
+    matched = [(index, rule) for index, rule in enumerate(rules) if rule_matches(rule, claims)]
+    for index, rule in matched:
+        if custom_role_arn and rule["RoleARN"] == custom_role_arn:
             return RoleDecision(
-                rule["RoleARN"], f"rules: rule {index + 1} matched ({rule['Claim']} {rule['MatchType']})"
+                custom_role_arn, f"rules: CustomRoleArn is the role of matching rule {index + 1}"
             )
+    if matched:
+        index, rule = matched[0]
+        return RoleDecision(
+            rule["RoleARN"], f"rules: rule {index + 1} matched ({rule['Claim']} {rule['MatchType']})"
+        )
     return _ambiguous(mapping, provider, authenticated_role)
 
 
@@ -295,9 +311,10 @@ def resolve_role(
     elif token_mapping:
         decision = _resolve_token(provider, mapping, claims, authenticated_role)
     elif mapping.get("Type") == "Rules":
-        decision = _resolve_rules(provider, mapping, claims, authenticated_role)
+        decision = _resolve_rules(provider, mapping, claims, authenticated_role, custom_role_arn)
     else:
         raise invalid_pool_configuration()
     if custom_role_arn and custom_role_arn != decision.role_arn:
-        raise not_authorized(f"CustomRoleArn {custom_role_arn} is not the role mapped for {provider}.")
+        # Rules: not the role of any matching rule; no mapping: not the authenticated role.
+        raise not_authorized(f"CustomRoleArn {custom_role_arn} is not a role mapped for {provider}.")
     return decision

@@ -1,9 +1,8 @@
 """What the console shows beside each live answer: the expected outcome per (demo user, route).
 
-The console server serves this as `/expectations.json`. Today the source is the static matrix
-(tools/matrix.py: the templates and routes evaluated with the project's IAM evaluator); when the
-access contract (tests/contract/access.yaml, written in plain words) lands, point `SOURCE` at a
-function returning the same shape from it: that is the only line to change.
+The console server serves this as `/expectations.json`. The source is the access contract
+(tests/contract/access.yaml, written in plain words, the same promise `make up`'s matrix prints);
+`static_matrix` (tools/matrix.py through the IAM evaluator) returns the same shape.
 
 Shape: `{"source": <what the expectations come from>, "expected": {user: {route: "allow" | 401 | 403}}}`
 where "allow" means a 2xx from the handler.
@@ -15,6 +14,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from local.matrix import expectations as contract_expectations
 from local.matrix import principals
 from tools import config
 from tools.matrix import expected_matrix
@@ -36,8 +36,17 @@ def static_matrix(stack: dict[str, Any]) -> Expectations:
     return table
 
 
-#: The one line to change when the access contract becomes the source of expectations.
-SOURCE: Callable[[dict[str, Any]], Expectations] = static_matrix
+def access_contract(stack: dict[str, Any]) -> Expectations:
+    """tests/contract/access.yaml: the access contract, under this environment's role mapping."""
+    _, promised = contract_expectations(stack)
+    table: Expectations = {}
+    for (user, route), outcome in promised.items():
+        table.setdefault(user, {})[route] = outcome
+    return table
+
+
+#: Where the console's expectations come from: the access contract (the oracle no evaluator wrote).
+SOURCE: Callable[[dict[str, Any]], Expectations] = access_contract
 
 
 def expectations(stack: dict[str, Any]) -> dict[str, Any]:

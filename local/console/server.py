@@ -50,9 +50,6 @@ STATIC_FILES = {
 PAGE_PATHS = ("/", "/callback", "/index.html")
 CALLBACK_PATH = "/callback"
 SHUTDOWN_POLL_SECONDS = 0.05
-#: The OAuth scopes the console asks the hosted UI for: an ID token (openid) and the scopes the
-#: scope-protected user_pool routes of the demo configuration need (email), plus profile.
-SCOPES = ("openid", "email", "profile")
 
 
 def _origin(url: str) -> str:
@@ -78,7 +75,9 @@ def public_config(stack: dict[str, Any], origin: str) -> dict[str, Any]:
         "user_pool_provider": f"cognito-idp.{region}.amazonaws.com/{stack['user_pool_id']}",
         "redirect_uri": f"{origin}{CALLBACK_PATH}",
         "logout_uri": f"{origin}/",
-        "scopes": list(SCOPES),
+        # What the hosted UI is asked for: the web client's OIDC scopes from the access model (an ID
+        # token, and the scopes the scope-protected user_pool routes need).
+        "scopes": list(cfg.access.oauth.oidc_scopes),
         "routes": [
             {
                 "name": r.name,

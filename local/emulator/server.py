@@ -93,6 +93,31 @@ class EmulatorHandle:
         """The identity pool's Logins / RoleMappings key for the local OIDC issuer."""
         return self.oidc.provider_name
 
+    def pause(self) -> None:
+        """Stop serving and release the port, keeping every in-process AWS resource and the IdP.
+
+        With `resume()` this is a restart of the emulator under whatever is using it (a running
+        gateway, Lambda workers): the reliability tests' outage. Idempotent.
+        """
+        if self._thread.is_alive():
+            self._server.shutdown()
+            self._thread.join(timeout=10)
+        self._server.server_close()
+
+    def resume(self) -> None:
+        """Serve again on the same host and port after `pause()` (no-op while serving)."""
+        if self._thread.is_alive():
+            return
+        server = make_server(
+            self.host,
+            self.port,
+            self._server.app,
+            threaded=True,
+            request_handler=self._server.RequestHandlerClass,  # type: ignore[arg-type]
+        )
+        self._server = server
+        self._thread = _serving_thread(server, self.port)
+
     def stop(self) -> None:
         """Stop serving and release the port (idempotent)."""
         if self._thread.is_alive():
@@ -138,11 +163,16 @@ def start_emulator(
     oidc = LocalIdP(local_issuer(host, bound_port))
     apps: dict[str, WsgiApp] = {OIDC_MOUNT: oidc, HOSTED_UI_MOUNT: HostedUI(), **dict(mounts or {})}
     dispatcher.target = DispatcherMiddleware(DomainDispatcherApplication(create_backend_app), apps)
+    thread = _serving_thread(server, bound_port)
+    return EmulatorHandle(host=host, port=bound_port, oidc=oidc, _server=server, _thread=thread)
+
+
+def _serving_thread(server: BaseWSGIServer, port: int) -> threading.Thread:
     thread = threading.Thread(
         target=server.serve_forever,
         kwargs={"poll_interval": SHUTDOWN_POLL_SECONDS},
-        name=f"emulator:{bound_port}",
+        name=f"emulator:{port}",
         daemon=True,
     )
     thread.start()
-    return EmulatorHandle(host=host, port=bound_port, oidc=oidc, _server=server, _thread=thread)
+    return thread

@@ -10,6 +10,13 @@ locals {
 
   # Per environment: the state object and its S3-native lock object (use_lockfile = true).
   state_keys = { for env in keys(var.environments) : env => "${var.state_key_prefix}/${env}.tfstate" }
+
+  # Per environment: the prefix of its resource names, read from the same config.json the
+  # environment's root passes to the stack (name_prefix, default fga-<env>), so the deploy roles are
+  # scoped to exactly the names the stack creates.
+  name_prefixes = {
+    for env in keys(var.environments) : env => coalesce(try(jsondecode(file("${path.module}/../envs/${env}/config.json")).name_prefix, null), "fga-${env}")
+  }
 }
 
 # One customer-managed key for the state: rotation on, usable only by this account's principals

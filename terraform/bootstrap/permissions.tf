@@ -4,7 +4,7 @@
 locals {
   arn = {
     for env, e in var.environments : env => {
-      prefix         = coalesce(e.name_prefix, "fga-${env}")
+      prefix         = local.name_prefixes[env]
       user_pools     = "arn:${local.partition}:cognito-idp:${var.region}:${var.account_id}:userpool/*"
       identity_pools = "arn:${local.partition}:cognito-identity:${var.region}:${var.account_id}:identitypool/*"
       apis = [
@@ -13,15 +13,15 @@ locals {
         "arn:${local.partition}:apigateway:${var.region}::/tags/*",
       ]
       stages    = "arn:${local.partition}:apigateway:${var.region}::/restapis/*/stages/*"
-      functions = "arn:${local.partition}:lambda:${var.region}:${var.account_id}:function:${coalesce(e.name_prefix, "fga-${env}")}-*"
-      tables    = "arn:${local.partition}:dynamodb:${var.region}:${var.account_id}:table/${coalesce(e.name_prefix, "fga-${env}")}-*"
+      functions = "arn:${local.partition}:lambda:${var.region}:${var.account_id}:function:${local.name_prefixes[env]}-*"
+      tables    = "arn:${local.partition}:dynamodb:${var.region}:${var.account_id}:table/${local.name_prefixes[env]}-*"
       # The only table whose items are Terraform resources (terraform/stack: <prefix>-policies).
-      policy_table = "arn:${local.partition}:dynamodb:${var.region}:${var.account_id}:table/${coalesce(e.name_prefix, "fga-${env}")}-policies"
-      log_groups   = "arn:${local.partition}:logs:${var.region}:${var.account_id}:log-group:/aws/*/${coalesce(e.name_prefix, "fga-${env}")}*"
+      policy_table = "arn:${local.partition}:dynamodb:${var.region}:${var.account_id}:table/${local.name_prefixes[env]}-policies"
+      log_groups   = "arn:${local.partition}:logs:${var.region}:${var.account_id}:log-group:/aws/*/${local.name_prefixes[env]}*"
       keys         = "arn:${local.partition}:kms:${var.region}:${var.account_id}:key/*"
-      aliases      = "arn:${local.partition}:kms:${var.region}:${var.account_id}:alias/${coalesce(e.name_prefix, "fga-${env}")}*"
-      roles        = "arn:${local.partition}:iam::${var.account_id}:role/${coalesce(e.name_prefix, "fga-${env}")}-*"
-      policies     = "arn:${local.partition}:iam::${var.account_id}:policy/${coalesce(e.name_prefix, "fga-${env}")}-*"
+      aliases      = "arn:${local.partition}:kms:${var.region}:${var.account_id}:alias/${local.name_prefixes[env]}*"
+      roles        = "arn:${local.partition}:iam::${var.account_id}:role/${local.name_prefixes[env]}-*"
+      policies     = "arn:${local.partition}:iam::${var.account_id}:policy/${local.name_prefixes[env]}-*"
       oidc         = "arn:${local.partition}:iam::${var.account_id}:oidc-provider/*"
       web_acls     = "arn:${local.partition}:wafv2:${var.region}:${var.account_id}:regional/webacl/*/*"
     }

@@ -14,13 +14,13 @@ locals {
         environment        = env
         kind               = "plan"
         github_environment = coalesce(e.github_plan_environment, "${env}-plan")
-        name_prefix        = coalesce(e.name_prefix, "fga-${env}")
+        name_prefix        = local.name_prefixes[env]
       }
       "${env}-apply" = {
         environment        = env
         kind               = "apply"
         github_environment = coalesce(e.github_apply_environment, env)
-        name_prefix        = coalesce(e.name_prefix, "fga-${env}")
+        name_prefix        = local.name_prefixes[env]
       }
     }
   ]...)

@@ -85,13 +85,13 @@ variable "environments" {
   type = map(object({
     github_plan_environment  = optional(string)
     github_apply_environment = optional(string)
-    name_prefix              = optional(string)
   }))
   description = <<-EOT
     Environments deployed to this account, keyed by name (dev, staging, prod). Each gets a plan role
     (read-only, assumable only from the GitHub environment `<env>-plan`) and an apply role (assumable
-    only from the GitHub environment `<env>`). name_prefix is the prefix of the environment's
-    resources (the stack's default: fga-<env>); the apply role may manage only resources with it.
+    only from the GitHub environment `<env>`). The apply role may manage only resources named with the
+    environment's prefix: name_prefix in terraform/envs/<env>/config.json (default fga-<env>), the
+    file the environment's stack reads too.
   EOT
 
   validation {
@@ -106,11 +106,6 @@ variable "environments" {
       ])
     ])
     error_message = "GitHub environment names may only use letters, digits, '.', '_' and '-' here."
-  }
-
-  validation {
-    condition     = alltrue([for e in values(var.environments) : e.name_prefix == null || can(regex("^[a-z][a-z0-9-]{1,20}$", coalesce(e.name_prefix, "x")))])
-    error_message = "name_prefix must be 2-21 lowercase letters, digits or '-', starting with a letter (as the stack's name_prefix)."
   }
 }
 

@@ -7,11 +7,18 @@ locals {
     account_id  = local.account_id
     api_id      = module.api.id
     stage       = local.stage_name
-    environment = var.environment
+    environment = local.environment
   }
 
+  # The resource server's scopes as clients request them (<identifier>/<scope>); the confidential
+  # machine client gets only those the model marks service_client.
+  resource_server_scopes = [for name in sort(keys(var.access.oauth.scopes)) : "${var.access.oauth.resource_server}/${name}"]
+  service_client_scopes = [
+    for name in sort(keys(var.access.oauth.scopes)) : "${var.access.oauth.resource_server}/${name}" if var.access.oauth.scopes[name].service_client
+  ]
+
   group_policies = {
-    for g in keys(var.groups) : g => templatefile("${var.templates_dir}/${g}.json.tftpl", local.template_vars)
+    for g in keys(var.access.groups) : g => templatefile("${var.templates_dir}/${g}.json.tftpl", local.template_vars)
   }
 
   # What the web client may read and write of a user's own attributes. It reads what the backend
@@ -20,12 +27,12 @@ locals {
   # Never sub or the *_verified flags; a changed email waits for verification (user_pool module).
   web_client_read_attributes = distinct(concat(
     ["email", "email_verified", "given_name", "family_name"],
-    var.user_pool.required_attributes,
-    [for name in keys(var.user_pool.custom_attributes) : "custom:${name}"],
+    local.user_pool.required_attributes,
+    [for name in keys(local.user_pool.custom_attributes) : "custom:${name}"],
   ))
   web_client_write_attributes = distinct(concat(
     ["given_name", "family_name"],
-    var.user_pool.self_sign_up ? var.user_pool.required_attributes : [],
+    local.user_pool.self_sign_up ? local.user_pool.required_attributes : [],
   ))
 }
 
@@ -33,24 +40,20 @@ module "user_pool" {
   source = "../modules/user_pool"
 
   name                = local.prefix
-  sign_in_attributes  = var.user_pool.sign_in_attributes
-  mfa                 = var.user_pool.mfa
-  self_sign_up        = var.user_pool.self_sign_up
+  sign_in_attributes  = local.user_pool.sign_in_attributes
+  mfa                 = local.user_pool.mfa
+  self_sign_up        = local.user_pool.self_sign_up
   deletion_protection = local.deletion_protection
-  password_policy     = var.user_pool.password_policy
-  email               = var.user_pool.email
-  custom_attributes   = var.user_pool.custom_attributes
-  required_attributes = var.user_pool.required_attributes
-  domain_prefix       = var.user_pool.domain_prefix
+  password_policy     = local.user_pool.password_policy
+  email               = local.user_pool.email
+  custom_attributes   = local.user_pool.custom_attributes
+  required_attributes = local.user_pool.required_attributes
+  domain_prefix       = local.user_pool.domain_prefix
 
   resource_server = {
-    identifier = "api"
-    name       = "${local.prefix}-api"
-    scopes = {
-      "news.read"  = "Read news"
-      "pets.read"  = "Read the pet store"
-      "pets.write" = "Change the pet store"
-    }
+    identifier = var.access.oauth.resource_server
+    name       = "${local.prefix}-${var.access.oauth.resource_server}"
+    scopes     = { for name, scope in var.access.oauth.scopes : name => scope.description }
   }
 
   clients = merge(
@@ -58,33 +61,33 @@ module "user_pool" {
       web = {
         # Public SPA/mobile client: no secret, authorization code flow (with PKCE on the client side).
         allowed_oauth_flows  = ["code"]
-        allowed_oauth_scopes = ["openid", "email", "profile", "api/news.read", "api/pets.read", "api/pets.write"]
+        allowed_oauth_scopes = concat(var.access.oauth.oidc_scopes, local.resource_server_scopes)
         explicit_auth_flows = concat(
           ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-          var.user_pool.allow_password_auth ? ["ALLOW_USER_PASSWORD_AUTH"] : [],
+          local.user_pool.allow_password_auth ? ["ALLOW_USER_PASSWORD_AUTH"] : [],
         )
-        callback_urls                 = var.user_pool.callback_urls
-        logout_urls                   = var.user_pool.logout_urls
+        callback_urls                 = local.user_pool.callback_urls
+        logout_urls                   = local.user_pool.logout_urls
         read_attributes               = local.web_client_read_attributes
         write_attributes              = local.web_client_write_attributes
-        access_token_validity_minutes = var.user_pool.access_token_validity_minutes
-        id_token_validity_minutes     = var.user_pool.id_token_validity_minutes
-        refresh_token_validity_days   = var.user_pool.refresh_token_validity_days
+        access_token_validity_minutes = local.user_pool.access_token_validity_minutes
+        id_token_validity_minutes     = local.user_pool.id_token_validity_minutes
+        refresh_token_validity_days   = local.user_pool.refresh_token_validity_days
       }
     },
-    var.user_pool.confidential_client ? {
+    local.user_pool.confidential_client ? {
       service = {
         # Confidential machine client: client_credentials with custom scopes only.
         generate_secret      = true
         allowed_oauth_flows  = ["client_credentials"]
-        allowed_oauth_scopes = ["api/news.read", "api/pets.read"]
+        allowed_oauth_scopes = local.service_client_scopes
         explicit_auth_flows  = ["ALLOW_REFRESH_TOKEN_AUTH"]
       }
     } : {},
   )
 
   groups = {
-    for g, v in var.groups : g => {
+    for g, v in var.access.groups : g => {
       precedence  = v.precedence
       description = v.description
       role_arn    = module.identity_pool.group_role_arns[g]
@@ -102,16 +105,17 @@ module "identity_pool" {
     endpoint  = module.user_pool.endpoint
     client_id = module.user_pool.client_ids["web"]
   }
-  group_policies = { for g, doc in local.group_policies : g => { policy = doc } }
-  oidc_providers = var.external_providers
-  tags           = local.tags
+  group_policies         = { for g, doc in local.group_policies : g => { policy = doc } }
+  user_pool_role_mapping = var.settings.identity_pool.user_pool_role_mapping
+  oidc_providers         = var.settings.external_providers
+  tags                   = local.tags
 }
 
 module "policy_store" {
   source = "../modules/policy_store"
 
   table_name          = "${local.prefix}-policies"
-  group_policies      = { for g, doc in local.group_policies : g => { precedence = var.groups[g].precedence, policy = doc } }
+  group_policies      = { for g, doc in local.group_policies : g => { precedence = var.access.groups[g].precedence, policy = doc } }
   kms_key_arn         = aws_kms_key.this.arn
   deletion_protection = local.deletion_protection
   tags                = local.tags

@@ -3,20 +3,20 @@ module "authorizer" {
 
   name            = "${local.prefix}-authorizer"
   description     = "Verifies Cognito JWTs and returns the caller's group policy from the policy table."
-  zip_path        = "${var.lambda_zip_dir}/authorizer.zip"
+  zip_path        = "${local.lambda_zip_dir}/authorizer.zip"
   handler         = "app.handler"
-  architecture    = var.lambda_architecture
+  architecture    = var.settings.lambda_architecture
   memory_mb       = 512 # RSA verification is CPU-bound; more memory buys CPU and lower latency
   timeout_seconds = 5
 
   environment = {
     POLICY_TABLE             = module.policy_store.table_name
     ISSUER                   = module.user_pool.issuer
-    JWKS_URL                 = var.authorizer.jwks_origin == null ? "${module.user_pool.issuer}/.well-known/jwks.json" : "${var.authorizer.jwks_origin}/${module.user_pool.id}/.well-known/jwks.json"
+    JWKS_URL                 = local.authorizer.jwks_origin == null ? "${module.user_pool.issuer}/.well-known/jwks.json" : "${local.authorizer.jwks_origin}/${module.user_pool.id}/.well-known/jwks.json"
     ALLOWED_CLIENT_IDS       = module.user_pool.client_ids["web"]
-    TOKEN_USE                = var.authorizer.token_use
-    POLICY_CACHE_TTL_SECONDS = tostring(var.authorizer.policy_cache_seconds)
-    JWKS_CACHE_TTL_SECONDS   = tostring(var.authorizer.jwks_cache_seconds)
+    TOKEN_USE                = local.authorizer.token_use
+    POLICY_CACHE_TTL_SECONDS = tostring(local.authorizer.policy_cache_seconds)
+    JWKS_CACHE_TTL_SECONDS   = tostring(local.authorizer.jwks_cache_seconds)
     LOG_LEVEL                = "INFO"
   }
 
@@ -27,31 +27,33 @@ module "authorizer" {
     }
   }
 
-  log_retention_days = var.log_retention_days
+  log_retention_days = var.settings.log_retention_days
   kms_key_arn        = aws_kms_key.this.arn
   encrypted_tables   = [module.policy_store.table_name]
   tags               = local.tags
 }
 
+# The backend functions: one code base (backend.zip), one function per handler of the access model,
+# each allowed only its own partitions of the records table (dynamodb:LeadingKeys).
 module "backend" {
   source   = "../modules/function"
-  for_each = local.backends
+  for_each = var.access.handlers
 
   name         = "${local.prefix}-${each.key}"
   description  = each.value.description
-  zip_path     = "${var.lambda_zip_dir}/backend.zip"
-  handler      = each.value.handler
-  architecture = var.lambda_architecture
+  zip_path     = "${local.lambda_zip_dir}/backend.zip"
+  handler      = each.value.entry_point
+  architecture = var.settings.lambda_architecture
 
   environment = {
     TABLE_NAME        = module.records.table_name
-    CORS_ALLOW_ORIGIN = var.cors_allow_origin
+    CORS_ALLOW_ORIGIN = var.settings.cors_allow_origin
     LOG_LEVEL         = "INFO"
   }
 
   policy_statements = {
     OwnPartitionsOnly = {
-      actions   = each.value.actions
+      actions   = each.value.table_actions
       resources = [module.records.table_arn]
       conditions = [{
         test     = "ForAllValues:StringLike"
@@ -61,7 +63,7 @@ module "backend" {
     }
   }
 
-  log_retention_days = var.log_retention_days
+  log_retention_days = var.settings.log_retention_days
   kms_key_arn        = aws_kms_key.this.arn
   encrypted_tables   = [module.records.table_name]
   tags               = local.tags
@@ -72,22 +74,22 @@ module "api" {
 
   name       = "${local.prefix}-api"
   stage_name = local.stage_name
-  routes     = var.routes
+  routes     = var.access.routes
 
   handlers = { for k, f in module.backend : k => { function_name = f.function_name, invoke_arn = f.invoke_arn } }
 
   lambda_authorizer = {
     function_name      = module.authorizer.function_name
     invoke_arn         = module.authorizer.invoke_arn
-    result_ttl_seconds = var.authorizer.result_ttl_seconds
+    result_ttl_seconds = local.authorizer.result_ttl_seconds
   }
 
   user_pool_arns            = [module.user_pool.arn]
-  cors_allow_origin         = var.cors_allow_origin
-  throttling                = var.throttling
-  execution_logging_level   = var.execution_logging_level
-  access_log_retention_days = var.log_retention_days
+  cors_allow_origin         = var.settings.cors_allow_origin
+  throttling                = var.settings.throttling
+  execution_logging_level   = var.settings.execution_logging_level
+  access_log_retention_days = var.settings.log_retention_days
   kms_key_arn               = aws_kms_key.this.arn
-  web_acl_arn               = var.web_acl_arn
+  web_acl_arn               = var.settings.web_acl_arn
   tags                      = local.tags
 }

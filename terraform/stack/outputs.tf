@@ -86,7 +86,7 @@ output "methods" {
 output "enforced_policies" {
   description = "Per group, the document of its IAM role (iam mode) and of its policy-table item (lambda mode): they must be the same."
   value = {
-    for g in keys(var.groups) : g => {
+    for g in keys(var.access.groups) : g => {
       iam_role     = module.identity_pool.group_role_policies[g]
       policy_table = module.policy_store.documents[g]
     }

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import time
 import uuid
+from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -26,6 +28,8 @@ from botocore.exceptions import ClientError
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from local.client import HTTP_TIMEOUT_SECONDS, Session
+from local.stack import ENV as LOCAL_ENV
+from tests.stack_fixture import STACK_JSON_ENV
 
 CognitoService = Literal["cognito-idp", "cognito-identity"]
 UNAUTHORIZED_BODY = {"message": "Unauthorized"}
@@ -33,6 +37,15 @@ MISSING_AUTH_TOKEN_BODY = {"message": "Missing Authentication Token"}
 
 
 # --- the stack description ---------------------------------------------------------------------
+
+
+def collection_env() -> str:
+    """The environment the suite runs against, known at collection time: the FGA_STACK_JSON file's
+    (a real deployment) or the local stack's."""
+    path = os.environ.get(STACK_JSON_ENV)
+    if path:
+        return str(json.loads(Path(path).read_text())["environment"])
+    return LOCAL_ENV
 
 
 def user_pool_user(stack: dict[str, Any], *groups: str) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from tests.e2e.support import (
     Sessions,
     call,
     claims_of,
+    collection_env,
     credentials_for,
     error_type,
     expired_claims,
@@ -35,8 +36,12 @@ from tests.e2e.support import (
     user_pool_provider,
     with_token,
 )
+from tools import config, contract
+from tools.matrix import DEFAULT_ROLE, NO_CREDENTIALS, RULES, user_pool_role_mapping
 
 NOT_AUTHORIZED = "User is not authorized to access this resource"
+MAPPING = user_pool_role_mapping(config.load(collection_env()))
+PROMISE = contract.load()
 IAM_ROUTES = [("GET", "/cip"), ("POST", "/cip"), ("GET", "/google"), ("POST", "/google")]
 LAMBDA_ROUTES = [
     ("GET", "/petstore/v1/pets"),
@@ -131,10 +136,20 @@ class TestIamMode:
         assert f"assumed-role/{_role_name(stack, groups[0])}/" in response.json()["message"]
 
     @pytest.mark.parametrize(("method", "path"), IAM_ROUTES)
-    def test_a_user_in_no_group_gets_the_deny_all_default_role(
+    def test_a_user_in_no_group_gets_no_iam_access(
         self, stack: dict[str, Any], no_group: Session, method: str, path: str
     ) -> None:
-        response = no_group.request(method, path, _profile() if method == "POST" else None)
+        """Rules (default): no rule matches a token without cognito:preferred_role, so the identity
+        pool refuses credentials; the unsigned call a client is left with is 403. Token: the
+        deny-all default role, 403 AccessDenied."""
+        body = _profile() if method == "POST" else None
+        if MAPPING == RULES:
+            assert identity_pool_error(stack, no_group.logins()) == "NotAuthorizedException"
+            response = call(stack, method, path, body=body)
+            assert response.status_code == 403, response.text
+            assert response.json() == MISSING_AUTH_TOKEN_BODY
+            return
+        response = no_group.request(method, path, body)
         assert response.status_code == 403, response.text
         assert error_type(response) == "AccessDeniedException"
         message = response.json()["message"]
@@ -416,52 +431,84 @@ def test_multi_group_user_gets_the_lowest_precedence_group_in_both_modes(
     assert multi_group.request("GET", "/petstore/v2/pets").status_code == 403
 
 
+def _ask_for_role(stack: dict[str, Any], logins: dict[str, str], role_arn: str) -> str:
+    """ "granted", or the error code GetCredentialsForIdentity answers a CustomRoleArn request with."""
+    try:
+        credentials_for(stack, logins, role_arn)
+    except ClientError as refused:
+        return str(refused.response["Error"]["Code"])
+    return "granted"
+
+
 class TestIdentityPoolRoleChoice:
-    """GetCredentialsForIdentity takes an optional CustomRoleArn. Under Token mapping AWS lets a
-    caller choose among the roles of its own groups; it must never reach any other role
-    (docs/architecture.md, "Multi-group rule")."""
+    """GetCredentialsForIdentity takes an optional CustomRoleArn. Which roles it grants each user is
+    part of the access contract (`custom_role_arn`, per role mapping): under the default Rules
+    mapping only the preferred role, under the Token option any role of the user's own groups, and
+    never a role of a group the user is not in (docs/architecture.md, "Multi-group rule")."""
 
-    def test_a_role_of_a_group_the_user_is_not_in_is_refused(
-        self, stack: dict[str, Any], cip_user: Session
+    @pytest.mark.parametrize("user", sorted(PROMISE.users(MAPPING)))
+    def test_custom_role_arn_grants_exactly_the_promised_roles(
+        self, stack: dict[str, Any], sessions: Sessions, user: str
     ) -> None:
-        with pytest.raises(ClientError) as refused:
-            credentials_for(stack, cip_user.logins(), stack["group_role_arns"]["admin"])
-        assert refused.value.response["Error"]["Code"] == "NotAuthorizedException"
+        promise = PROMISE.users(MAPPING)[user]
+        logins = sessions.of(next(u for u in stack["users"] if u["name"] == user)).logins()
+        answers = {
+            group: _ask_for_role(stack, logins, arn) for group, arn in stack["group_role_arns"].items()
+        }
+        assert {g for g, answer in answers.items() if answer == "granted"} == set(promise.custom_role_arn), (
+            f"{MAPPING} mapping: {answers}"
+        )
+        assert set(answers.values()) <= {"granted", "NotAuthorizedException"}, answers
 
-    def test_a_user_in_no_group_cannot_ask_for_a_group_role(
-        self, stack: dict[str, Any], no_group: Session
+    @pytest.mark.parametrize("user", sorted(PROMISE.users(MAPPING)))
+    def test_default_credentials_are_the_role_of_the_group_the_authorizer_applies(
+        self, stack: dict[str, Any], sessions: Sessions, user: str
     ) -> None:
-        with pytest.raises(ClientError) as refused:
-            credentials_for(stack, no_group.logins(), stack["group_role_arns"]["cip-users"])
-        assert refused.value.response["Error"]["Code"] == "NotAuthorizedException"
+        """The iam column and the lambda column of the matrix follow one group: without
+        CustomRoleArn the identity pool hands out the role of the contract's `group` for the user,
+        the group whose policy the authorizer returns (its lambda cells are that group's, checked
+        by the matrix). A role is recognised by the AccessDenied message of an iam route it denies."""
+        promise = PROMISE.users(MAPPING)[user]
+        session = sessions.of(next(u for u in stack["users"] if u["name"] == user))
+        if promise.iam_credentials == NO_CREDENTIALS:
+            assert identity_pool_error(stack, session.logins()) == "NotAuthorizedException"
+            return
+        creds = credentials_for(stack, session.logins())
+        denied = [
+            (method, path)
+            for (route, method), outcome in promise.outcomes.items()
+            if PROMISE.routes[route].auth == "iam" and outcome == 403
+            for path in [PROMISE.routes[route].path]
+        ]
+        assert denied, f"{user}: no iam route its role denies, the role cannot be recognised"
+        method, path = denied[0]
+        response = signed_call(stack, creds, method, path, body=_profile() if method == "POST" else None)
+        assert response.status_code == 403, response.text
+        message = response.json()["message"]
+        if promise.iam_credentials == DEFAULT_ROLE:
+            assert not any(
+                f"assumed-role/{_role_name(stack, g)}/" in message for g in stack["group_role_arns"]
+            )
+        else:
+            assert promise.group == promise.iam_credentials
+            assert f"assumed-role/{_role_name(stack, promise.iam_credentials)}/" in message
 
-    def test_an_external_user_cannot_ask_for_another_role(
-        self, stack: dict[str, Any], external: Session
-    ) -> None:
-        with pytest.raises(ClientError) as refused:
-            credentials_for(stack, external.logins(), stack["group_role_arns"]["admin"])
-        assert refused.value.response["Error"]["Code"] == "NotAuthorizedException"
-
-    def test_a_multi_group_user_gets_the_lowest_precedence_role_by_default(
+    def test_a_multi_group_user_cannot_act_as_its_other_group_by_default(
         self, stack: dict[str, Any], multi_group: Session
     ) -> None:
-        """multi-group is in cip-users (20) and pet-veterinarian (10). Without CustomRoleArn the
-        identity pool maps it to pet-veterinarian's role (cognito:preferred_role), the same group
-        the Lambda authorizer picks: /cip is 403, the pet store is reachable."""
-        creds = credentials_for(stack, multi_group.logins())
-        assert signed_call(stack, creds, "GET", "/cip").status_code == 403
-
-    def test_a_multi_group_user_may_choose_only_among_its_own_groups_roles(
-        self, stack: dict[str, Any], multi_group: Session
-    ) -> None:
-        """Token mapping (the issue's choice) lets a caller name one of the roles in its own
-        cognito:roles as CustomRoleArn, as AWS documents; the choice never reaches beyond the
-        caller's groups. docs/architecture.md records this difference to lambda mode."""
-        creds = credentials_for(stack, multi_group.logins(), stack["group_role_arns"]["cip-users"])
-        assert signed_call(stack, creds, "GET", "/cip").status_code == 200
-        with pytest.raises(ClientError) as refused:
-            credentials_for(stack, multi_group.logins(), stack["group_role_arns"]["admin"])
-        assert refused.value.response["Error"]["Code"] == "NotAuthorizedException"
+        """multi-group is in cip-users (20) and pet-veterinarian (10). Rules (default): asking for
+        the cip-users role is refused, so /cip stays out of reach as in lambda mode. Token: the
+        documented option grants it and /cip answers 200 (the consequence the docs state)."""
+        cip_role = stack["group_role_arns"]["cip-users"]
+        if MAPPING == RULES:
+            with pytest.raises(ClientError) as refused:
+                credentials_for(stack, multi_group.logins(), cip_role)
+            assert refused.value.response["Error"]["Code"] == "NotAuthorizedException"
+        else:
+            creds = credentials_for(stack, multi_group.logins(), cip_role)
+            assert signed_call(stack, creds, "GET", "/cip").status_code == 200
+        default = credentials_for(stack, multi_group.logins())
+        assert signed_call(stack, default, "GET", "/cip").status_code == 403
 
 
 # --- nobody reads or writes another caller's record -------------------------------------------------

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tools import tf, validate
+from tools import tf
+from tools.validate import terraform as validate_terraform
 
 BOOTSTRAP = tf.TERRAFORM_DIR / "bootstrap"
 
@@ -34,7 +35,8 @@ def test_bootstrap_terraform_test_suite_passes() -> None:
 def test_bootstrap_is_checkov_clean_and_every_skip_has_a_reason(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
-    problems = validate.check_terraform(tmp_path_factory.mktemp("bootstrap-checkov"), terraform_dir=BOOTSTRAP)
+    work = tmp_path_factory.mktemp("bootstrap-checkov")
+    problems = validate_terraform.check_terraform(work, terraform_dir=BOOTSTRAP)
     assert problems == [], [str(p) for p in problems]
 
 

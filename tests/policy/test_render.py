@@ -69,9 +69,14 @@ def _templates(tmp_path: Path, files: dict[str, str | bytes]) -> Path:
 
 def _env(groups: list[str], **overrides: str) -> config.EnvConfig:
     raw = json.loads((config.ENVS_DIR / "dev" / "config.json").read_text())
-    raw["groups"] = {g: {"precedence": i + 1, "description": g} for i, g in enumerate(groups)}
     raw.update(overrides)
-    return config.parse(raw)
+    return config.parse(raw, access=_model(groups))
+
+
+def _model(groups: list[str]) -> config.AccessModel:
+    model = json.loads(config.ACCESS_MODEL.read_text())
+    model["groups"] = {g: {"precedence": i + 1, "description": g} for i, g in enumerate(groups)}
+    return config.parse_access_model(model)
 
 
 def test_render_group_rejects_invalid_json_after_rendering(tmp_path: Path) -> None:

@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 
 from tests.policy.conftest import FIXTURES
-from tools import validate
 from tools.checkov_checks import fga_terraform_checks as tf_rules
 from tools.checkov_checks.fga_terraform_checks import TERRAFORM_CHECK_IDS, CheckResult
+from tools.validate import checkov_run
+from tools.validate import terraform as validate_terraform
 
 FIXTURE_DIR = FIXTURES / "terraform"
 CHECK_OF_TYPE = {
@@ -28,7 +29,7 @@ CHECK_OF_TYPE = {
 @pytest.fixture(scope="session")
 def verdicts(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], str]:
     """(resource address without for_each key, check id) -> PASSED / FAILED."""
-    report = validate.run_checkov(
+    report = checkov_run.run_checkov(
         FIXTURE_DIR, tmp_path_factory.mktemp("tf-checks"), checks=TERRAFORM_CHECK_IDS
     )
     assert report.parsing_errors == []
@@ -112,7 +113,7 @@ def test_lambda_permission_needs_a_non_empty_source_arn() -> None:
 
 
 def test_committed_config_gives_every_skip_a_reason() -> None:
-    assert validate.config_skips_without_reason(validate.CHECKOV_CONFIG) == []
+    assert validate_terraform.config_skips_without_reason(validate_terraform.CHECKOV_CONFIG) == []
 
 
 def test_a_skip_without_a_comment_is_reported(tmp_path: Path) -> None:
@@ -127,7 +128,7 @@ def test_a_skip_without_a_comment_is_reported(tmp_path: Path) -> None:
         "  - CKV_AWS_116\n"
         "compact: true\n"
     )
-    problems = validate.config_skips_without_reason(config)
+    problems = validate_terraform.config_skips_without_reason(config)
     assert [(p.location.rsplit(":", 1)[1], p.rule) for p in problems] == [
         ("8", "checkov/skip-without-reason")
     ]
@@ -149,7 +150,7 @@ def test_inline_skips_without_reason_fail_the_terraform_scan(tmp_path: Path) -> 
     )
     config = tmp_path / "checkov.yaml"
     config.write_text("check:\n  - CKV_FGA_8\n")
-    problems = validate.check_terraform(tmp_path / "work", terraform_dir=root, config_file=config)
+    problems = validate_terraform.check_terraform(tmp_path / "work", terraform_dir=root, config_file=config)
     assert [(p.rule, "unscoped" in p.message) for p in problems] == [("checkov/skip-without-reason", True)]
 
 
@@ -157,5 +158,5 @@ def test_a_scan_that_checks_nothing_fails(tmp_path: Path) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
     (empty / "main.tf").write_text("# no resources\n")
-    problems = validate.check_terraform(tmp_path / "work", terraform_dir=empty)
+    problems = validate_terraform.check_terraform(tmp_path / "work", terraform_dir=empty)
     assert [p.rule for p in problems] == ["checkov/not-evaluated"]

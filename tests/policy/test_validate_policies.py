@@ -15,8 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from tools import config, validate
+from tools import config
 from tools.checkov_checks import fga_policy_checks as rules
+from tools.validate import Problem
+from tools.validate import policies as validate_policies
 
 INVOKE = '"Effect": "Allow", "Action": "execute-api:Invoke"'
 
@@ -111,8 +113,9 @@ def bad_env() -> config.EnvConfig:
     raw = json.loads((config.ENVS_DIR / "dev" / "config.json").read_text())
     raw["environment"] = "bad"
     groups = [*BAD_TEMPLATES, "ghost"]
-    raw["groups"] = {g: {"precedence": 100 + i, "description": g} for i, g in enumerate(groups)}
-    return config.parse(raw)
+    model = json.loads(config.ACCESS_MODEL.read_text())
+    model["groups"] = {g: {"precedence": 100 + i, "description": g} for i, g in enumerate(groups)}
+    return config.parse(raw, access=config.parse_access_model(model))
 
 
 @pytest.fixture(scope="session")
@@ -121,25 +124,23 @@ def problems(
     bad_env: config.EnvConfig,
     templates_dir: Path,
     tmp_path_factory: pytest.TempPathFactory,
-) -> list[validate.Problem]:
+) -> list[Problem]:
     work = tmp_path_factory.mktemp("validate")
-    return validate.check_policies(
+    return validate_policies.check_policies(
         [*env_configs, bad_env], work, templates_dir=templates_dir, sarif_dir=work / "sarif"
     )
 
 
-def _rules_for(problems: list[validate.Problem], template: str) -> set[str]:
+def _rules_for(problems: list[Problem], template: str) -> set[str]:
     return {p.rule for p in problems if Path(p.location.split(":")[0]).name == f"{template}.json.tftpl"}
 
 
 @pytest.mark.parametrize(("template", "rule"), EXPECTED)
-def test_bad_template_fails_naming_file_and_rule(
-    problems: list[validate.Problem], template: str, rule: str
-) -> None:
+def test_bad_template_fails_naming_file_and_rule(problems: list[Problem], template: str, rule: str) -> None:
     assert rule in _rules_for(problems, template), [str(p) for p in problems if template in p.location]
 
 
-def test_render_errors_point_at_the_line(problems: list[validate.Problem]) -> None:
+def test_render_errors_point_at_the_line(problems: list[Problem]) -> None:
     located = {
         Path(p.location).name: p for p in problems if p.rule.startswith("template/") and ":" in p.location
     }
@@ -147,13 +148,13 @@ def test_render_errors_point_at_the_line(problems: list[validate.Problem]) -> No
     assert "directive.json.tftpl:4" in located
 
 
-def test_good_and_real_templates_pass_every_check(problems: list[validate.Problem]) -> None:
+def test_good_and_real_templates_pass_every_check(problems: list[Problem]) -> None:
     clean = ["good", *(p.name.removesuffix(".json.tftpl") for p in config.TEMPLATES_DIR.glob("*.json.tftpl"))]
     for template in clean:
         assert _rules_for(problems, template) == set(), template
 
 
-def test_messages_name_the_environment_and_the_offending_value(problems: list[validate.Problem]) -> None:
+def test_messages_name_the_environment_and_the_offending_value(problems: list[Problem]) -> None:
     [other_api] = [p for p in problems if "other-api" in p.location and p.rule == "CKV_FGA_2"]
     assert "env bad" in other_api.message
     assert "zzzzzzzzzz" in other_api.message
@@ -163,24 +164,26 @@ def test_messages_name_the_environment_and_the_offending_value(problems: list[va
 
 def test_real_templates_pass_validation(env_configs: list[config.EnvConfig], tmp_path: Path) -> None:
     """What `make checkov` runs for the policies, without the synthetic environment."""
-    policies, render_problems = validate.render_all(env_configs)
+    policies, render_problems = validate_policies.render_all(env_configs)
     assert render_problems == []
     assert len(policies) == sum(len(e.groups) for e in env_configs)
-    assert [p for policy in policies for p in validate.lint_policy(policy)] == []
+    assert [p for policy in policies for p in validate_policies.lint_policy(policy)] == []
 
 
 def test_wrapper_inlines_each_document_with_its_api_arn(
     env_configs: list[config.EnvConfig], tmp_path: Path
 ) -> None:
-    policies, _ = validate.render_all(env_configs)
-    wrapped = validate.write_wrapper(policies, tmp_path)
+    policies, _ = validate_policies.render_all(env_configs)
+    wrapped = validate_policies.write_wrapper(policies, tmp_path)
     text = (tmp_path / "policies.tf").read_text()
     assert len(wrapped) == len(policies)
     for entry in wrapped.values():
         block = "\n".join(text.splitlines()[entry.first_line - 1 : entry.last_line])
         assert f'"fga:api-arn" = "{entry.policy.api_arn}"' in block
         assert json.loads(
-            block.split(f"<<{validate.HEREDOC_END}\n")[1].split(f"\n{validate.HEREDOC_END}")[0]
+            block.split(f"<<{validate_policies.HEREDOC_END}\n")[1].split(
+                f"\n{validate_policies.HEREDOC_END}"
+            )[0]
         ) == json.loads(entry.policy.text)
 
 

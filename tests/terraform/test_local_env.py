@@ -45,7 +45,9 @@ def test_groups_exist_with_their_role_and_precedence(running: Any, cfg: config.E
         assert found[name]["RoleArn"] == running.outputs["group_role_arns"][name]
 
 
-def test_identity_pool_maps_groups_by_token_and_the_idp_by_rules(running: Any, cfg: config.EnvConfig) -> None:
+def test_identity_pool_maps_groups_by_preferred_role_rules_and_the_idp_by_rules(
+    running: Any, cfg: config.EnvConfig
+) -> None:
     identity = running.aws("cognito-identity")
     pool_id = running.outputs["identity_pool_id"]
     pool = identity.describe_identity_pool(IdentityPoolId=pool_id)
@@ -57,8 +59,13 @@ def test_identity_pool_maps_groups_by_token_and_the_idp_by_rules(running: Any, c
         f"cognito-idp.{cfg.region}.amazonaws.com/{running.outputs['user_pool_id']}"
         f":{running.outputs['user_pool_client_ids']['web']}"
     )
-    assert mappings[user_pool_key]["Type"] == "Token"
+    assert mappings[user_pool_key]["Type"] == "Rules"  # the default user_pool_role_mapping
     assert mappings[user_pool_key]["AmbiguousRoleResolution"] == "Deny"
+    group_roles = running.outputs["group_role_arns"]
+    rules = mappings[user_pool_key]["RulesConfiguration"]["Rules"]
+    assert sorted((r["Claim"], r["MatchType"], r["Value"], r["RoleARN"]) for r in rules) == sorted(
+        ("cognito:preferred_role", "Equals", arn, arn) for arn in group_roles.values()
+    )
     idp = mappings[running.emulator.oidc_provider_name]
     assert idp["Type"] == "Rules"
     assert idp["AmbiguousRoleResolution"] == "Deny"

@@ -7,8 +7,8 @@ methodArn: `arn:<partition>:execute-api:<region>:<account>:<api-id>/<stage>/<VER
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 _METHOD_ARN = re.compile(
     r"^arn:(?P<partition>aws[a-z-]*):execute-api:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):"
@@ -20,8 +20,7 @@ class BadMethodArn(ValueError):
     """The event's methodArn is not an execute-api method ARN."""
 
 
-@dataclass(frozen=True)
-class MethodArn:
+class MethodArn(NamedTuple):
     partition: str
     region: str
     account: str
@@ -30,11 +29,7 @@ class MethodArn:
     verb: str
     path: str
     arn: str
-
-    @property
-    def api_prefix(self) -> str:
-        """`arn:...:<api-id>/<stage>/`: every Resource the authorizer returns must start with it."""
-        return f"arn:{self.partition}:execute-api:{self.region}:{self.account}:{self.api_id}/{self.stage}/"
+    api_prefix: str  # `arn:...:<api-id>/<stage>/`: every Resource the authorizer returns starts with it
 
     @property
     def route(self) -> str:
@@ -45,18 +40,26 @@ class MethodArn:
 def parse_method_arn(value: object) -> MethodArn:
     if not isinstance(value, str) or len(value) > 2048:
         raise BadMethodArn("methodArn missing or too long")
+    return _parse(value)
+
+
+@lru_cache(maxsize=1024)  # a container sees few distinct routes; errors are not cached
+def _parse(value: str) -> MethodArn:
     match = _METHOD_ARN.match(value)
     if not match:
         raise BadMethodArn("methodArn is not an execute-api method ARN")
+    partition, region, account = match["partition"], match["region"], match["account"]
+    api_id, stage = match["api"], match["stage"]
     return MethodArn(
-        partition=match["partition"],
-        region=match["region"],
-        account=match["account"],
-        api_id=match["api"],
-        stage=match["stage"],
+        partition=partition,
+        region=region,
+        account=account,
+        api_id=api_id,
+        stage=stage,
         verb=match["verb"],
         path=match["path"] or "/",
         arn=value,
+        api_prefix=f"arn:{partition}:execute-api:{region}:{account}:{api_id}/{stage}/",
     )
 
 

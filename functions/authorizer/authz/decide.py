@@ -17,7 +17,6 @@ The Deny policy covers the whole API stage (`<prefix>*`) for the same cache-safe
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Mapping
@@ -26,9 +25,10 @@ from typing import Any
 from authz import arn as arns
 from authz import policies
 from authz.errors import Unauthorized
-from authz.header import token_from_event
+from authz.header import presented_token, require_compact_jws
 from authz.logs import log
-from authz.verify import Identity, TokenVerifier
+from authz.token_cache import Entry, VerifiedTokens
+from authz.verify import Identity, TokenVerifier, VerifiedToken
 
 # A project bound, not an API Gateway quota this code relies on. It matches the 8192-character
 # limit the REST API quotas page sets on API Gateway resource policies
@@ -37,110 +37,192 @@ from authz.verify import Identity, TokenVerifier
 MAX_POLICY_BYTES = 8 * 1024
 POLICY_VERSION = "2012-10-17"
 INVOKE = "execute-api:Invoke"
+_ALARMING = ("internal_error", "policy_outside_api", "malformed_policy_item")
 
 
 class Authorizer:
-    def __init__(self, verifier: TokenVerifier, store: policies.PolicyStore, logger: logging.Logger) -> None:
+    def __init__(
+        self,
+        verifier: TokenVerifier,
+        store: policies.PolicyStore,
+        logger: logging.Logger,
+        tokens: VerifiedTokens | None = None,
+    ) -> None:
         self.verifier = verifier
         self.store = store
+        self.tokens = VerifiedTokens() if tokens is None else tokens
         self._logger = logger
 
     def authorize(self, event: Mapping[str, Any], request_id: str = "") -> dict[str, Any]:
         """The authorizer response, or raise Unauthorized. Never raises anything else."""
         started = time.perf_counter()
-        route = ""
+        method: arns.MethodArn | None = None
         try:
             method = arns.parse_method_arn(event.get("methodArn"))
-            route = method.route
-            token = token_from_event(event)
-            identity = self.verifier.verify(token)
+            token = presented_token(event)
+            digest = self.tokens.digest(token)
+            entry = self.tokens.get(digest)
+            if entry is not None:
+                if self._still_usable(entry, method):
+                    return self._answer(entry, method, started, request_id, cached=True)
+                self.tokens.discard(digest)
+            verified = self.verifier.verify(require_compact_jws(token))
         except Unauthorized as exc:
-            self._log("unauthorized", exc.reason, route, started, request_id)
+            self._log("unauthorized", exc.reason, method, started, request_id)
             raise
         except arns.BadMethodArn:
-            self._log("unauthorized", "bad_method_arn", route, started, request_id)
+            self._log("unauthorized", "bad_method_arn", method, started, request_id)
             raise Unauthorized("bad_method_arn") from None
         except Exception as exc:
-            self._log("unauthorized", f"verification_error_{type(exc).__name__}", route, started, request_id)
+            self._log("unauthorized", f"verification_error_{type(exc).__name__}", method, started, request_id)
             raise Unauthorized("verification_error") from None
-        group = ""
+        identity = verified.identity
         try:
-            group, response, decision = self._decide(identity, method)
-            reason = "group_policy"
-        except _Deny as deny:
-            response, decision, reason, group = (
-                deny_response(identity, method),
-                "deny",
-                deny.reason,
-                deny.group,
-            )
-        except Exception as exc:
-            response, decision = deny_response(identity, method), "deny"
-            reason = f"internal_error_{type(exc).__name__}"
-        self._log(decision, reason, route, started, request_id, identity=identity, group=group)
-        return response
+            entry = self._decide(verified, method)
+        except Exception as exc:  # "verified but cannot decide": fail closed, never cached
+            reason = exc.reason if isinstance(exc, _CannotDecide) else f"internal_error_{type(exc).__name__}"
+            self._log("deny", reason, method, started, request_id, identity=identity)
+            return deny_response(identity, method)
+        self.tokens.put(digest, entry)
+        return self._answer(entry, method, started, request_id, cached=False)
 
-    def _decide(self, identity: Identity, method: arns.MethodArn) -> tuple[str, dict[str, Any], str]:
-        """(effective group, Allow response, decision name), or raise _Deny."""
+    def _still_usable(self, entry: Entry, method: arns.MethodArn) -> bool:
+        """Would a full decision give this entry's answer now? (token_cache.py says why this is all.)"""
+        return (
+            entry.api_prefix == method.api_prefix
+            and self.store.now() < entry.policy_deadline
+            and self.verifier.still_valid(entry.token)
+        )
+
+    def _answer(
+        self, entry: Entry, method: arns.MethodArn, started: float, request_id: str, *, cached: bool
+    ) -> dict[str, Any]:
+        if self._logger.isEnabledFor(entry.log_level):
+            decision = entry.decision  # the log names whether this route is in the policy
+            if entry.policy is not None:
+                decision = "allow" if allows_route(entry.policy, method.arn) else "allow_other_routes"
+            self._log(
+                decision,
+                entry.reason,
+                method,
+                started,
+                request_id,
+                identity=entry.token.identity,
+                group=entry.group,
+                cached=cached,
+            )
+        response = entry.response
+        # A new outer dict per answer: a caller that edits its response cannot change the cached one.
+        return {**response, "context": dict(response["context"])}
+
+    def _decide(self, verified: VerifiedToken, method: arns.MethodArn) -> Entry:
+        """The decision for a verified token, as a cache entry; raise _CannotDecide (not cached)."""
+        identity = verified.identity
+        try:
+            chosen, deadline = self._group_policy(identity, method)
+        except _Deny as deny:
+            return Entry(
+                token=verified,
+                policy_deadline=deny.deadline,
+                api_prefix=method.api_prefix,
+                group=deny.group,
+                decision="deny",
+                reason=deny.reason,
+                response=deny_response(identity, method),
+                policy=None,
+                log_level=_level(deny.reason),
+            )
+        response = {
+            "principalId": identity.sub,
+            "policyDocument": chosen.document,
+            "context": context_for(identity, chosen.group),
+        }
+        return Entry(
+            token=verified,
+            policy_deadline=deadline,
+            api_prefix=method.api_prefix,
+            group=chosen.group,
+            decision="allow",
+            reason="group_policy",
+            response=response,
+            policy=chosen,
+            log_level=_level("group_policy"),
+        )
+
+    def _group_policy(self, identity: Identity, method: arns.MethodArn) -> tuple[policies.GroupPolicy, float]:
+        """The caller's effective group policy, and until when (policy store clock) the items it was
+        chosen from are fresh; raise _Deny (a decision) or _CannotDecide (a failure)."""
         groups = identity.groups
+        # Decided from the token alone; still kept no longer than the policy cache would keep items.
+        token_only = self.store.now() + self.store.ttl
         if groups is None:
-            raise _Deny("malformed_groups_claim")
+            raise _Deny("malformed_groups_claim", deadline=token_only)
         if not groups:
-            raise _Deny("no_group")
+            raise _Deny("no_group", deadline=token_only)
         if len(groups) > policies.MAX_GROUPS or not all(policies.valid_group_name(g) for g in groups):
-            raise _Deny("malformed_groups_claim")
+            raise _Deny("malformed_groups_claim", deadline=token_only)
         try:
             found = self.store.lookup(groups)
         except policies.PolicyLookupError:
-            raise _Deny("policy_table_unavailable") from None
+            raise _CannotDecide("policy_table_unavailable") from None
+        deadline = self.store.fresh_until(groups)
         selection = policies.select(groups, found)
         chosen = selection.policy
         if chosen is None or chosen.document is None:
-            raise _Deny(selection.reason)
-        document = chosen.document
-        if arns.outside_prefix(policies.resources(document), method.api_prefix):
-            raise _Deny("policy_outside_api", chosen.group)
-        if len(json.dumps(document, separators=(",", ":")).encode()) > MAX_POLICY_BYTES:
-            raise _Deny("policy_too_large", chosen.group)
-        response = {
-            "principalId": identity.sub,
-            "policyDocument": document,
-            "context": context_for(identity, chosen.group),
-        }
-        return chosen.group, response, "allow" if allows(document, method.arn) else "allow_other_routes"
+            raise _Deny(selection.reason, deadline=deadline)
+        if arns.outside_prefix(list(chosen.resources), method.api_prefix):
+            raise _Deny("policy_outside_api", chosen.group, deadline=deadline)
+        if chosen.size > MAX_POLICY_BYTES:
+            raise _Deny("policy_too_large", chosen.group, deadline=deadline)
+        return chosen, deadline
 
     def _log(
         self,
         decision: str,
         reason: str,
-        route: str,
+        method: arns.MethodArn | None,
         started: float,
         request_id: str,
         *,
         identity: Identity | None = None,
         group: str = "",
+        cached: bool | None = None,
     ) -> None:
-        alarming = reason.startswith(("internal_error", "policy_outside_api", "malformed_policy_item"))
+        level = _level(reason)
+        if not self._logger.isEnabledFor(level):
+            return
         log(
             self._logger,
-            logging.WARNING if alarming else logging.INFO,
+            level,
             "authorizer decision",
             decision=decision,
             reason=reason,
             sub=identity.sub if identity else None,
             groups=list(identity.groups or ()) if identity else None,
             group=group or None,
-            route=route or None,
+            route=method.route if method else None,
             request_id=request_id or None,
+            token_cache=None if cached is None else ("hit" if cached else "miss"),
             duration_ms=round((time.perf_counter() - started) * 1000, 3),
         )
 
 
+def _level(reason: str) -> int:
+    return logging.WARNING if reason.startswith(_ALARMING) else logging.INFO
+
+
 class _Deny(Exception):  # control flow inside _decide, never escapes
-    def __init__(self, reason: str, group: str = "") -> None:
+    def __init__(self, reason: str, group: str = "", *, deadline: float) -> None:
         super().__init__(reason)
         self.reason = reason
         self.group = group
+        self.deadline = deadline
+
+
+class _CannotDecide(Exception):  # a Deny that depends on a failure, not on the token or the table
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 def context_for(identity: Identity, group: str) -> dict[str, str]:
@@ -162,6 +244,17 @@ def deny_response(identity: Identity, method: arns.MethodArn) -> dict[str, Any]:
         },
         "context": context_for(identity, ""),
     }
+
+
+def allows_route(policy: policies.GroupPolicy, method_arn: str) -> bool:
+    """`allows` for a stored policy, remembered per policy item (its document does not change)."""
+    memo = policy.route_memo
+    known = memo.get(method_arn)
+    if known is None:
+        if len(memo) >= policies.MAX_REMEMBERED_ROUTES:
+            memo.clear()
+        known = memo[method_arn] = policy.document is not None and allows(policy.document, method_arn)
+    return known
 
 
 def allows(document: dict[str, Any], method_arn: str) -> bool:

@@ -22,7 +22,8 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -35,6 +36,8 @@ MAX_BATCH_RETRIES = 2
 # Bounds the cache so a container cannot grow without limit.
 MAX_CACHED_GROUPS = 1024
 MAX_GROUP_NAME_LENGTH = 128
+# Per policy item: method ARNs whose allow/deny evaluation (for the decision log) is remembered.
+MAX_REMEMBERED_ROUTES = 256
 
 
 class PolicyLookupError(RuntimeError):
@@ -49,9 +52,24 @@ class GroupPolicy:
     version: str
     problem: str = ""
 
+    # Facts derived from the document once per item read, not once per decision.
+    @cached_property
+    def size(self) -> int:
+        """Bytes of the document as compact JSON (what MAX_POLICY_BYTES bounds)."""
+        return len(json.dumps(self.document, separators=(",", ":")).encode())
 
-@dataclass(frozen=True)
-class Selection:
+    @cached_property
+    def resources(self) -> tuple[str, ...]:
+        return tuple(resources(self.document)) if self.document is not None else ()
+
+    @cached_property
+    def route_memo(self) -> dict[str, bool]:
+        """Method ARN -> whether the document allows it; filled by the decision, at most
+        MAX_REMEMBERED_ROUTES entries."""
+        return {}
+
+
+class Selection(NamedTuple):
     """The outcome of the multi-group rule: a policy, or the reason there is none."""
 
     policy: GroupPolicy | None
@@ -96,6 +114,24 @@ class PolicyStore:
                 self._cache[group] = (expires, policy)
                 found[group] = policy
         return found
+
+    @property
+    def ttl(self) -> float:
+        return self._ttl
+
+    def now(self) -> float:
+        return self._clock()
+
+    def fresh_until(self, groups: Sequence[str]) -> float:
+        """When the first of these groups' cache entries expires (on `now()`'s clock): a decision
+        built from them is as fresh as the policy cache until then. -inf if one is not cached."""
+        deadline = float("inf")
+        for group in groups:
+            entry = self._cache.get(group)
+            if entry is None:
+                return float("-inf")
+            deadline = min(deadline, entry[0])
+        return deadline
 
     def _client_once(self) -> DynamoDBClient:
         if self._client is None:

@@ -9,7 +9,6 @@ issuer the tokens name. Anything invalid raises ConfigError, and the handler the
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -111,6 +110,8 @@ def _check_url(name: str, url: str) -> None:
 def _is_loopback(host: str) -> bool:
     if host.lower() in _LOOPBACK_HOSTS:
         return True
+    import ipaddress  # noqa: PLC0415 - only a plain-http URL (the local emulator) gets here
+
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:

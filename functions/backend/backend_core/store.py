@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 
 CONNECT_TIMEOUT_SECONDS = 2
 READ_TIMEOUT_SECONDS = 5
+# Attempts including the first request (botocore's `total_max_attempts`; its `max_attempts` counts
+# retries only).
 MAX_ATTEMPTS = 3
 
 _serializer = TypeSerializer()
@@ -49,7 +51,7 @@ def table() -> Table:
             config=Config(
                 connect_timeout=CONNECT_TIMEOUT_SECONDS,
                 read_timeout=READ_TIMEOUT_SECONDS,
-                retries={"max_attempts": MAX_ATTEMPTS, "mode": "standard"},
+                retries={"total_max_attempts": MAX_ATTEMPTS, "mode": "standard"},
             ),
         )
     return Table(_client, name)

@@ -46,19 +46,14 @@ variable "console_origin" {
 
 locals {
   config = jsondecode(file("${path.module}/config.json"))
+  access = jsondecode(file("${path.module}/../../../policy_templates/access_model.json"))
 
-  # The console's origin goes through the same settings a real environment uses for its web app.
-  cors_allow_origin = coalesce(var.console_origin, local.config.cors_allow_origin)
+  # The console's origin goes through the same settings a real environment uses for its web app:
+  # a callback and sign-out URL on the web client here, the API's CORS origin below.
   user_pool = var.console_origin == null ? local.config.user_pool : merge(local.config.user_pool, {
     callback_urls = concat(local.config.user_pool.callback_urls, ["${var.console_origin}/callback"])
     logout_urls   = concat(local.config.user_pool.logout_urls, ["${var.console_origin}/"])
   })
-
-  # The local OIDC issuer (served by the emulator) stands in for Google: registered exactly like the
-  # real provider is in dev/prod, as an IAM OIDC provider federated into the identity pool.
-  local_idp = {
-    local-idp = merge(local.config.local_idp, { issuer_url = var.local_idp_issuer })
-  }
 }
 
 provider "aws" {
@@ -87,23 +82,20 @@ provider "aws" {
 module "stack" {
   source = "../../stack"
 
-  environment         = local.config.environment
-  lambda_architecture = local.config.lambda_architecture
-  lambda_zip_dir      = "${path.module}/../../../build/lambda/${local.config.lambda_architecture}"
-  templates_dir       = "${path.module}/../../../policy_templates"
-  cors_allow_origin   = local.cors_allow_origin
-  deletion_protection = try(local.config.deletion_protection, null)
-  user_pool           = local.user_pool
-  groups              = local.config.groups
-  routes              = local.config.routes
-  external_providers  = merge(local.config.external_providers, local.local_idp)
-
-  authorizer = {
+  # config.json, plus what only the running stack knows.
+  settings = merge(local.config, {
+    cors_allow_origin = coalesce(var.console_origin, local.config.cors_allow_origin)
+    user_pool         = local.user_pool
     # moto serves each pool's keys at <emulator>/<pool id>/.well-known/jwks.json while tokens keep the
     # real-looking https://cognito-idp.<region>.amazonaws.com/<pool id> issuer.
-    jwks_origin = var.emulator_url
-    # Short caches so the local stack reflects changes quickly.
-    result_ttl_seconds   = 60
-    policy_cache_seconds = 60
-  }
+    authorizer = merge(try(local.config.authorizer, {}), { jwks_origin = var.emulator_url })
+    # The local OIDC issuer (served by the emulator) stands in for Google: registered exactly like the
+    # real provider is in dev/prod, as an IAM OIDC provider federated into the identity pool.
+    external_providers = merge(try(local.config.external_providers, {}), {
+      local-idp = merge(local.config.local_idp, { issuer_url = var.local_idp_issuer })
+    })
+  })
+  access           = local.access
+  lambda_build_dir = "${path.module}/../../../build/lambda"
+  templates_dir    = "${path.module}/../../../policy_templates"
 }

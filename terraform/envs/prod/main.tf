@@ -1,6 +1,9 @@
-# The prod environment. Backend settings come from -backend-config (see docs/deploying.md):
-#   terraform -chdir=terraform/envs/prod init -backend-config=bucket=<state bucket> \
-#     -backend-config=key=fga/prod.tfstate -backend-config=region=<region>
+# A real environment: dev, staging and prod use this same file (the directory names the environment).
+# Everything that differs per environment is in config.json beside it; the access model (groups,
+# handlers, OAuth scopes, routes) is policy_templates/access_model.json, the same for every
+# environment. Backend settings come from -backend-config (see docs/deploying.md):
+#   terraform -chdir=terraform/envs/<env> init -backend-config=bucket=<state bucket> \
+#     -backend-config=key=fga/<env>.tfstate -backend-config=region=<region>
 terraform {
   required_version = ">= 1.9.0"
 
@@ -21,6 +24,7 @@ terraform {
 
 locals {
   config = jsondecode(file("${path.module}/config.json"))
+  access = jsondecode(file("${path.module}/../../../policy_templates/access_model.json"))
 }
 
 provider "aws" {
@@ -39,14 +43,8 @@ provider "aws" {
 module "stack" {
   source = "../../stack"
 
-  environment         = local.config.environment
-  lambda_architecture = local.config.lambda_architecture
-  lambda_zip_dir      = "${path.module}/../../../build/lambda/${local.config.lambda_architecture}"
-  templates_dir       = "${path.module}/../../../policy_templates"
-  cors_allow_origin   = local.config.cors_allow_origin
-  deletion_protection = try(local.config.deletion_protection, null)
-  user_pool           = local.config.user_pool
-  groups              = local.config.groups
-  routes              = local.config.routes
-  external_providers  = local.config.external_providers
+  settings         = local.config
+  access           = local.access
+  lambda_build_dir = "${path.module}/../../../build/lambda"
+  templates_dir    = "${path.module}/../../../policy_templates"
 }

@@ -36,12 +36,28 @@ resource "aws_cognito_identity_pool_roles_attachment" "this" {
     authenticated = aws_iam_role.default_authenticated.arn
   }
 
-  # User-pool users: the role of their group, from cognito:preferred_role in the ID token (the group
-  # with the lowest precedence). A token whose roles cannot be resolved gets no credentials at all.
+  # User-pool users: the role of their group with the lowest precedence, which Cognito puts in the ID
+  # token's cognito:preferred_role. Rules (default): one rule per group role, "cognito:preferred_role
+  # Equals <role ARN>" -> that role. Only the preferred role's rule can match, and GetCredentialsForIdentity
+  # grants a CustomRoleArn only for the role of a matching rule ("Using rule-based mapping to assign
+  # roles to users"), so no caller can act as another of its groups; a user in no group matches no
+  # rule and, with Deny, gets no credentials. Token (option): cognito:preferred_role by default, but
+  # a caller may pick any role of its cognito:roles with CustomRoleArn.
+  # https://docs.aws.amazon.com/cognito/latest/developerguide/role-based-access-control.html
   role_mapping {
     identity_provider         = "${var.user_pool.endpoint}:${var.user_pool.client_id}"
-    type                      = "Token"
+    type                      = var.user_pool_role_mapping
     ambiguous_role_resolution = "Deny"
+
+    dynamic "mapping_rule" {
+      for_each = var.user_pool_role_mapping == "Rules" ? aws_iam_role.group : {}
+      content {
+        claim      = "cognito:preferred_role"
+        match_type = "Equals"
+        value      = mapping_rule.value.arn
+        role_arn   = mapping_rule.value.arn
+      }
+    }
   }
 
   # External OIDC users: rules on their token's claims; no match means no credentials.

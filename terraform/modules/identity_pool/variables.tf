@@ -39,6 +39,22 @@ variable "group_policies" {
   }
 }
 
+variable "user_pool_role_mapping" {
+  type        = string
+  description = "How user-pool users are mapped to roles. \"Rules\" (default, strict): one rule per group role on cognito:preferred_role, so a user gets only the role of its lowest-precedence group, the group the Lambda authorizer applies, and a user in no group gets no credentials. \"Token\": cognito:preferred_role by default, but a user in several groups may name any of its groups' roles as CustomRoleArn and act as that group in iam mode (a user in no group gets the deny-all default role)."
+  default     = "Rules"
+
+  validation {
+    condition     = contains(["Rules", "Token"], var.user_pool_role_mapping)
+    error_message = "user_pool_role_mapping must be \"Rules\" (the default: only the preferred role) or \"Token\" (callers may choose among their own groups' roles with CustomRoleArn)."
+  }
+
+  validation {
+    condition     = var.user_pool_role_mapping != "Rules" || length(var.group_policies) <= 25
+    error_message = "Rules mapping needs one rule per group and Cognito allows 25 rules per identity provider: with more than 25 groups, request a quota increase first or use \"Token\"."
+  }
+}
+
 variable "oidc_providers" {
   type = map(object({
     issuer_url  = string

@@ -37,3 +37,18 @@ output "resource_server_identifier" {
   description = "Identifier of the resource server (scope prefix), or null."
   value       = try(aws_cognito_resource_server.this["api"].identifier, null)
 }
+
+output "resource_server_scopes" {
+  description = "The resource server's scopes as clients request them (<identifier>/<scope>), or an empty list."
+  value       = flatten([for rs in aws_cognito_resource_server.this : [for s in rs.scope : "${rs.identifier}/${s.scope_name}"]])
+}
+
+output "client_oauth_scopes" {
+  description = "The OAuth scopes each app client may request, keyed by client name."
+  value       = { for k, c in aws_cognito_user_pool_client.this : k => c.allowed_oauth_scopes }
+}
+
+output "groups" {
+  description = "The groups created, keyed by name: precedence and role_arn (the IAM role Cognito puts in cognito:roles and, for the lowest precedence, cognito:preferred_role)."
+  value       = { for g, r in aws_cognito_user_group.this : g => { precedence = r.precedence, role_arn = r.role_arn } }
+}

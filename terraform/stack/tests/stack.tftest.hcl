@@ -31,26 +31,22 @@ mock_provider "aws" {
   mock_resource "aws_kms_key" {
     defaults = { arn = "arn:aws:kms:us-east-1:123456789012:key/mock" }
   }
+  mock_resource "aws_iam_role" {
+    defaults = { arn = "arn:aws:iam::123456789012:role/mock" }
+  }
 }
 
 variables {
-  environment       = "dev"
-  lambda_zip_dir    = "tests/fixtures"
-  templates_dir     = "../../policy_templates"
-  cors_allow_origin = "https://app.example.com"
-  groups = {
-    admin            = { precedence = 1 }
-    pet-veterinarian = { precedence = 10 }
-    cip-users        = { precedence = 20 }
-    google-users     = { precedence = 30 }
-  }
-  routes = {
-    cip-get     = { path = "/cip", method = "GET", auth = "iam", handler = "profiles" }
-    cup-get     = { path = "/cup", method = "GET", auth = "user_pool", handler = "profiles" }
-    news-delete = { path = "/news", method = "DELETE", auth = "lambda", handler = "news" }
-  }
-  external_providers = {
-    google = { issuer_url = "https://accounts.google.com", client_ids = ["g-client"], group = "google-users" }
+  # The real access model, the same file every env root reads.
+  access           = jsondecode(file("../../policy_templates/access_model.json"))
+  lambda_build_dir = "tests/fixtures"
+  templates_dir    = "../../policy_templates"
+  settings = {
+    environment       = "dev"
+    cors_allow_origin = "https://app.example.com"
+    external_providers = {
+      google = { issuer_url = "https://accounts.google.com", client_ids = ["g-client"], group = "google-users" }
+    }
   }
 }
 
@@ -59,7 +55,7 @@ run "every_group_enforces_exactly_its_rendered_template" {
 
   assert {
     condition = alltrue([
-      for g in keys(var.groups) : jsondecode(output.enforced_policies[g].iam_role) == jsondecode(templatefile("../../policy_templates/${g}.json.tftpl", {
+      for g in keys(var.access.groups) : jsondecode(output.enforced_policies[g].iam_role) == jsondecode(templatefile("../../policy_templates/${g}.json.tftpl", {
         api_arn     = "arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/dev"
         region      = "us-east-1"
         account_id  = "123456789012"
@@ -77,12 +73,33 @@ run "every_group_enforces_exactly_its_rendered_template" {
   }
 }
 
+run "every_group_gets_its_role_mapping_and_policy_item" {
+  command = plan
+
+  assert {
+    condition     = sort(keys(output.group_role_arns)) == sort(keys(var.access.groups))
+    error_message = "Every group of the access model needs its IAM role (iam mode)."
+  }
+
+  assert {
+    condition = alltrue([
+      for g, v in var.access.groups : module.user_pool.groups[g].role_arn == output.group_role_arns[g] && module.user_pool.groups[g].precedence == v.precedence
+    ])
+    error_message = "Every user-pool group must carry its role and the model's precedence: Cognito puts them in cognito:roles / cognito:preferred_role, which the identity pool maps."
+  }
+
+  assert {
+    condition     = sort(keys(module.policy_store.documents)) == sort(keys(var.access.groups))
+    error_message = "Every group of the access model needs its policy-table item (lambda mode)."
+  }
+}
+
 run "method_authorization_matches_route_mode" {
   command = plan
 
   assert {
     condition = alltrue([
-      for k, r in var.routes : output.methods[k].authorization == { iam = "AWS_IAM", user_pool = "COGNITO_USER_POOLS", lambda = "CUSTOM" }[r.auth]
+      for k, r in var.access.routes : output.methods[k].authorization == { iam = "AWS_IAM", user_pool = "COGNITO_USER_POOLS", lambda = "CUSTOM" }[r.auth]
     ])
     error_message = "A method's authorization does not match its route's mode."
   }
@@ -105,7 +122,7 @@ run "real_environments_get_deletion_protection_by_default" {
 run "local_turns_deletion_protection_off" {
   command = plan
   variables {
-    environment = "local"
+    settings = merge(var.settings, { environment = "local" })
   }
 
   assert {
@@ -117,7 +134,7 @@ run "local_turns_deletion_protection_off" {
 run "explicit_false_turns_it_off" {
   command = plan
   variables {
-    deletion_protection = false
+    settings = merge(var.settings, { deletion_protection = false })
   }
 
   assert {
@@ -126,97 +143,165 @@ run "explicit_false_turns_it_off" {
   }
 }
 
+run "name_prefix_and_stage_name_reach_every_name" {
+  command = plan
+  variables {
+    settings = merge(var.settings, { name_prefix = "acme-dev", stage_name = "v1" })
+  }
+
+  assert {
+    condition     = output.policy_table == "acme-dev-policies" && output.records_table == "acme-dev-records"
+    error_message = "settings.name_prefix must name the tables (the bootstrap's deploy roles are scoped to it)."
+  }
+
+  assert {
+    condition     = alltrue([for f in values(output.functions) : startswith(f, "acme-dev-")])
+    error_message = "settings.name_prefix must name every function."
+  }
+
+  assert {
+    condition     = output.stage_name == "v1"
+    error_message = "settings.stage_name must name the API stage."
+  }
+
+  assert {
+    condition     = alltrue([for g, p in output.group_policies : strcontains(jsonencode(p), "a1b2c3d4e5/v1/")])
+    error_message = "The rendered policies must be bound to settings.stage_name."
+  }
+}
+
+run "oauth_scopes_come_from_the_access_model" {
+  command = plan
+  variables {
+    settings = merge(var.settings, { user_pool = { confidential_client = true } })
+  }
+
+  assert {
+    condition = (
+      toset(module.user_pool.resource_server_scopes) == toset([for s in keys(var.access.oauth.scopes) : "${var.access.oauth.resource_server}/${s}"])
+    )
+    error_message = "The resource server must declare exactly the model's scopes."
+  }
+
+  assert {
+    condition = toset(module.user_pool.client_oauth_scopes["web"]) == toset(concat(
+      var.access.oauth.oidc_scopes, [for s in keys(var.access.oauth.scopes) : "${var.access.oauth.resource_server}/${s}"]
+    ))
+    error_message = "The web client may request the model's OIDC scopes and every resource-server scope."
+  }
+
+  assert {
+    condition = toset(module.user_pool.client_oauth_scopes["service"]) == toset([
+      for s, v in var.access.oauth.scopes : "${var.access.oauth.resource_server}/${s}" if v.service_client
+    ])
+    error_message = "The service client may request only the scopes the model marks service_client."
+  }
+}
+
 run "rejects_group_without_template" {
   command = plan
   variables {
-    groups = { auditors = { precedence = 5 } }
+    access = merge(var.access, { groups = { auditors = { precedence = 5 } } })
   }
-  expect_failures = [var.groups]
+  expect_failures = [var.access]
 }
 
 run "rejects_duplicate_precedence" {
   command = plan
   variables {
-    groups = {
-      admin     = { precedence = 1 }
-      cip-users = { precedence = 1 }
-    }
+    access = merge(var.access, {
+      groups = {
+        admin     = { precedence = 1 }
+        cip-users = { precedence = 1 }
+      }
+    })
   }
-  expect_failures = [var.groups]
+  expect_failures = [var.access]
 }
 
 run "rejects_bad_group_name" {
   command = plan
   variables {
-    groups = { "bad group" = { precedence = 1 } }
+    access = merge(var.access, { groups = { "bad group" = { precedence = 1 } } })
   }
-  expect_failures = [var.groups]
+  expect_failures = [var.access]
+}
+
+run "rejects_undeclared_route_scope" {
+  command = plan
+  variables {
+    access = merge(var.access, {
+      routes = { cup = { path = "/cup", method = "GET", auth = "user_pool", handler = "profiles", scopes = ["api/billing.read"] } }
+    })
+  }
+  expect_failures = [var.access]
 }
 
 run "rejects_bad_environment_name" {
   command = plan
   variables {
-    environment = "production"
+    settings = merge(var.settings, { environment = "production" })
   }
-  expect_failures = [var.environment]
-}
-
-run "rejects_unknown_auth_mode" {
-  command = plan
-  variables {
-    routes = { bad = { path = "/x", method = "GET", auth = "api_key", handler = "news" } }
-  }
-  expect_failures = [var.routes]
-}
-
-run "rejects_unknown_handler" {
-  command = plan
-  variables {
-    routes = { bad = { path = "/x", method = "GET", auth = "iam", handler = "billing" } }
-  }
-  expect_failures = [var.routes]
+  expect_failures = [var.settings]
 }
 
 run "rejects_external_provider_for_unknown_group" {
   command = plan
   variables {
-    external_providers = { google = { issuer_url = "https://accounts.google.com", client_ids = ["g"], group = "nobody" } }
+    settings = merge(var.settings, {
+      external_providers = { google = { issuer_url = "https://accounts.google.com", client_ids = ["g"], group = "nobody" } }
+    })
   }
-  expect_failures = [var.external_providers]
+  expect_failures = [var.settings]
 }
 
 run "rejects_bad_architecture" {
   command = plan
   variables {
-    lambda_architecture = "sparc"
+    settings = merge(var.settings, { lambda_architecture = "sparc" })
   }
-  expect_failures = [var.lambda_architecture]
+  expect_failures = [var.settings]
 }
 
 run "rejects_bad_name_prefix" {
   command = plan
   variables {
-    name_prefix = "Bad_Prefix"
+    settings = merge(var.settings, { name_prefix = "Bad_Prefix" })
   }
-  expect_failures = [var.name_prefix]
+  expect_failures = [var.settings]
 }
 
 run "rejects_bad_token_use" {
   command = plan
   variables {
-    authorizer = { token_use = "refresh" }
+    settings = merge(var.settings, { authorizer = { token_use = "refresh" } })
   }
-  expect_failures = [var.authorizer]
+  expect_failures = [var.settings]
+}
+
+run "rejects_unknown_user_pool_role_mapping" {
+  command = plan
+  variables {
+    settings = merge(var.settings, { identity_pool = { user_pool_role_mapping = "Union" } })
+  }
+  expect_failures = [var.settings]
+}
+
+run "token_user_pool_role_mapping_is_accepted" {
+  command = plan
+  variables {
+    settings = merge(var.settings, { identity_pool = { user_pool_role_mapping = "Token" } })
+  }
 }
 
 run "strict_authorizer_cache_settings_are_accepted" {
   command = plan
   variables {
-    authorizer = { result_ttl_seconds = 0, policy_cache_seconds = 0 }
+    settings = merge(var.settings, { authorizer = { result_ttl_seconds = 0, policy_cache_seconds = 0 } })
   }
 
   assert {
-    condition     = var.authorizer.result_ttl_seconds == 0 && var.authorizer.policy_cache_seconds == 0
+    condition     = var.settings.authorizer.result_ttl_seconds == 0 && var.settings.authorizer.policy_cache_seconds == 0
     error_message = "0 (no cache) must be a valid value for both authorizer caches: it is the strict setting."
   }
 }
@@ -225,7 +310,7 @@ run "authorizer_cache_defaults" {
   command = plan
 
   assert {
-    condition     = var.authorizer.result_ttl_seconds == 300 && var.authorizer.policy_cache_seconds == 60
+    condition     = var.settings.authorizer.result_ttl_seconds == 300 && var.settings.authorizer.policy_cache_seconds == 60
     error_message = "The documented defaults (docs/architecture.md, Authorizer cache window) are 300 s (API Gateway) and 60 s (policy cache)."
   }
 }
@@ -233,33 +318,33 @@ run "authorizer_cache_defaults" {
 run "rejects_result_ttl_above_api_gateway_maximum" {
   command = plan
   variables {
-    authorizer = { result_ttl_seconds = 3601 }
+    settings = merge(var.settings, { authorizer = { result_ttl_seconds = 3601 } })
   }
-  expect_failures = [var.authorizer]
+  expect_failures = [var.settings]
 }
 
 run "rejects_fractional_result_ttl" {
   command = plan
   variables {
-    authorizer = { result_ttl_seconds = 1.5 }
+    settings = merge(var.settings, { authorizer = { result_ttl_seconds = 1.5 } })
   }
-  expect_failures = [var.authorizer]
+  expect_failures = [var.settings]
 }
 
 run "rejects_negative_policy_cache" {
   command = plan
   variables {
-    authorizer = { policy_cache_seconds = -1 }
+    settings = merge(var.settings, { authorizer = { policy_cache_seconds = -1 } })
   }
-  expect_failures = [var.authorizer]
+  expect_failures = [var.settings]
 }
 
 run "rejects_policy_cache_over_an_hour" {
   command = plan
   variables {
-    authorizer = { policy_cache_seconds = 86400 }
+    settings = merge(var.settings, { authorizer = { policy_cache_seconds = 86400 } })
   }
-  expect_failures = [var.authorizer]
+  expect_failures = [var.settings]
 }
 
 run "web_client_writes_only_names_by_default" {
@@ -279,7 +364,7 @@ run "web_client_writes_only_names_by_default" {
 run "self_sign_up_lets_the_web_client_write_the_required_attributes" {
   command = plan
   variables {
-    user_pool = { self_sign_up = true, custom_attributes = { tier = {} } }
+    settings = merge(var.settings, { user_pool = { self_sign_up = true, custom_attributes = { tier = {} } } })
   }
 
   assert {

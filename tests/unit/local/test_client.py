@@ -14,7 +14,7 @@ from tools import config
 def stack() -> dict[str, Any]:
     cfg = config.load("local")
     return {
-        "routes": cfg.raw["routes"],
+        "routes": cfg.access.raw["routes"],
         "users": [{"name": "admin", "username": "admin@example.com"}],
     }
 

@@ -113,13 +113,22 @@ def test_not_resource_applies_to_every_other_resource() -> None:
         (f"{API}/GET/pets/?", f"{API}/GET/pets/7", True),
         (f"{API}/GET/pets/?", f"{API}/GET/pets/77", False),
         (f"{API}/GET/pe?s", f"{API}/GET/pets", True),
-        # wildcards stay inside their colon-delimited ARN part
+        # wildcards work inside their colon-delimited ARN segment
         ("arn:aws:execute-api:*:123456789012:abc123/*", f"{API}/GET/x", True),
         ("arn:aws:execute-api:us-*:*:*/local/GET/x", f"{API}/GET/x", True),
-        ("arn:aws:execute-api:*:abc123/*", f"{API}/GET/x", False),  # region part cannot swallow the account
-        # a shorter pattern's last part spans the rest
+        # a `*` that ends a segment may extend past the colons after it (IAM User Guide, Resource)
         ("arn:aws:execute-api:*", f"{API}/GET/x", True),
+        ("arn:aws:execute-api:*:abc123/*", f"{API}/GET/x", True),
+        ("arn:aws:execute-api:us-east-1:*", f"{API}/GET/x", True),
         ("arn:aws:lambda:*", f"{API}/GET/x", False),
+        # ... a `*` (or `?`) inside a segment never crosses a colon
+        ("arn:aws:execute-api:us-east-1:*/local/GET/x", f"{API}/GET/x", False),
+        ("arn:aws:execute-api:us-*1:abc123/*", f"{API}/GET/x", False),
+        ("arn:aws:execute-api:us-east-1?123456789012:abc123/*", f"{API}/GET/x", False),
+        # a pattern that ends before the resource segment, without a trailing `*`, matches no API
+        ("arn:aws:execute-api:us-east-1:123456789012", f"{API}/GET/x", False),
+        # in the resource segment `*` spans colons too (they belong to the resource)
+        ("arn:aws:s3:::bucket/*/x", "arn:aws:s3:::bucket/a:b/x", True),
         # the resource part is case-sensitive
         (f"{API}/get/x", f"{API}/GET/x", False),
         ("*", f"{API}/GET/anything", True),
@@ -130,6 +139,32 @@ def test_not_resource_applies_to_every_other_resource() -> None:
 )
 def test_resource_wildcards_follow_arn_segment_rules(pattern: str, resource: str, expected: bool) -> None:
     assert evaluate([policy(allow(pattern))], INVOKE, resource).allowed is expected
+
+
+def test_a_mid_segment_star_cannot_swallow_the_account_and_api_id() -> None:
+    """The review finding: a five-segment pattern whose `*` sits inside the account segment matched
+    every account's and every API's `dev/GET/news`. Per AWS only a segment-final `*` crosses a
+    colon, so it matches nothing; the documented short form with a segment-final `*` still works."""
+    swallowing = policy(allow("arn:aws:execute-api:us-east-1:*/dev/GET/news"))
+    for other in (
+        "arn:aws:execute-api:us-east-1:999999999999:zzz999/dev/GET/news",
+        "arn:aws:execute-api:us-east-1:123456789012:abc123/dev/GET/news",
+    ):
+        assert not evaluate([swallowing], INVOKE, other).allowed
+    account_wide = policy(allow("arn:aws:execute-api:us-east-1:123456789012:*/dev/GET/news"))
+    mine = "arn:aws:execute-api:us-east-1:123456789012:abc123/dev/GET/news"
+    theirs = "arn:aws:execute-api:us-east-1:999999999999:zzz999/dev/GET/news"
+    assert evaluate([account_wide], INVOKE, mine).allowed
+    assert not evaluate([account_wide], INVOKE, theirs).allowed
+
+
+def test_arn_condition_operators_use_the_same_segment_rules() -> None:
+    def holds(pattern: str, value: str) -> bool:
+        doc = policy(allow(f"{API}/*", Condition={"ArnLike": {"aws:SourceArn": pattern}}))
+        return evaluate([doc], INVOKE, f"{API}/GET/x", {"aws:SourceArn": value}).allowed
+
+    assert holds("arn:aws:execute-api:*:abc123/*", f"{API}/GET/x")
+    assert not holds("arn:aws:execute-api:us-east-1:*/local/GET/x", f"{API}/GET/x")
 
 
 def test_resource_list_matches_any_entry() -> None:

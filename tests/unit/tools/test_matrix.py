@@ -9,13 +9,20 @@ import pytest
 from tools import config
 from tools.matrix import (
     ALLOW,
+    DEFAULT_ROLE,
     FORBIDDEN,
+    NO_CREDENTIALS,
+    RULES,
+    TOKEN,
     UNAUTHORIZED,
     Principal,
+    custom_role_arns,
     effective_group,
     expected_matrix,
+    iam_credentials,
     matches,
     probe,
+    user_pool_role_mapping,
 )
 from tools.render import render_group
 
@@ -109,3 +116,30 @@ def test_matches_is_strict() -> None:
     assert matches(FORBIDDEN, 403)
     assert not matches(FORBIDDEN, 401)
     assert not matches(UNAUTHORIZED, 403)
+
+
+def test_every_environment_uses_the_strict_rules_mapping_by_default() -> None:
+    for env in config.ENVIRONMENTS:
+        assert user_pool_role_mapping(config.load(env)) == RULES
+
+
+def test_the_role_mapping_setting_is_validated(cfg: config.EnvConfig) -> None:
+    token = config.parse({**cfg.raw, "identity_pool": {"user_pool_role_mapping": "Token"}})
+    assert user_pool_role_mapping(token) == TOKEN
+    with pytest.raises(config.ConfigError, match='must be "Rules"'):
+        config.parse({**cfg.raw, "identity_pool": {"user_pool_role_mapping": "Union"}})
+    with pytest.raises(config.ConfigError, match="takes only user_pool_role_mapping"):
+        config.parse({**cfg.raw, "identity_pool": {"mapping": "Token"}})
+
+
+def test_rules_hand_out_only_the_preferred_role_and_token_any_own_role(cfg: config.EnvConfig) -> None:
+    multi = Principal("multi", ("cip-users", "pet-veterinarian"))
+    nogroup = Principal("nogroup", ())
+    external = Principal("external", external_group="google-users")
+    assert iam_credentials(cfg, multi, RULES) == iam_credentials(cfg, multi, TOKEN) == "pet-veterinarian"
+    assert custom_role_arns(cfg, multi, RULES) == ("pet-veterinarian",)
+    assert custom_role_arns(cfg, multi, TOKEN) == ("pet-veterinarian", "cip-users")
+    assert iam_credentials(cfg, nogroup, RULES) == NO_CREDENTIALS
+    assert iam_credentials(cfg, nogroup, TOKEN) == DEFAULT_ROLE
+    assert custom_role_arns(cfg, nogroup, RULES) == custom_role_arns(cfg, nogroup, TOKEN) == ()
+    assert custom_role_arns(cfg, external, TOKEN) == ("google-users",)

@@ -12,6 +12,19 @@ mock_provider "aws" {
   }
 }
 
+# Distinct ARNs per group role, so the rule assertions can tell the roles apart.
+override_resource {
+  target          = aws_iam_role.group["admin"]
+  override_during = plan
+  values          = { arn = "arn:aws:iam::123456789012:role/fga-test-group-admin" }
+}
+
+override_resource {
+  target          = aws_iam_role.group["google-users"]
+  override_during = plan
+  values          = { arn = "arn:aws:iam::123456789012:role/fga-test-group-google-users" }
+}
+
 variables {
   name = "fga-test"
   user_pool = {
@@ -91,8 +104,8 @@ run "role_mappings_deny_when_ambiguous" {
   assert {
     condition = one([
       for m in aws_cognito_identity_pool_roles_attachment.this.role_mapping : m.type if m.identity_provider == "cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc:client123"
-    ]) == "Token"
-    error_message = "User-pool users are mapped by token (cognito:preferred_role)."
+    ]) == "Rules"
+    error_message = "User-pool users are mapped by rules on cognito:preferred_role by default."
   }
 
   assert {
@@ -108,6 +121,63 @@ run "role_mappings_deny_when_ambiguous" {
     ])) == "aud Equals g-client"
     error_message = "The default rule maps the provider's own client (aud) to the group's role."
   }
+}
+
+run "user_pool_users_get_only_their_preferred_role_by_default" {
+  command = plan
+
+  # One rule per group role: "cognito:preferred_role Equals <the role's ARN>" gives that role, so the
+  # only rule a token can match is its preferred role's; nothing else (CustomRoleArn included) can
+  # hand out another role, and a token without a preferred role matches nothing and is denied.
+  assert {
+    condition = toset(flatten([
+      for m in aws_cognito_identity_pool_roles_attachment.this.role_mapping : [
+        for r in m.mapping_rule : "${r.claim} ${r.match_type} ${r.value} -> ${r.role_arn}"
+      ] if m.identity_provider == "cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc:client123"
+      ])) == toset([
+      "cognito:preferred_role Equals arn:aws:iam::123456789012:role/fga-test-group-admin -> arn:aws:iam::123456789012:role/fga-test-group-admin",
+      "cognito:preferred_role Equals arn:aws:iam::123456789012:role/fga-test-group-google-users -> arn:aws:iam::123456789012:role/fga-test-group-google-users",
+    ])
+    error_message = "Each group role needs exactly one rule: cognito:preferred_role Equals its ARN -> that role."
+  }
+
+  assert {
+    condition = one([
+      for m in aws_cognito_identity_pool_roles_attachment.this.role_mapping : m.ambiguous_role_resolution
+      if m.identity_provider == "cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc:client123"
+    ]) == "Deny"
+    error_message = "A user-pool token that matches no rule (no group) must get no credentials."
+  }
+}
+
+run "token_option_maps_user_pool_users_by_token" {
+  command = plan
+  variables {
+    user_pool_role_mapping = "Token"
+  }
+
+  assert {
+    condition = one([
+      for m in aws_cognito_identity_pool_roles_attachment.this.role_mapping : "${m.type} ${m.ambiguous_role_resolution} ${length(m.mapping_rule)}"
+      if m.identity_provider == "cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc:client123"
+    ]) == "Token Deny 0"
+    error_message = "The Token option maps user-pool users from cognito:preferred_role / cognito:roles, with no rules."
+  }
+
+  assert {
+    condition = one([
+      for m in aws_cognito_identity_pool_roles_attachment.this.role_mapping : m.type if m.identity_provider == "accounts.google.com"
+    ]) == "Rules"
+    error_message = "External OIDC users stay on rules whatever the user-pool mapping is."
+  }
+}
+
+run "rejects_unknown_user_pool_role_mapping" {
+  command = plan
+  variables {
+    user_pool_role_mapping = "Union"
+  }
+  expect_failures = [var.user_pool_role_mapping]
 }
 
 run "rejects_guest_access" {

@@ -236,6 +236,49 @@ def test_custom_role_arn_must_be_one_of_the_token_roles(fed: Federation) -> None
     assert code == "NotAuthorizedException"
 
 
+# --- the product's user-pool mappings (terraform/modules/identity_pool): Rules by default, Token option --
+
+
+def _preferred_role_rules(fed: Federation) -> dict[str, Any]:
+    """What the identity_pool module renders by default: one rule per group role on cognito:preferred_role."""
+    return {
+        "Type": "Rules",
+        "AmbiguousRoleResolution": "Deny",
+        "RulesConfiguration": {
+            "Rules": [
+                {"Claim": "cognito:preferred_role", "MatchType": "Equals", "Value": role, "RoleARN": role}
+                for role in (fed.admin_role, fed.vet_role, fed.peer_role)
+            ]
+        },
+    }
+
+
+def test_default_rules_mapping_hands_a_multi_group_user_only_its_preferred_role(fed: Federation) -> None:
+    fed.map(_preferred_role_rules(fed))
+    token = fed.world.id_token(fed.pool, groups=("vet", "admin"))  # cognito:roles = both, preferred = admin
+    assert fed.role_for(token) == fed.admin_role
+    assert fed.role_for(token, CustomRoleArn=fed.admin_role) == fed.admin_role
+    code, _ = _error(lambda: fed.credentials(token, CustomRoleArn=fed.vet_role))  # its own other role
+    assert code == "NotAuthorizedException"
+
+
+def test_default_rules_mapping_gives_a_user_in_no_role_group_no_credentials(fed: Federation) -> None:
+    fed.map(_preferred_role_rules(fed))
+    token = fed.world.id_token(fed.pool, groups=("plain",))
+    code, message = _error(lambda: fed.credentials(token))
+    assert code == "NotAuthorizedException"
+    assert message == f"The ambiguous role mapping rules for: {fed.pool.provider} denied this request."
+
+
+def test_token_option_lets_a_multi_group_user_choose_its_other_role(fed: Federation) -> None:
+    """The documented consequence of the Token option (fed's mapping: Token, Deny)."""
+    token = fed.world.id_token(fed.pool, groups=("vet", "admin"))
+    assert fed.role_for(token) == fed.admin_role
+    assert fed.role_for(token, CustomRoleArn=fed.vet_role) == fed.vet_role
+    plain = fed.world.id_token(fed.pool, groups=("plain",))
+    assert fed.role_for(plain) == fed.authenticated_role  # no role claims: the default role
+
+
 def test_role_whose_trust_policy_does_not_admit_the_pool_is_refused(fed: Federation, world: World) -> None:
     other_pool_trust = trust_policy("us-east-1:11111111-2222-3333-4444-555555555555")
     outsider = world.role(other_pool_trust)

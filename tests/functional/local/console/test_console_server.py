@@ -32,7 +32,7 @@ def _stack() -> dict[str, Any]:
         "identity_pool_id": "us-east-1:ids",
         "hosted_ui": f"{EMULATOR}/_local/cognito/us-east-1_pool",
         "external_idp": {"group": cfg.raw["local_idp"]["group"]},
-        "routes": cfg.raw["routes"],
+        "routes": cfg.access.raw["routes"],
         "users": [u.describe() for u in demo_users(cfg)],
     }
 
@@ -123,7 +123,7 @@ def test_expectations_cover_every_user_and_route(console: ConsoleHandle) -> None
     stack = _stack()
     console.publish(stack)
     document = get(console, "/expectations.json").json()
-    assert document["source"].startswith("tools/matrix.py")
+    assert document["source"].startswith("tests/contract/access.yaml")
     expected = document["expected"]
     assert set(expected) == {u["name"] for u in stack["users"]}
     for outcomes in expected.values():

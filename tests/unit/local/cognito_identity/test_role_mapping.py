@@ -187,15 +187,38 @@ def test_custom_role_arn_must_be_in_the_token_roles() -> None:
     assert _code(excinfo) == "NotAuthorizedException"
 
 
-def test_custom_role_arn_cannot_override_rules_or_the_default_role() -> None:
-    claims = {"cognito:roles": [ADMIN, VET], "email": "x"}
-    rules = _rules(_rule("email", "Equals", "x", ADMIN))
-    assert _resolve(rules, claims, custom_role_arn=ADMIN) == ADMIN  # the role the rules give anyway
+def test_custom_role_arn_under_rules_picks_only_among_matching_rules() -> None:
+    """AWS: the first matching rule's role is used "unless CustomRoleArn is specified to override the
+    order"; a user can assume a rule's role only when it has the matching claim value."""
+    claims = {"cognito:roles": [ADMIN, VET], "email": "x", "custom:dept": "vets"}
+    rules = _rules(_rule("email", "Equals", "x", ADMIN), _rule("custom:dept", "Equals", "vets", VET))
+    assert _resolve(rules, claims) == ADMIN  # first match
+    assert _resolve(rules, claims, custom_role_arn=VET) == VET  # overrides the order: its rule matches
+    only_admin = _rules(_rule("email", "Equals", "x", ADMIN), _rule("custom:dept", "Equals", "other", VET))
+    assert _resolve(only_admin, claims, custom_role_arn=ADMIN) == ADMIN
     with pytest.raises(AwsError) as excinfo:
-        _resolve(rules, claims, custom_role_arn=VET)
+        _resolve(only_admin, claims, custom_role_arn=VET)  # in cognito:roles, but its rule does not match
     assert _code(excinfo) == "NotAuthorizedException"
     with pytest.raises(AwsError):
         _resolve(None, claims, custom_role_arn=VET)
+
+
+def test_rules_on_the_preferred_role_hand_out_only_the_preferred_role() -> None:
+    """The product's default mapping: one rule per group role on cognito:preferred_role. A user in
+    two groups holds both roles in cognito:roles, but only its preferred role's rule matches."""
+    rules = _rules(
+        _rule("cognito:preferred_role", "Equals", ADMIN, ADMIN),
+        _rule("cognito:preferred_role", "Equals", VET, VET),
+    )
+    two_groups = {"cognito:roles": [VET, ADMIN], "cognito:preferred_role": VET}
+    assert _resolve(rules, two_groups) == VET
+    assert _resolve(rules, two_groups, custom_role_arn=VET) == VET
+    with pytest.raises(AwsError) as excinfo:
+        _resolve(rules, two_groups, custom_role_arn=ADMIN)
+    assert _code(excinfo) == "NotAuthorizedException"
+    with pytest.raises(AwsError) as excinfo:
+        _resolve(rules, {"email": "no-group@example.com"})  # no group: no rule, Deny
+    assert _code(excinfo) == "NotAuthorizedException"
 
 
 # --- Rules mapping ----------------------------------------------------------------------------------

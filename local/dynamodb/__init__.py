@@ -1,0 +1,1 @@
+"""DynamoDB: the moto patch that makes conditional writes atomic, as on AWS."""

@@ -1,0 +1,220 @@
+"""Cold start of the authorizer in fresh processes, against the boto3-client floor.
+
+Measured inside each fresh `python` process, from before the first import to the end of the first
+decision (interpreter start-up, the same for every variant, is left out):
+
+- floor: `import boto3; boto3.client("dynamodb")`, what any Python Lambda that reads DynamoDB pays;
+- authorizer as deployed: the built zip (`make build`), extracted; `import app`, then the first
+  `handler(event)`: settings, JWKS fetch over loopback HTTP, RS256 verify, botocore client, one
+  BatchGetItem against a moto server. The zip ships no bytecode and a Lambda code directory is
+  read-only, so Python compiles every vendored and own module at each cold start
+  (PYTHONDONTWRITEBYTECODE=1 reproduces that);
+- authorizer with bytecode: the same files after `compileall` (what the runtime would load if the
+  zip carried `.pyc` files).
+
+`python -X importtime` of `import app` (with bytecode) says where the import time goes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import boto3
+from moto.server import ThreadedMotoServer
+
+from tests.functional.functions import support
+from tools import config
+
+ROOT = Path(__file__).resolve().parents[2]
+_HOST_ARCH = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "arm64", "arm64": "arm64"}.get(
+    platform.machine().lower(), platform.machine()
+)
+
+FIRST_DECISION = """\
+import json, sys, time
+event = json.loads(sys.stdin.read())
+started = time.perf_counter()
+import app
+response = app.handler(event)
+elapsed = time.perf_counter() - started
+assert response["policyDocument"]["Statement"][0]["Effect"] == "Allow", response
+print(json.dumps(elapsed))
+"""
+FLOOR = """\
+import json, time
+started = time.perf_counter()
+import boto3
+boto3.client("dynamodb")
+print(json.dumps(time.perf_counter() - started))
+"""
+
+
+@dataclass
+class ColdStart:
+    floor: list[float]
+    as_deployed: list[float]
+    with_bytecode: list[float]
+    zip_bytes: int
+    unpacked_bytes: int
+    zip_path: Path
+    imports: list[tuple[str, float]]  # (module, cumulative seconds) of the biggest imports of `app`
+
+    @staticmethod
+    def median(samples: list[float]) -> float:
+        return statistics.median(samples)
+
+    def ratio(self, samples: list[float]) -> float:
+        """Median over rounds of variant / floor (each round runs every variant once)."""
+        return statistics.median(a / b for a, b in zip(samples, self.floor, strict=True))
+
+    def best_ratio(self, samples: list[float]) -> float:
+        """Fastest run / fastest floor run: on a shared machine the least disturbed figures."""
+        return min(samples) / min(self.floor)
+
+
+def zip_path() -> Path:
+    arch = config.load("local").lambda_architecture
+    return ROOT / "build" / "lambda" / arch / "authorizer.zip"
+
+
+def skip_reason() -> str:
+    path = zip_path()
+    if not path.is_file():
+        return f"{path.relative_to(ROOT)} is missing: run `make build`"
+    if path.parent.name != _HOST_ARCH:
+        return (
+            f"the zip is built for {path.parent.name}, this machine is {_HOST_ARCH}: its wheels cannot load"
+        )
+    return ""
+
+
+def _run(code: str, cwd: Path, env: dict[str, str], stdin: str = "") -> float:
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=cwd,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"cold-start run failed in {cwd}:\n{done.stderr[-3000:]}")
+    return float(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def _importtime(cwd: Path, env: dict[str, str]) -> list[tuple[str, float]]:
+    """Self time of `import app`'s imports summed per top-level package, biggest first."""
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", "import app"],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    own = {"app", "authz"}
+    vendored = {"jwt", "cryptography", "cffi", "_cffi_backend"}
+    aws = {"botocore", "urllib3", "dateutil", "jmespath", "s3transfer", "six"}
+    totals: dict[str, float] = {}
+    for line in done.stderr.splitlines():
+        if not line.startswith("import time:") or "|" not in line or "self [us]" in line:
+            continue
+        self_us, _, name = (part.strip() for part in line.split(":", 1)[1].split("|"))
+        top = name.split(".")[0]
+        group = (
+            "authorizer (app, authz)"
+            if top in own
+            else f"{top} (vendored)"
+            if top in vendored
+            else "botocore and its dependencies"
+            if top in aws
+            else "standard library"
+        )
+        totals[group] = totals.get(group, 0.0) + int(self_us) / 1e6
+    return sorted(totals.items(), key=lambda item: -item[1])
+
+
+def run(rounds: int = 7) -> ColdStart:
+    source = zip_path()
+    work = Path(tempfile.mkdtemp(prefix="fga-cold-"))
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        as_deployed, with_bytecode = work / "as-deployed", work / "with-bytecode"
+        with zipfile.ZipFile(source) as archive:
+            archive.extractall(as_deployed)
+            unpacked = sum(info.file_size for info in archive.infolist())
+        shutil.copytree(as_deployed, with_bytecode)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "compileall",
+                "-q",
+                "--invalidation-mode",
+                "unchecked-hash",
+                str(with_bytecode),
+            ],
+            check=True,
+            capture_output=True,
+        )
+        host, port = server.get_host_and_port()
+        endpoint = f"http://{host}:{port}"
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "AWS_ACCESS_KEY_ID": "bench",
+            "AWS_SECRET_ACCESS_KEY": "bench",
+            "AWS_REGION": support.REGION,
+            "AWS_DEFAULT_REGION": support.REGION,
+            "AWS_ENDPOINT_URL": endpoint,
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
+        client = boto3.client(
+            "dynamodb",
+            region_name=support.REGION,
+            endpoint_url=endpoint,
+            aws_access_key_id="bench",
+            aws_secret_access_key="bench",
+        )
+        support.create_policy_table(client)
+        key = support.SigningKey.generate("bench-key")
+        event = json.dumps(
+            support.token_event(
+                f"Bearer {support.TokenFactory(key).token()}", support.method_arn("GET", "/petstore/v1/pets")
+            )
+        )
+        floor: list[float] = []
+        deployed: list[float] = []
+        bytecode: list[float] = []
+        with support.JwksServer([key]) as jwks:
+            env.update(support.authorizer_env(jwks.url, LOG_LEVEL="WARNING"))
+            _run(FIRST_DECISION, with_bytecode, env, event)  # warms the OS file cache for every variant
+            runs = [
+                (floor, FLOOR, work, ""),
+                (deployed, FIRST_DECISION, as_deployed, event),
+                (bytecode, FIRST_DECISION, with_bytecode, event),
+            ]
+            for round_ in range(rounds):
+                # Each round runs every variant once, starting with a different one each time, so
+                # a burst of load from other work does not always land on the same variant.
+                shift = round_ % len(runs)
+                for samples, code, cwd, stdin in runs[shift:] + runs[:shift]:
+                    samples.append(_run(code, cwd, env, stdin))
+            imports = _importtime(with_bytecode, env)
+        return ColdStart(floor, deployed, bytecode, source.stat().st_size, unpacked, source, imports)
+    finally:
+        server.stop()
+        shutil.rmtree(work, ignore_errors=True)

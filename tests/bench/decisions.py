@@ -1,0 +1,234 @@
+"""In-process decision costs: the authorizer's paths, its former baselines, a sample-style authorizer
+and one raw RS256 verify of the same token, measured in interleaved rounds in one process.
+
+DynamoDB is moto in-process and the JWKS is served over loopback HTTP, so every baseline that reads
+the table or fetches keys is *faster* here than in AWS (each read or fetch crosses the network
+there): the ratios understate what the caches save. Decision logs are set to WARNING so writing
+log lines is not part of the figures (a deployed authorizer logs each decision at INFO).
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import json
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import app
+import boto3
+from authz.decide import Authorizer
+from authz.logs import get_logger
+from authz.policies import PolicyStore
+from authz.settings import Settings
+from authz.token_cache import VerifiedTokens
+from authz.verify import TokenVerifier
+from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+from cryptography.hazmat.primitives.hashes import SHA256
+from moto import mock_aws
+
+from tests.bench.sample_style import SampleStyleAuthorizer
+from tests.bench.stats import Series, Timed, interleave, time_batch, time_each
+from tests.functional.functions import support
+
+VERIFY = "one RS256 verify (cryptography), same token"
+FIRST_SEEN = "first-seen token, warm caches"
+REPEATED = "repeated token, warm caches"
+REPEATED_LOGGED = "repeated token, decision logged at INFO"
+TOKEN_CACHE_OFF = "repeated token, token cache off"
+POLICY_EVERY_CALL = "policy read every call"
+NO_CACHES = "no caches"
+COLD = "cold container"
+SAMPLE = "sample-style authorizer"
+SLICES = 10  # passes over every scenario per round (see stats.interleave)
+
+
+@dataclass
+class Decisions:
+    series: dict[str, Series]
+    counters: dict[str, int]
+
+    def __getitem__(self, name: str) -> Series:
+        return self.series[name]
+
+
+def run(rounds: int = 7, scale: float = 1.0) -> Decisions:
+    os.environ.update(
+        AWS_ACCESS_KEY_ID="bench",
+        AWS_SECRET_ACCESS_KEY="bench",
+        AWS_REGION=support.REGION,
+        AWS_DEFAULT_REGION=support.REGION,
+    )
+    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN"):
+        os.environ.pop(name, None)
+
+    def n(count: int) -> int:
+        """Calls per slice for `count` calls per round."""
+        return max(1, int(count * scale / SLICES))
+
+    key = support.SigningKey.generate("bench-key")
+    tokens = support.TokenFactory(key)
+    routes = [
+        support.method_arn("GET", "/petstore/v1/pets"),
+        support.method_arn("GET", "/petstore/v2/status"),
+    ]
+    repeated = support.token_event(f"Bearer {tokens.token()}", routes[0])
+    cycle = [
+        support.token_event(f"Bearer {tokens.token()}", arn)
+        for arn, _ in zip(itertools.cycle(routes), range(64))
+    ]
+    first_seen = iter(
+        [
+            support.token_event(f"Bearer {tokens.token()}", routes[i % 2])
+            for i in range(n(400) * SLICES * rounds + 1)
+        ]
+    )
+    header, payload, signature = str(repeated["authorizationToken"]).split(" ")[1].split(".")
+    signing_input = f"{header}.{payload}".encode()
+    raw_signature = base64.urlsafe_b64decode(signature + "==")
+    public_key = key.private.public_key()
+    padding, sha256 = PKCS1v15(), SHA256()
+
+    with mock_aws(), support.JwksServer([key]) as jwks:
+        client = boto3.client("dynamodb", region_name=support.REGION)
+        support.create_policy_table(client)
+        settings = Settings.from_env(support.authorizer_env(jwks.url, LOG_LEVEL="WARNING"))
+        logger = get_logger("WARNING")
+
+        def fresh(
+            *,
+            clock: Callable[[], float] | None = None,
+            new_client: bool = False,
+            token_cache: int | None = None,
+        ) -> Authorizer:
+            factory = app.dynamodb_client if new_client else (lambda: client)
+            store = PolicyStore(
+                settings.policy_table,
+                settings.policy_cache_ttl,
+                factory,
+                **({"clock": clock} if clock else {}),
+            )
+            cache = VerifiedTokens() if token_cache is None else VerifiedTokens(token_cache)
+            return Authorizer(TokenVerifier(settings), store, logger, cache)
+
+        def allowed(response: dict[str, Any]) -> None:
+            if support.outcome(response) != "allow":
+                raise SystemExit("benchmark setup is wrong: a decision was not Allow")
+
+        warm = fresh()
+        allowed(warm.authorize(cycle[0]))
+        allowed(warm.authorize(repeated))
+        token_cache_off = fresh(token_cache=0)
+        allowed(token_cache_off.authorize(repeated))
+        ticks = itertools.count(step=10_000)
+        policy_every_call = fresh(clock=lambda: float(next(ticks)), token_cache=0)
+        allowed(policy_every_call.authorize(cycle[0]))
+
+        def uncached(event: dict[str, Any]) -> dict[str, Any]:
+            cache = policy_every_call.verifier.jwks.jwk_set_cache
+            if cache is not None:
+                cache.put(None)  # forget the JWKS: the next decision fetches it
+            return policy_every_call.authorize(event)
+
+        published = json.loads(json.dumps({"keys": [key.jwk()]}))
+        sample = SampleStyleAuthorizer(
+            published, support.POLICY_TABLE, support.REGION, support.ISSUER, {support.CLIENT_ID}
+        )
+        allowed(sample.authorize(repeated))
+
+        series = {
+            name: Series(name, what)
+            for name, what in [
+                (VERIFY, "`RSAPublicKey.verify` of the token's signature, the floor of any verification"),
+                (
+                    FIRST_SEEN,
+                    "a token this container has not seen, JWKS and the group's policy cached "
+                    "(each user's first request)",
+                ),
+                (REPEATED, "the same token again: answered by the verified-token cache"),
+                (
+                    REPEATED_LOGGED,
+                    "the same, with the one JSON decision line a deployed authorizer writes "
+                    "(LOG_LEVEL=INFO; stdout to /dev/null)",
+                ),
+                (
+                    TOKEN_CACHE_OFF,
+                    "the same token again with the function's token cache off as well: "
+                    "a full verification and decision each time",
+                ),
+                (POLICY_EVERY_CALL, "JWKS cached, one DynamoDB BatchGetItem per decision (the naive path)"),
+                (
+                    NO_CACHES,
+                    "JWKS fetched over loopback HTTP and the policy read on every decision (clients reused)",
+                ),
+                (
+                    COLD,
+                    "a new authorizer each time: botocore client, JWKS fetch, policy read "
+                    "(a cold start minus imports)",
+                ),
+                (SAMPLE, "python-jose decode, a new boto3 DynamoDB resource and a GetItem per call"),
+            ]
+        }
+
+        def warm_first_seen() -> Timed:
+            return time_each(n(400), lambda _: warm.authorize(next(first_seen)), allowed)
+
+        def warm_repeated() -> Timed:
+            return time_batch(n(4000), lambda: warm.authorize(repeated), allowed)
+
+        def logged_repeated() -> Timed:
+            quiet_stdout = sys.stdout
+            with open(os.devnull, "w") as devnull:
+                sys.stdout = devnull
+                logger.setLevel("INFO")
+                try:
+                    return time_batch(n(2000), lambda: warm.authorize(repeated), allowed)
+                finally:
+                    logger.setLevel("WARNING")
+                    sys.stdout = quiet_stdout
+
+        warm_jwks = warm_reads = 0
+
+        def counted(run: Callable[[], Timed]) -> Callable[[], Timed]:
+            def wrapper() -> Timed:
+                nonlocal warm_jwks, warm_reads
+                before = jwks.requests, warm.store.reads
+                samples = run()
+                warm_jwks += jwks.requests - before[0]
+                warm_reads += warm.store.reads - before[1]
+                return samples
+
+            return wrapper
+
+        def verify_once() -> None:
+            public_key.verify(raw_signature, signing_input, padding, sha256)
+
+        def each_of_cycle(authorizer: Callable[[dict[str, Any]], dict[str, Any]], count: int) -> Timed:
+            return time_each(count, lambda i: authorizer(cycle[i % len(cycle)]), allowed)
+
+        def cold_container(event: dict[str, Any]) -> dict[str, Any]:
+            return fresh(new_client=True).authorize(event)
+
+        interleave(
+            rounds,
+            SLICES,
+            [
+                (series[VERIFY], lambda: time_batch(n(4000), verify_once)),
+                (series[FIRST_SEEN], counted(warm_first_seen)),
+                (series[REPEATED], counted(warm_repeated)),
+                (series[REPEATED_LOGGED], counted(logged_repeated)),
+                (
+                    series[TOKEN_CACHE_OFF],
+                    lambda: time_each(n(400), lambda _: token_cache_off.authorize(repeated), allowed),
+                ),
+                (series[POLICY_EVERY_CALL], lambda: each_of_cycle(policy_every_call.authorize, n(100))),
+                (series[NO_CACHES], lambda: each_of_cycle(uncached, n(20))),
+                (series[COLD], lambda: each_of_cycle(cold_container, n(10))),
+                (series[SAMPLE], lambda: time_each(n(20), lambda _: sample.authorize(repeated), allowed)),
+            ],
+        )
+        counters = {"warm_jwks_requests": warm_jwks, "warm_table_reads": warm_reads}
+    return Decisions(series, counters)

@@ -1,0 +1,74 @@
+"""pytest plugin (loaded by tests/conftest.py): the `reliability` marker, the hypothesis profiles,
+and the figures directory shared by the controller and its pytest-xdist workers.
+
+The controller picks the directory in `pytest_configure`, before xdist starts its workers, and puts
+it in the environment they inherit; at the end of the session it prints the summed figures (how many
+fuzz cases actually ran, faults held, load and integrity figures) and removes the directory if it
+created it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+from tests.reliability import figures
+
+MARKER = "reliability"
+_CREATED = pytest.StashKey[Path]()
+
+# `make test` (ci): derandomized, so every run tries the same cases and a failure reproduces.
+# `make reliability` (soak): more cases from a seed it picks and records in docs/reliability.md
+# (pytest --hypothesis-seed), so each soak explores new input and any of them can be replayed.
+# No example database: nothing is written to the worktree, and a run never depends on a previous one.
+_COMMON: dict[str, Any] = {
+    "database": None,
+    "deadline": None,
+    "print_blob": True,
+    "suppress_health_check": [
+        HealthCheck.function_scoped_fixture,  # fixtures are the warm container, on purpose
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.filter_too_much,
+    ],
+}
+settings.register_profile("reliability-ci", derandomize=True, **_COMMON)
+settings.register_profile("reliability-soak", derandomize=False, **_COMMON)
+
+
+def _is_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", f"{MARKER}: fuzz, fault, load or integrity test whose figures go to docs/reliability.md"
+    )
+    settings.load_profile(f"reliability-{figures.profile()}")
+    if _is_worker(config) or figures.out_dir() is not None:
+        return
+    created = Path(tempfile.mkdtemp(prefix="fga-reliability-"))
+    os.environ[figures.OUT_ENV] = str(created)
+    config.stash[_CREATED] = created
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    directory = figures.out_dir()
+    if _is_worker(config) or directory is None or not directory.is_dir():
+        return
+    text = figures.summary(figures.read(directory))
+    if text:
+        terminalreporter.write_line(text)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    created = config.stash.get(_CREATED, None)
+    if created is not None:
+        shutil.rmtree(created, ignore_errors=True)
+        os.environ.pop(figures.OUT_ENV, None)

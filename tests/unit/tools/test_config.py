@@ -1,0 +1,134 @@
+"""tools/config.py: the access model and the per-environment settings, read and checked like Terraform.
+
+Terraform drops attributes its object types do not declare, so a misspelt key would silently do
+nothing there; these tests show Python refuses it, and that Python's keys and defaults are the
+stack's.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from typing import Any
+
+import pytest
+
+from tools import config
+
+MODEL = json.loads(config.ACCESS_MODEL.read_text())
+STACK_VARIABLES = (config.REPO_ROOT / "terraform" / "stack" / "variables.tf").read_text()
+
+
+def _settings(env: str = "dev", **changes: Any) -> dict[str, Any]:
+    raw: dict[str, Any] = json.loads((config.env_dir(env) / "config.json").read_text())
+    raw.update(changes)
+    return raw
+
+
+def _model(**changes: Any) -> dict[str, Any]:
+    model = copy.deepcopy(MODEL)
+    model.update(changes)
+    return model
+
+
+@pytest.mark.parametrize("env", config.ENVIRONMENTS)
+def test_every_environment_loads_with_the_one_model(env: str) -> None:
+    cfg = config.load(env)
+    assert cfg.environment == env
+    assert cfg.groups == config.load_access_model().groups
+    assert set(cfg.routes) == set(MODEL["routes"])
+
+
+def test_stage_and_prefix_default_like_the_stack_and_follow_the_settings() -> None:
+    cfg = config.parse(_settings())
+    assert (cfg.stage_name, cfg.name_prefix) == ("dev", "fga-dev")
+    custom = config.parse(_settings(stage_name="v1", name_prefix="acme-dev"))
+    assert (custom.stage_name, custom.name_prefix) == ("v1", "acme-dev")
+    # the same defaults in terraform/stack/main.tf
+    assert (
+        'coalesce(var.settings.name_prefix, "fga-${local.environment}")'
+        in (config.REPO_ROOT / "terraform" / "stack" / "main.tf").read_text()
+    )
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"groups": MODEL["groups"]}, r"\['groups'\] belong in policy_templates/access_model.json"),
+        ({"routes": {}}, r"\['routes'\] belong in policy_templates/access_model.json"),
+        ({"authoriser": {}}, r"unknown setting key\(s\) \['authoriser'\]"),
+        ({"local_idp": {}}, r"unknown setting key\(s\) \['local_idp'\]"),  # local only
+        ({"name_prefix": "Bad_Prefix"}, r"name_prefix 'Bad_Prefix'"),
+    ],
+    ids=["groups", "routes", "typo", "local-only-key", "bad-prefix"],
+)
+def test_bad_settings_are_refused(changes: dict[str, Any], message: str) -> None:
+    with pytest.raises(config.ConfigError, match=message):
+        config.parse(_settings(**changes))
+
+
+def test_a_key_given_twice_is_refused(tmp_path: Any) -> None:
+    """json.loads would keep the second block silently (two merged branches each adding one)."""
+    model = tmp_path / "access_model.json"
+    text = json.dumps(MODEL, indent=2)
+    model.write_text(text.replace('"groups": {', '"groups": {},\n  "groups": {', 1))
+    with pytest.raises(config.ConfigError, match=r"access_model.json: duplicate key\(s\) \['groups'\]"):
+        config.load_access_model(model)
+
+
+def test_a_required_setting_is_refused_when_missing() -> None:
+    raw = _settings()
+    del raw["cors_allow_origin"]
+    with pytest.raises(config.ConfigError, match="'cors_allow_origin' is required"):
+        config.parse(raw)
+
+
+def _route(**changes: Any) -> dict[str, Any]:
+    return {
+        "routes": {"r": {"path": "/r", "method": "GET", "auth": "user_pool", "handler": "news", **changes}}
+    }
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        (_route(handler="billing"), r"handler 'billing' is not one of the model's handlers"),
+        (_route(scopes=["api/billing.read"]), r"scopes \['api/billing.read'\] are not declared"),
+        (_route(auth="api_key"), r"auth 'api_key'"),
+        ({"groups": {"a": {"precedence": 1}, "b": {"precedence": 1}}}, "precedences must be unique"),
+        ({"groups": {"bad group": {"precedence": 1}}}, "group name 'bad group'"),
+        ({"environments": {}}, r"unknown access model key\(s\) \['environments'\]"),
+    ],
+    ids=["handler", "scope", "auth", "precedence", "group-name", "unknown-key"],
+)
+def test_bad_models_are_refused(changes: dict[str, Any], message: str) -> None:
+    with pytest.raises(config.ConfigError, match=message):
+        config.parse_access_model(_model(**changes))
+
+
+def test_route_scopes_may_be_oidc_or_resource_server_scopes() -> None:
+    model = config.parse_access_model(_model(**_route(scopes=["email", "api/news.read"])))
+    assert model.routes["r"].scopes == ("email", "api/news.read")
+
+
+def test_routes_carry_their_handlers_example_body() -> None:
+    model = config.load_access_model()
+    writes = [r for r in model.routes.values() if r.method in ("POST", "PUT", "PATCH")]
+    assert writes
+    for route in writes:
+        assert route.example_body == MODEL["handlers"][route.handler]["example_body"]
+
+
+def _object_attributes(variable: str) -> set[str]:
+    """Top-level attribute names of the object type of `variable "<name>"` in the stack."""
+    block = STACK_VARIABLES[STACK_VARIABLES.index(f'variable "{variable}" {{') :]
+    block = block[: block.index("\n  description")]
+    return set(re.findall(r"^    ([a-z_]+)\s+=", block, re.M))
+
+
+def test_python_knows_exactly_the_stacks_settings_and_model_attributes() -> None:
+    """Adding a per-environment setting: one optional attribute in the stack's `settings` type and
+    its name here; no env root changes."""
+    assert _object_attributes("settings") == config.STACK_SETTINGS_KEYS
+    assert _object_attributes("access") == config.MODEL_KEYS

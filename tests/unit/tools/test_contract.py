@@ -1,0 +1,107 @@
+"""The contract loader: the real file parses, and a malformed contract is refused with a message that
+names the place (a reviewer must be able to fix it without reading the loader)."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tools import contract
+from tools.matrix import ALLOW, FORBIDDEN, UNAUTHORIZED
+
+
+@pytest.fixture(scope="module")
+def raw() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(contract.CONTRACT_FILE.read_text())
+    return data
+
+
+def test_the_contract_file_parses_into_every_cell() -> None:
+    promise = contract.load()
+    assert promise.source == "tests/contract/access.yaml"
+    cells = promise.cells("Rules")
+    assert cells[("admin", "news-delete", "DELETE")] == ALLOW
+    assert cells[("cip-users", "news-delete", "DELETE")] == FORBIDDEN
+    assert cells[("external", "pets-v1", "PATCH")] == UNAUTHORIZED
+    per_user = sum(len(r.methods) for r in promise.routes.values())
+    assert len(cells) == per_user * len(promise.users("Rules"))
+    assert promise.expectation("Token", "no-group", "cip-get", "GET") == FORBIDDEN
+    assert promise.users("Token")["no-group"].iam_credentials == "default"
+    assert promise.users("Rules")["no-group"].iam_credentials == "none"
+
+
+def _edit(raw: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
+    data = copy.deepcopy(raw)
+    *parents, last = path.split(".")
+    node = data
+    for key in parents:
+        node = node[int(key)] if isinstance(node, list) else node[key]
+    if value is _DELETE:
+        del node[last]
+    elif isinstance(node, list):
+        node[int(last)] = value
+    else:
+        node[last] = value
+    return data
+
+
+_DELETE = object()
+
+MALFORMED = [
+    ("version", 2, "`version: 1` is required"),
+    ("role_mapping_default", "Token", "role_mapping_default must be 'Rules'"),
+    ("surprise", 1, "unknown key(s) ['surprise']"),
+    ("routes.pets-v1.methods", _DELETE, "routes.pets-v1: an ANY route must spell out `methods`"),
+    ("routes.cip-get.auth", "cookie", "routes.cip-get: auth 'cookie' is not one of"),
+    ("routes.news-get.path", "news", "routes.news-get: path 'news' must start with /"),
+    ("users.admin.allow.3", "GET /nowhere", "users.admin.allow[3]: GET /nowhere is not a route x method"),
+    ("users.admin.allow.3", "/news", "users.admin.allow[3]: '/news' is not 'METHOD [METHOD ...] /path'"),
+    ("users.admin.deny_403.0", "GET /news", "users.admin: GET on route news-get is promised twice"),
+    ("users.admin.deny_403.0", "GET /cip", "users.admin: no outcome for POST /cip"),
+    ("users.admin.iam_credentials", _DELETE, "users.admin: missing ['iam_credentials']"),
+    ("users.admin.groups", "admin", "users.admin.groups: expected a list of names"),
+    ("users.external.external", "yes", "users.external.external: expected true or false"),
+    ("token_option.nobody", {"iam_credentials": "default"}, "token_option: ['nobody'] are not users"),
+    (
+        "token_option.multi-group.allow_with_custom_role.cip-users",
+        ["GET /news"],
+        "allow_with_custom_role.cip-users: ['/news'] are not iam routes",
+    ),
+]
+
+
+@pytest.mark.parametrize(("path", "value", "message"), MALFORMED, ids=[m[0] for m in MALFORMED])
+def test_a_malformed_contract_is_refused_with_the_place(
+    raw: dict[str, Any], path: str, value: Any, message: str
+) -> None:
+    with pytest.raises(contract.ContractError) as refused:
+        contract.parse(_edit(raw, path, value), source="access.yaml")
+    assert message in str(refused.value)
+    assert str(refused.value).startswith("access.yaml")
+
+
+def test_missing_and_invalid_files_are_reported(tmp_path: Path) -> None:
+    with pytest.raises(contract.ContractError, match="does not exist"):
+        contract.load(tmp_path / "absent.yaml")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("users: [unclosed\n")
+    with pytest.raises(contract.ContractError, match="not valid YAML"):
+        contract.load(bad)
+
+
+def test_compare_reports_missing_extra_and_different_cells() -> None:
+    promise = contract.load()
+    found: dict[contract.CellKey, object] = dict(promise.cells("Rules"))
+    del found[("admin", "news-get", "GET")]
+    found[("admin", "news-delete", "DELETE")] = FORBIDDEN
+    found[("ghost", "news-get", "GET")] = ALLOW
+    mismatches = contract.compare(promise, "Rules", found, lambda p, f: p == f)
+    assert sorted(str(m) for m in mismatches) == [
+        "admin DELETE /news (news-delete): contract says allow, found 403",
+        "admin GET /news (news-get): contract says allow, found nothing (the matrix has no such cell)",
+        "ghost GET /news (news-get): contract says nothing, found allow (the contract has no such cell)",
+    ]
