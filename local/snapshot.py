@@ -256,6 +256,11 @@ def load_backends(data: bytes) -> int:
         ) from exc
     for (service, account, region), backend in backends.items():
         targets[(service, account, region)][account][region] = backend
+    # Installed without going through moto's API: count it in the emulator's change feed, so that
+    # a gateway already running reads its cached stages and policies again.
+    from local.emulator import changes  # noqa: PLC0415
+
+    changes.bump()
     return len(backends)
 
 

@@ -3,7 +3,21 @@
 Why this exists: Terraform only *consumes* the zips (`filename` + `source_code_hash`), so the hash
 must change exactly when the code or its pinned dependencies change. The zip is therefore
 byte-identical for identical inputs: entries sorted, timestamps fixed at 1980-01-01, modes fixed
-(0644 files, 0755 directories), no `__pycache__`/`.pyc`, no tests, no requirement files.
+(0644 files, 0755 directories), no tests, no requirement files, and no bytecode but its own (below).
+
+Bytecode: a Lambda code directory is read-only, so without `.pyc` files in the zip Python compiles
+every module again at each cold start (docs/benchmarks.md has the figures with and without). The
+build compiles every shipped `.py` (the function's and the vendored ones) into
+`__pycache__/<name>.cpython-312.pyc` beside it, only when the builder's interpreter is the
+runtime's (CPython 3.12: same bytecode format and cache tag); any other builder ships the sources
+alone and says so (the zip works, its cold start is slower). The pycs are hash-based and
+*unchecked* (PEP 552): their header holds a hash of the source instead of its mtime, so their bytes
+do not depend on file times, and the interpreter trusts them without reading and hashing the
+source at each import, which is safe because a deployed function's files never change (a new
+deployment is a new zip). Any `__pycache__` found in the sources is never shipped. The sources stay
+in the zip (tracebacks, and the runtime falls back to them if it ever refuses a pyc). Compiler
+output can differ between interpreter releases, so the builder's exact Python version is part of
+the input digest below.
 
 Dependencies come from the folder's hashed lock (`requirements.txt`) and are vendored for the
 *Lambda* platform, never the build machine's: `pip download --only-binary=:all: --platform
@@ -24,13 +38,17 @@ from __future__ import annotations
 import argparse
 import base64
 import hashlib
+import importlib.util
 import json
+import marshal
 import os
 import shutil
 import stat
+import struct
 import subprocess
 import sys
 import tempfile
+import warnings
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -44,8 +62,19 @@ DEFAULT_OUT = REPO_ROOT / "build" / "lambda"
 DEFAULT_CACHE = REPO_ROOT / "build" / "cache"
 
 # Bump when the zip layout or the rules below change, so stale stamps never skip a needed rebuild.
-BUILDER_VERSION = "2"
+# 3: the zip carries bytecode for the runtime.
+BUILDER_VERSION = "3"
+# The vendored-site cache's own version (part of its key): bytecode is compiled at zip time from
+# the cached site, so that cache did not change with BUILDER_VERSION 3 and stays valid.
+SITE_VERSION = "2"
 LAMBDA_PYTHON_VERSION = "3.12"
+# The interpreter tag of the runtime's pyc files (`sys.implementation.cache_tag` on python3.12).
+LAMBDA_CACHE_TAG = "cpython-" + LAMBDA_PYTHON_VERSION.replace(".", "")
+# PEP 552 flags word of a hash-based pyc whose source is not checked at import.
+PYC_UNCHECKED_HASH = 0b01
+# Where Lambda puts the code (LAMBDA_TASK_ROOT): the file name compiled into each code object. The
+# interpreter replaces it with the real path on import; it only has to be the same on every build.
+LAMBDA_TASK_ROOT = "/var/task"
 # Terraform's `architectures` value -> the wheel platform suffix. Lambda's python3.12 runtime runs on
 # Amazon Linux 2023 (glibc 2.34), so manylinux_2_28 and older (manylinux2014 = 2_17) wheels load.
 PLATFORM_ARCH = {"x86_64": "x86_64", "arm64": "aarch64"}
@@ -71,6 +100,51 @@ class BuildResult:
     zip_path: Path
     base64_sha256: str
     rebuilt: bool
+    bytecode: str | None = None  # the cache tag the zip's pycs are for; None: sources only
+
+
+def bytecode_skip_reason() -> str | None:
+    """Why this interpreter must not compile the zip's bytecode, or None when it may."""
+    tag = sys.implementation.cache_tag
+    if tag != LAMBDA_CACHE_TAG:
+        return (
+            f"the builder runs {tag or sys.implementation.name}, the Lambda runtime loads "
+            f"{LAMBDA_CACHE_TAG} bytecode: the zip ships sources only (it works; every cold start "
+            f"compiles them). Build with python{LAMBDA_PYTHON_VERSION} to include bytecode."
+        )
+    return None
+
+
+def pyc_arcname(arcname: str) -> str:
+    """`pkg/mod.py` -> `pkg/__pycache__/mod.cpython-312.pyc` (what importlib looks for)."""
+    folder, _, name = arcname.rpartition("/")
+    prefix = f"{folder}/" if folder else ""
+    return f"{prefix}__pycache__/{name[: -len('.py')]}.{LAMBDA_CACHE_TAG}.pyc"
+
+
+def compile_pyc(source: bytes, arcname: str) -> bytes | None:
+    """An unchecked hash-based pyc of `source` (PEP 552), or None when it does not compile.
+
+    The same bytes for the same source on the same interpreter: no mtime in the header, the
+    code object's file name fixed, nothing inherited from the builder (`dont_inherit`, optimize 0
+    as the runtime runs without -O). A file that does not compile gets no pyc (importing it would
+    fail on Lambda just the same).
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # e.g. SyntaxWarning for escapes in vendored code
+        try:
+            code = compile(source, f"{LAMBDA_TASK_ROOT}/{arcname}", "exec", dont_inherit=True, optimize=0)
+        except (SyntaxError, ValueError):
+            return None
+    header = importlib.util.MAGIC_NUMBER + struct.pack("<I", PYC_UNCHECKED_HASH)
+    return header + importlib.util.source_hash(source) + marshal.dumps(code)
+
+
+def _bytecode_digest() -> str:
+    """What decides the pyc bytes: the compiling interpreter, exactly (or that there are none)."""
+    if bytecode_skip_reason() is not None:
+        return "bytecode=none"
+    return f"bytecode={LAMBDA_CACHE_TAG};magic={importlib.util.MAGIC_NUMBER.hex()};python={sys.version}"
 
 
 def base64_sha256(path: Path) -> str:
@@ -135,6 +209,7 @@ def input_digest(function_dir: Path, arch: str) -> str:
     """Digest of everything that determines the zip: sources, lock, target, builder rules."""
     digest = hashlib.sha256()
     digest.update(f"builder={BUILDER_VERSION};arch={arch};python={LAMBDA_PYTHON_VERSION}\n".encode())
+    digest.update(f"{_bytecode_digest()}\n".encode())
     digest.update(_sha256_file(Path(__file__)).encode())
     for arcname, path in sorted(_walk_files(function_dir)):
         digest.update(f"{arcname}\0{_sha256_file(path)}\n".encode())
@@ -168,9 +243,9 @@ def _run_pip(args: Sequence[str]) -> subprocess.CompletedProcess[str]:
 
 def site_dir(lock: Path, arch: str, cache_dir: Path) -> Path:
     """Where the vendored site for this lock and target lives: keyed by the lock *and* the pip target
-    (platform tags, Python version, builder version), so changing the target never reuses old wheels."""
+    (platform tags, Python version, SITE_VERSION), so changing the target never reuses old wheels."""
     digest = hashlib.sha256(lock.read_bytes())
-    digest.update("\0".join([BUILDER_VERSION, *_pip_platform_args(arch)]).encode())
+    digest.update("\0".join([SITE_VERSION, *_pip_platform_args(arch)]).encode())
     return cache_dir / "site" / arch / f"{lock.parent.name}-{digest.hexdigest()[:16]}"
 
 
@@ -263,6 +338,17 @@ def _zip_entries(function_dir: Path, site: Path | None) -> list[tuple[str, Path]
     return sorted(entries.items())
 
 
+def with_bytecode(entries: Sequence[tuple[str, Path]]) -> list[tuple[str, Path | bytes]]:
+    """The entries plus a runtime pyc for every `.py` among them (see the module docstring)."""
+    out: list[tuple[str, Path | bytes]] = list(entries)
+    for arcname, path in entries:
+        if arcname.endswith(".py"):
+            pyc = compile_pyc(path.read_bytes(), arcname)
+            if pyc is not None:
+                out.append((pyc_arcname(arcname), pyc))
+    return sorted(out, key=lambda item: item[0])
+
+
 def _dir_names(arcnames: Iterable[str]) -> list[str]:
     dirs: set[str] = set()
     for arcname in arcnames:
@@ -272,9 +358,11 @@ def _dir_names(arcnames: Iterable[str]) -> list[str]:
     return sorted(dirs)
 
 
-def write_zip(entries: Sequence[tuple[str, Path]], target: Path) -> None:
-    """Write a deterministic zip: sorted entries, fixed dates and modes, fixed compression."""
-    all_items: list[tuple[str, Path | None]] = [(d, None) for d in _dir_names(a for a, _ in entries)]
+def write_zip(entries: Sequence[tuple[str, Path | bytes]], target: Path) -> None:
+    """Write a deterministic zip: sorted entries, fixed dates and modes, fixed compression.
+
+    An entry's content is a file (Path) or the bytes themselves (generated bytecode)."""
+    all_items: list[tuple[str, Path | bytes | None]] = [(d, None) for d in _dir_names(a for a, _ in entries)]
     all_items += list(entries)
     all_items.sort(key=lambda item: item[0])
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
@@ -288,7 +376,8 @@ def write_zip(entries: Sequence[tuple[str, Path]], target: Path) -> None:
             else:
                 info.external_attr = (stat.S_IFREG | FILE_MODE) << 16
                 info.compress_type = zipfile.ZIP_DEFLATED
-                zf.writestr(info, path.read_bytes(), compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
+                data = path if isinstance(path, bytes) else path.read_bytes()
+                zf.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
 
 
 def build_function(
@@ -309,13 +398,15 @@ def build_function(
     target = target_dir / f"{function_dir.name}.zip"
     stamp = target_dir / f"{function_dir.name}.zip.stamp"
     digest = input_digest(function_dir, arch)
+    tag = LAMBDA_CACHE_TAG if bytecode_skip_reason() is None else None
     if not force and target.is_file() and stamp.is_file():
         recorded = json.loads(stamp.read_text())
         current_hash = base64_sha256(target)
         if recorded.get("inputs") == digest and recorded.get("base64_sha256") == current_hash:
-            return BuildResult(function_dir.name, target, current_hash, rebuilt=False)
+            return BuildResult(function_dir.name, target, current_hash, rebuilt=False, bytecode=tag)
     site = _install_deps(lock, arch, cache_dir) if _lock_has_requirements(lock) else None
-    entries = _zip_entries(function_dir, site)
+    files = _zip_entries(function_dir, site)
+    entries = with_bytecode(files) if tag is not None else list(files)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{function_dir.name}-", suffix=".zip", dir=target_dir)
     os.close(fd)
     tmp = Path(tmp_name)
@@ -325,7 +416,7 @@ def build_function(
         tmp.replace(target)
     finally:
         tmp.unlink(missing_ok=True)
-    result = BuildResult(function_dir.name, target, base64_sha256(target), rebuilt=True)
+    result = BuildResult(function_dir.name, target, base64_sha256(target), rebuilt=True, bytecode=tag)
     stamp.write_text(json.dumps({"inputs": digest, "base64_sha256": result.base64_sha256}) + "\n")
     return result
 
@@ -358,6 +449,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (BuildError, config.ConfigError) as exc:
         print(f"build_lambda: {exc}", file=sys.stderr)
         return 1
+    reason = bytecode_skip_reason()
+    if reason is not None:
+        print(f"build_lambda: note: {reason}", file=sys.stderr)
     for r in results:
         state = "built" if r.rebuilt else "unchanged"
         try:

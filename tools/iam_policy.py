@@ -235,19 +235,25 @@ def _substitute(text: str, context: Mapping[str, Any], enabled: bool) -> list[tu
     return parts
 
 
+# Splits a policy piece into its text runs and wildcards: text, wildcard, text, ... (the runs
+# possibly empty). The regexes below escape whole runs, not character by character: the local
+# gateway evaluates an authorizer's policy and a resource policy on every request, and escaping
+# each character cost more than the rest of the evaluation. (`re.escape` escapes character by
+# character, so a run escaped at once is the same text.)
+_WILDCARDS = re.compile(r"([*?])")
+
+
 def _glob_regex(parts: Iterable[tuple[str, bool]], wildcards: bool = True) -> str:
     out: list[str] = []
     for piece, literal in parts:
         if literal or not wildcards:
             out.append(re.escape(piece))
             continue
-        for ch in piece:
-            if ch == "*":
-                out.append(".*")
-            elif ch == "?":
-                out.append(".")
+        for index, run in enumerate(_WILDCARDS.split(piece)):
+            if index % 2 == 0:
+                out.append(re.escape(run))
             else:
-                out.append(re.escape(ch))
+                out.append(".*" if run == "*" else ".")
     return "".join(out)
 
 
@@ -300,14 +306,16 @@ def _segment_regex(segment: list[tuple[str, bool]], *, resource: bool) -> str:
             out.append(re.escape(piece))
             continue
         last_piece = index == len(pieces) - 1
-        for pos, ch in enumerate(piece):
-            if ch == "*":
-                trailing = last_piece and pos == len(piece) - 1
+        runs = _WILDCARDS.split(piece)
+        for pos, run in enumerate(runs):
+            if pos % 2 == 0:
+                out.append(re.escape(run))
+            elif run == "*":
+                # The piece's last character: the split ends with this wildcard and an empty run.
+                trailing = last_piece and pos == len(runs) - 2 and runs[-1] == ""
                 out.append(".*" if resource or trailing else "[^:]*")
-            elif ch == "?":
-                out.append("." if resource else "[^:]")
             else:
-                out.append(re.escape(ch))
+                out.append("." if resource else "[^:]")
     return "".join(out)
 
 

@@ -9,6 +9,14 @@ Pipeline per request, in API Gateway's order:
 The API is read from the emulator lazily and again whenever a stage points at a new deployment
 (or on :meth:`GatewayApp.reload`); a reload also flushes the Lambda authorizer cache, as a
 redeployment does on AWS.
+
+What the pipeline reads from the emulator per request (the stage list, to notice a redeployment;
+the invoked function's resource policy; the caller's role policies in iam mode; the function's
+configuration, in the Lambda runtime) is kept for as long as the emulator's change count stays
+the same: each request first asks the emulator's change feed (`local/core/changes.py`), one small
+HTTP request, and everything read under an older count is read again. An emulator without the
+feed (a plain moto server) gets every read on every request, as before. The emulator not
+answering the feed is a 503, as a failed read was.
 """
 
 from __future__ import annotations
@@ -51,6 +59,7 @@ from local.apigateway.responses import GatewayError, RequestValues, render
 from local.apigateway.router import Router, split_path
 from local.apigateway.token_authorizer import TokenAuthorizers, header_name
 from local.awslambda.types import LambdaRuntime
+from local.core.changes import ChangeFeed, EmulatorUnreachable, Generation, Versioned, observing
 from tools import iam_policy
 
 __all__ = ["GatewayApp"]
@@ -115,6 +124,7 @@ class Invocation:
     extended_id: str
     now: datetime
     log_fields: dict[str, Any]
+    generation: Generation | None  # the emulator's change count when the request started
     resource_path: str = ""
     path_parameters: dict[str, str] = dataclasses.field(default_factory=dict)
 
@@ -144,6 +154,7 @@ class GatewayApp:
         clock: Clock = utc_now,
         enforce_lambda_permissions: bool = True,
         watch_deployments: bool = True,
+        changes: ChangeFeed | None = None,
     ) -> None:
         self._clients = clients
         self._region = region
@@ -158,6 +169,11 @@ class GatewayApp:
         self._tokens = TokenAuthorizers(runtime, lambda: self._clock().timestamp())
         self._loaded: _Loaded | None = None
         self._lock = threading.Lock()
+        self._changes = changes
+        # The generation under which the stage list last matched the loaded API (None: check).
+        self._stages_checked: Generation | None = None
+        # Function ARN -> its resource policy (None: it has none, or the function is missing).
+        self._policies: Versioned[str, tuple[str | None]] = Versioned()
 
     # --- API model ---------------------------------------------------------------------------
 
@@ -165,27 +181,38 @@ class GatewayApp:
         stages = self._clients["apigateway"].get_stages(restApiId=api_id).get("item", [])
         return tuple(sorted((str(s["stageName"]), s.get("deploymentId")) for s in stages))
 
-    def reload(self) -> ApiModel:
-        """Read the API again (after a new deployment) and flush the authorizer cache."""
+    def reload(self, generation: Generation | None = None) -> ApiModel:
+        """Read the API again (after a new deployment) and flush the authorizer cache.
+
+        `generation`: the emulator's change count observed before this read, if known."""
         with self._lock:
             model = load_api(self._clients, self._region, self._api_id)
             self._loaded = _Loaded(model, Router(model.resources), self._signature(model.api_id))
+            self._stages_checked = generation
             self._tokens.clear()
         emit(log, logging.INFO, "api_loaded", api_id=model.api_id, stages=sorted(model.stages))
         return model
 
-    def _stale(self, loaded: _Loaded) -> bool:
+    def _stale(self, loaded: _Loaded, generation: Generation | None) -> bool:
         if not self._watch:
             return False
+        checked = self._stages_checked
+        if generation is not None and checked is not None and not generation.supersedes(checked):
+            return False  # nothing changed in the emulator since the stages last matched
         try:
-            return self._signature(loaded.model.api_id) != loaded.signature
+            stale = self._signature(loaded.model.api_id) != loaded.signature
         except ClientError:
             return True  # the API is gone (e.g. destroyed and re-created): load again
+        if not stale and generation is not None:
+            with self._lock:
+                if self._loaded is loaded and (checked is None or generation.supersedes(checked)):
+                    self._stages_checked = generation
+        return stale
 
-    def _current(self) -> _Loaded:
+    def _current(self, generation: Generation | None = None) -> _Loaded:
         loaded = self._loaded
-        if loaded is None or self._stale(loaded):
-            self.reload()
+        if loaded is None or self._stale(loaded, generation):
+            self.reload(generation)
         assert self._loaded is not None
         return self._loaded
 
@@ -204,8 +231,9 @@ class GatewayApp:
         now = self._clock()
         log_fields: dict[str, Any] = {"cognitoIdentityId": None}
         try:
-            loaded = self._current()
-        except (ApiNotFound, ClientError, BotoCoreError) as exc:
+            generation = self._changes.observe() if self._changes is not None else None
+            loaded = self._current(generation)
+        except (ApiNotFound, ClientError, BotoCoreError, EmulatorUnreachable) as exc:
             # Local-only condition (nothing deployed, or the emulator is down): say so plainly.
             message = (
                 str(exc) if isinstance(exc, ApiNotFound) else f"cannot read the API from the emulator: {exc}"
@@ -239,11 +267,17 @@ class GatewayApp:
             extended_id=extended_id,
             now=now,
             log_fields=log_fields,
+            generation=generation,
         )
         try:
             if too_large:
                 raise GatewayError("REQUEST_TOO_LARGE", "Request Too Long", reason="payload over 10 MB")
-            response = self._dispatch(invocation)
+            if self._changes is None:
+                response = self._dispatch(invocation)
+            else:
+                # The Lambda runtime reads the function's configuration under the same count.
+                with observing(self._changes.url, generation):
+                    response = self._dispatch(invocation)
         except GatewayError as err:
             values = dataclasses.replace(
                 values, path_parameters=invocation.path_parameters, resource_path=invocation.resource_path
@@ -302,9 +336,7 @@ class GatewayApp:
             http_method=request.method,
             path=path,
         )
-        outcome = self._authorize(
-            model=model, method=match.method, request=request, arn=arn, now=now, log_fields=log_fields
-        )
+        outcome = self._authorize(invocation, match.method, arn)
         if match.method.api_key_required:
             # API keys and usage plans are not emulated, so no key can be valid here: refuse the
             # way API Gateway refuses a missing or unknown key, rather than skip the requirement.
@@ -326,7 +358,7 @@ class GatewayApp:
             f"{api_arn}/{stage.name}/{request.method.upper()}{match.resource.path}",
             f"{api_arn}/{stage.name}/{request.method.upper()}{path}",
         ]
-        if not self._permitted(function, sources, model.account_id):
+        if not self._permitted(function, sources, model.account_id, invocation.generation):
             raise _internal("the function's resource policy does not let API Gateway invoke it")
         event = build_event(
             request=request,
@@ -363,27 +395,29 @@ class GatewayApp:
         except ProxyResponseError as exc:
             raise _bad_gateway(f"malformed Lambda proxy response: {exc}") from None
 
-    def _permitted(self, function_arn: str, source_arns: list[str], account_id: str) -> bool:
+    def _permitted(
+        self, function_arn: str, source_arns: list[str], account_id: str, generation: Generation | None
+    ) -> bool:
         if not self._enforce_permissions:
             return True
-        try:
-            policy = self._clients["lambda"].get_policy(FunctionName=function_arn)["Policy"]
-        except ClientError:  # no policy (or no function) means no permission
+        cached = self._policies.get(function_arn, generation)
+        if cached is None:
+            try:
+                policy: str | None = self._clients["lambda"].get_policy(FunctionName=function_arn)["Policy"]
+            except ClientError:  # no policy (or no function) means no permission
+                policy = None
+            cached = (policy,)
+            self._policies.put(function_arn, cached, generation)
+        (policy,) = cached
+        if policy is None:
             return False
         return invoke_allowed(policy, function_arn, source_arns, account_id)
 
     # --- authorization ----------------------------------------------------------------------
 
-    def _authorize(
-        self,
-        *,
-        model: ApiModel,
-        method: Method,
-        request: HttpRequest,
-        arn: str,
-        now: datetime,
-        log_fields: dict[str, Any],
-    ) -> _Outcome:
+    def _authorize(self, invocation: Invocation, method: Method, arn: str) -> _Outcome:
+        model, request, now = invocation.model, invocation.request, invocation.now
+        log_fields = invocation.log_fields
         identity: dict[str, Any] = {
             "cognitoIdentityPoolId": None,
             "accountId": None,
@@ -402,7 +436,7 @@ class GatewayApp:
         if kind == "NONE":
             return _Outcome(identity)
         if kind == "AWS_IAM":
-            return self._authorize_iam(request, arn, now, identity, log_fields)
+            return self._authorize_iam(invocation, arn, identity)
         authorizer = model.authorizers.get(method.authorizer_id or "")
         if authorizer is None:
             raise GatewayError(
@@ -435,6 +469,7 @@ class GatewayApp:
                         f"arn:aws:execute-api:{model.region}:{model.account_id}:{model.api_id}/authorizers/{authorizer.id}"
                     ],
                     model.account_id,
+                    invocation.generation,
                 ),
             )
             log_fields["principalId"] = output.principal_id
@@ -462,14 +497,8 @@ class GatewayApp:
             "aws:SecureTransport": False,
         }
 
-    def _authorize_iam(
-        self,
-        request: HttpRequest,
-        arn: str,
-        now: datetime,
-        identity: dict[str, Any],
-        log_fields: dict[str, Any],
-    ) -> _Outcome:
+    def _authorize_iam(self, invocation: Invocation, arn: str, identity: dict[str, Any]) -> _Outcome:
+        request, now, log_fields = invocation.request, invocation.now, invocation.log_fields
         try:
             creds = sigv4.verify(
                 method=request.method,
@@ -487,7 +516,7 @@ class GatewayApp:
             ) from None
         log_fields["cognitoIdentityId"] = creds.identity_id
         try:
-            role = self._roles.load(creds.role_arn)
+            role = self._roles.load(creds.role_arn, invocation.generation)
         except RoleNotFound as exc:
             raise GatewayError(
                 "ACCESS_DENIED",

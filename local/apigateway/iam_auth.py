@@ -2,12 +2,14 @@
 
 Why: in iam mode the identity pool maps each user to a group's role; API Gateway then evaluates
 that role's identity-based policies (inline and attached managed, default versions) for
-`execute-api:Invoke` on the method ARN. We read them from the emulator on every request, so a
-`terraform apply` that changes a policy takes effect at once, as on AWS.
+`execute-api:Invoke` on the method ARN. We read them from the emulator and keep them only while
+the emulator's change count stays the same (`local/core/changes.py`; without a count, on every
+request), so a `terraform apply` that changes a policy takes effect on the next request, as on AWS.
 
 Contract:
 * :meth:`RolePolicies.load` returns the role's id and policy documents, or raises
   :class:`RoleNotFound` (the caller then denies: credentials for a vanished role grant nothing);
+  given the emulator's current generation it answers from what it read under that generation;
 * :func:`identity_fields` fills `requestContext.identity` as API Gateway does for Cognito
   identity-pool callers (https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html#api-gateway-simple-proxy-for-lambda-input-format);
 * :func:`condition_context` gives the global condition keys policies may test
@@ -24,6 +26,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from local.apigateway.sigv4 import IssuedCredentials
+from local.core.changes import Generation, Versioned
 
 __all__ = [
     "RoleInfo",
@@ -58,8 +61,22 @@ class RolePolicies:
 
     def __init__(self, iam: Any) -> None:
         self._iam = iam
+        self._read: Versioned[str, RoleInfo | RoleNotFound] = Versioned()
 
-    def load(self, role_arn: str) -> RoleInfo:
+    def load(self, role_arn: str, generation: Generation | None = None) -> RoleInfo:
+        """The role as read under `generation` (read now when not yet, or when None)."""
+        known = self._read.get(role_arn, generation)
+        if known is None:
+            try:
+                known = self._read_role(role_arn)
+            except RoleNotFound as exc:
+                known = exc
+            self._read.put(role_arn, known, generation)
+        if isinstance(known, RoleNotFound):
+            raise RoleNotFound(*known.args)
+        return known
+
+    def _read_role(self, role_arn: str) -> RoleInfo:
         name = role_name(role_arn)
         try:
             role = self._iam.get_role(RoleName=name)["Role"]

@@ -23,6 +23,7 @@ from local.apigateway.app import Clock, GatewayApp, utc_now
 from local.apigateway.logs import emit, log
 from local.apigateway.messages import HttpRequest
 from local.awslambda.types import LambdaRuntime
+from local.core.changes import ChangeFeed
 
 __all__ = ["GatewayHandle", "start_gateway"]
 
@@ -172,7 +173,9 @@ def start_gateway(  # noqa: PLR0917 (positional order is the documented interfac
     """Start serving; see the module docstring. ``resolver`` (credentials for SigV4), ``clock``
     (authorizer cache TTLs and SigV4 dates) and ``jwks_url`` (per user pool id) are injectable
     for tests; they default to the emulator's credentials registry, the wall clock and
-    ``<emulator_url>/<pool id>/.well-known/jwks.json``."""
+    ``<emulator_url>/<pool id>/.well-known/jwks.json``. What the gateway reads from the emulator
+    is kept until the emulator's change count moves (`local/core/changes.py`); against a server
+    without that count (plain moto) it is read on every request."""
     base = emulator_url.rstrip("/")
     lazy = _LazyRuntime(emulator_url, region, runtime)
     app = GatewayApp(
@@ -185,6 +188,7 @@ def start_gateway(  # noqa: PLR0917 (positional order is the documented interfac
         clock=clock or utc_now,
         enforce_lambda_permissions=enforce_lambda_permissions,
         watch_deployments=watch_deployments,
+        changes=ChangeFeed(emulator_url),
     )
     try:
         app.reload()

@@ -1,8 +1,11 @@
 """The local Lambda service: looks functions up in the emulator and runs them in warm workers.
 
-Per invocation: GetFunctionConfiguration against the emulator (so a re-deploy or configuration
-change is seen at once), then a worker of the pool for that function's exact code + configuration
-(FunctionSpec.key). A pool whose key is superseded is retired: its idle workers stop at once, busy
+Per invocation: the function's configuration as GetFunctionConfiguration returns it, then a worker
+of the pool for that function's exact code + configuration (FunctionSpec.key). The configuration is
+read again whenever the emulator's change count moved (`local/core/changes.py`: one small request
+per invocation, or none inside a gateway request, which already asked), so a re-deploy or a
+configuration change is seen by the next invocation; against a server without that count it is
+read on every invocation. A pool whose key is superseded is retired: its idle workers stop at once, busy
 ones when their invocation ends.
 
 Concurrency: a worker handles one event at a time, like a Lambda execution environment; concurrent
@@ -46,6 +49,7 @@ from local.awslambda.spec import (
 )
 from local.awslambda.types import InvokeResult, ServiceError
 from local.awslambda.worker import Outcome, Worker, WorkerConfig
+from local.core import changes
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda.client import LambdaClient
@@ -218,6 +222,12 @@ class LocalLambdaRuntime:
         self._busy: set[Worker] = set()
         self._closed = False
         self._warned_arch: set[str] = set()
+        # The change count describes the emulator's API: a lambda_client given by the caller may
+        # answer for something else, so its answers are read every time.
+        counted = lambda_client is None and self.emulator_url.startswith("http:")
+        self._changes = changes.ChangeFeed(self.emulator_url) if counted else None
+        # Function name or ARN -> its spec, or the (error type, message) of the failed lookup.
+        self._specs: changes.Versioned[str, FunctionSpec | tuple[str, str]] = changes.Versioned()
         _LIVE_RUNTIMES.add(self)
 
     # -- public -----------------------------------------------------------------------------
@@ -292,8 +302,9 @@ class LocalLambdaRuntime:
     # -- internals --------------------------------------------------------------------------
 
     def _invoke(self, name: str, event: dict[str, Any], request_id: str) -> Outcome:
-        for _ in range(_LOOKUP_ATTEMPTS):
-            spec = self._lookup(name)
+        for attempt in range(_LOOKUP_ATTEMPTS):
+            # A retry means the function changed under us: read its configuration afresh.
+            spec = self._lookup(name, fresh=attempt > 0)
             pool = self._pool_for(spec)
             try:
                 code_dir = pool.code_dir(functools.partial(self._extract, spec))
@@ -342,17 +353,20 @@ class LocalLambdaRuntime:
                     self._busy.discard(worker)
             pool.release(worker)
 
-    def _lookup(self, name: str) -> FunctionSpec:
-        try:
-            config = self._client.get_function_configuration(FunctionName=name)
-        except botocore.exceptions.ClientError as exc:
-            error = exc.response.get("Error", {})
-            raise ServiceError(
-                str(error.get("Code") or "ServiceException"), str(error.get("Message") or exc)
-            ) from exc
-        except botocore.exceptions.BotoCoreError as exc:
-            raise ServiceError("ServiceException", f"emulator unreachable: {exc}") from exc
-        spec = FunctionSpec.from_configuration(config)
+    def _lookup(self, name: str, *, fresh: bool = False) -> FunctionSpec:
+        generation = None if fresh else self._generation()
+        known = self._specs.get(name, generation)
+        if known is None:
+            try:
+                known = self._read_spec(name)
+            except ServiceError as exc:
+                if exc.error_type == "ServiceException":  # the emulator failed: not an answer to keep
+                    raise
+                known = (exc.error_type, exc.message)
+            self._specs.put(name, known, generation)
+        if isinstance(known, tuple):
+            raise ServiceError(*known)
+        spec = known
         arch = spec.architectures[0] if spec.architectures else _HOST_ARCH
         if arch != _HOST_ARCH and spec.name not in self._warned_arch:
             self._warned_arch.add(spec.name)
@@ -365,6 +379,30 @@ class LocalLambdaRuntime:
                 reason="native dependencies built for the function's architecture may fail to import",
             )
         return spec
+
+    def _generation(self) -> changes.Generation | None:
+        """The emulator's change count for this invocation: the calling gateway request's, else asked."""
+        if self._changes is None:
+            return None
+        in_request, generation = changes.observed(self.emulator_url)
+        if in_request:
+            return generation
+        try:
+            return self._changes.observe()
+        except changes.EmulatorUnreachable as exc:
+            raise ServiceError("ServiceException", f"emulator unreachable: {exc}") from exc
+
+    def _read_spec(self, name: str) -> FunctionSpec:
+        try:
+            config = self._client.get_function_configuration(FunctionName=name)
+        except botocore.exceptions.ClientError as exc:
+            error = exc.response.get("Error", {})
+            raise ServiceError(
+                str(error.get("Code") or "ServiceException"), str(error.get("Message") or exc)
+            ) from exc
+        except botocore.exceptions.BotoCoreError as exc:
+            raise ServiceError("ServiceException", f"emulator unreachable: {exc}") from exc
+        return FunctionSpec.from_configuration(config)
 
     def _pool_for(self, spec: FunctionSpec) -> _Pool:
         with self._lock:

@@ -5,6 +5,8 @@ version. `apply_patches()` is the only place they are installed; it refuses any 
 because the patches rely on moto's internals (method names, model attributes, URL tables).
 
 - `local.emulator.server.start_emulator()` runs moto + the extensions on a loopback port;
+- `local.emulator.changes` counts control-plane changes (API Gateway, Lambda, IAM) and serves the count
+  at `/_local/changes`, so the local gateway can cache what it reads until something changes;
 - `local.cognito_identity.credentials.lookup_credentials()` tells the local API Gateway runtime who signed;
 - `local.oidc.idp.LocalIdP` is the local OpenID Connect issuer (Google stand-in);
 - `local.cognito_idp.oauth.code_flow_tokens()` drives the user pool's hosted-UI code flow.
@@ -42,6 +44,7 @@ def apply_patches() -> None:
         from local.cognito_identity import patches as cognito_identity  # noqa: PLC0415
         from local.cognito_idp import patches as cognito_idp  # noqa: PLC0415
         from local.dynamodb import patches as dynamodb  # noqa: PLC0415
+        from local.emulator import changes  # noqa: PLC0415
         from local.iam import patches as iam  # noqa: PLC0415
 
         cognito_idp.apply()
@@ -49,6 +52,7 @@ def apply_patches() -> None:
         iam.apply()
         awslambda.apply()
         dynamodb.apply()
+        changes.apply()
         _applied.add(installed)
 
 

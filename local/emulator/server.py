@@ -6,6 +6,7 @@ a background thread:
 - every AWS API moto implements (point boto3/Terraform at `handle.url`), patched by `apply_patches`;
 - `<url>/_local/oidc/...`: the local OpenID Connect issuer (`handle.oidc`, issuer `handle.oidc_issuer`);
 - `<url>/_local/cognito/<user_pool_id>/...`: the user pools' hosted UI / OAuth endpoints;
+- `GET <url>/_local/changes`: the count of control-plane changes (`local/emulator/changes.py`);
 - optional extra WSGI apps under prefixes of the caller's choosing (`mounts`).
 
 The emulator only listens on loopback: it has no authentication and hands out credentials.
@@ -27,7 +28,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from local.cognito_idp.oauth import MOUNT as HOSTED_UI_MOUNT
 from local.cognito_idp.oauth import HostedUI
 from local.core.web import WsgiApp
-from local.emulator import apply_patches
+from local.emulator import apply_patches, changes
 from local.oidc.idp import LocalIdP
 
 OIDC_MOUNT = "/_local/oidc"
@@ -146,7 +147,11 @@ def start_emulator(
     if not _is_loopback(host):
         raise ValueError(f"the emulator only listens on loopback addresses, not {host!r}")
     for prefix in mounts or {}:
-        if not prefix.startswith("/") or prefix.endswith("/") or prefix in (OIDC_MOUNT, HOSTED_UI_MOUNT):
+        if (
+            not prefix.startswith("/")
+            or prefix.endswith("/")
+            or prefix in (OIDC_MOUNT, HOSTED_UI_MOUNT, changes.CHANGES_PATH)
+        ):
             raise ValueError(
                 f"mount prefix {prefix!r} must look like /name and not shadow the emulator's own"
             )
@@ -156,6 +161,18 @@ def start_emulator(
         def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
             if log_requests:
                 super().log_request(code, size)
+
+        def parse_request(self) -> bool:
+            """Answer the change feed here, without a WSGI round (see changes.py); every other
+            request goes on to werkzeug."""
+            if not super().parse_request():
+                return False
+            if self.command == "GET" and self.path == changes.CHANGES_PATH:
+                self.close_connection = True
+                self.wfile.write(changes.answer())
+                self.log_request(200)
+                return False
+            return True
 
     dispatcher = _Dispatcher()
     server = make_server(host, port, dispatcher, threaded=True, request_handler=_Handler)

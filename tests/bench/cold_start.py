@@ -4,15 +4,15 @@ Measured inside each fresh `python` process, from before the first import to the
 decision (interpreter start-up, the same for every variant, is left out):
 
 - floor: `import boto3; boto3.client("dynamodb")`, what any Python Lambda that reads DynamoDB pays;
-- authorizer as deployed: the built zip (`make build`), extracted; `import app`, then the first
-  `handler(event)`: settings, JWKS fetch over loopback HTTP, RS256 verify, botocore client, one
-  BatchGetItem against a moto server. The zip ships no bytecode and a Lambda code directory is
-  read-only, so Python compiles every vendored and own module at each cold start
-  (PYTHONDONTWRITEBYTECODE=1 reproduces that);
-- authorizer with bytecode: the same files after `compileall` (what the runtime would load if the
-  zip carried `.pyc` files).
+- authorizer as deployed: the built zip (`make build`), extracted as it is; `import app`, then the
+  first `handler(event)`: settings, JWKS fetch over loopback HTTP, RS256 verify, botocore client,
+  one BatchGetItem against a moto server. A Lambda code directory is read-only, so the runtime
+  loads the zip's own bytecode or compiles every module in memory at each cold start
+  (PYTHONDONTWRITEBYTECODE=1 reproduces that: nothing is written beside the code);
+- sources only: the same files without the zip's `__pycache__` (what a build without bytecode
+  ships: the zip before it carried any, or one built by another Python than the runtime's).
 
-`python -X importtime` of `import app` (with bytecode) says where the import time goes.
+`python -X importtime` of `import app` (as deployed) says where the import time goes.
 """
 
 from __future__ import annotations
@@ -63,7 +63,9 @@ print(json.dumps(time.perf_counter() - started))
 class ColdStart:
     floor: list[float]
     as_deployed: list[float]
-    with_bytecode: list[float]
+    sources_only: list[float]
+    zip_pycs: int  # bytecode files in the zip (0: built by a Python other than the runtime's)
+    zip_sources: int
     zip_bytes: int
     unpacked_bytes: int
     zip_path: Path
@@ -151,24 +153,14 @@ def run(rounds: int = 7) -> ColdStart:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     try:
-        as_deployed, with_bytecode = work / "as-deployed", work / "with-bytecode"
+        as_deployed, sources_only = work / "as-deployed", work / "sources-only"
         with zipfile.ZipFile(source) as archive:
             archive.extractall(as_deployed)
+            names = archive.namelist()
             unpacked = sum(info.file_size for info in archive.infolist())
-        shutil.copytree(as_deployed, with_bytecode)
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "compileall",
-                "-q",
-                "--invalidation-mode",
-                "unchecked-hash",
-                str(with_bytecode),
-            ],
-            check=True,
-            capture_output=True,
-        )
+        pycs = sum(1 for n in names if n.endswith(".pyc"))
+        py_sources = sum(1 for n in names if n.endswith(".py"))
+        shutil.copytree(as_deployed, sources_only, ignore=shutil.ignore_patterns("__pycache__"))
         host, port = server.get_host_and_port()
         endpoint = f"http://{host}:{port}"
         env = {
@@ -198,14 +190,15 @@ def run(rounds: int = 7) -> ColdStart:
         )
         floor: list[float] = []
         deployed: list[float] = []
-        bytecode: list[float] = []
+        plain: list[float] = []
         with support.JwksServer([key]) as jwks:
             env.update(support.authorizer_env(jwks.url, LOG_LEVEL="WARNING"))
-            _run(FIRST_DECISION, with_bytecode, env, event)  # warms the OS file cache for every variant
+            _run(FIRST_DECISION, as_deployed, env, event)  # warms the OS file cache for every variant
+            _run(FIRST_DECISION, sources_only, env, event)
             runs = [
                 (floor, FLOOR, work, ""),
                 (deployed, FIRST_DECISION, as_deployed, event),
-                (bytecode, FIRST_DECISION, with_bytecode, event),
+                (plain, FIRST_DECISION, sources_only, event),
             ]
             for round_ in range(rounds):
                 # Each round runs every variant once, starting with a different one each time, so
@@ -213,8 +206,10 @@ def run(rounds: int = 7) -> ColdStart:
                 shift = round_ % len(runs)
                 for samples, code, cwd, stdin in runs[shift:] + runs[:shift]:
                     samples.append(_run(code, cwd, env, stdin))
-            imports = _importtime(with_bytecode, env)
-        return ColdStart(floor, deployed, bytecode, source.stat().st_size, unpacked, source, imports)
+            imports = _importtime(as_deployed, env)
+        return ColdStart(
+            floor, deployed, plain, pycs, py_sources, source.stat().st_size, unpacked, source, imports
+        )
     finally:
         server.stop()
         shutil.rmtree(work, ignore_errors=True)

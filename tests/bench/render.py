@@ -120,22 +120,28 @@ def _in_process(result: Decisions, gw: GatewayBench | None) -> list[str]:
 def _cold(cold: ColdStart) -> list[str]:
     floor = cold.median(cold.floor)
     imports = ", ".join(f"{name} {ms(seconds)}" for name, seconds in cold.imports)
+    deployed = (
+        f"authorizer as deployed: the zip's own bytecode ({cold.zip_pycs} cpython-312 pycs for "
+        f"{cold.zip_sources} modules), loaded from a code dir nothing is written to"
+        if cold.zip_pycs
+        else "authorizer as deployed: **the zip has no bytecode** (built by a Python other than 3.12), "
+        "so every module is compiled at each cold start"
+    )
     rows = [
         ('floor: `import boto3; boto3.client("dynamodb")`', ms(floor), ms(min(cold.floor)), "1.00x", "1.00x"),
         (
-            "authorizer as deployed: the zip has no bytecode and a Lambda code dir is read-only, "
-            "so every module is compiled at each cold start",
+            deployed,
             ms(cold.median(cold.as_deployed)),
             ms(min(cold.as_deployed)),
             f"{cold.ratio(cold.as_deployed):.2f}x",
             f"{cold.best_ratio(cold.as_deployed):.2f}x",
         ),
         (
-            "authorizer with bytecode (the same files after `compileall`)",
-            ms(cold.median(cold.with_bytecode)),
-            ms(min(cold.with_bytecode)),
-            f"{cold.ratio(cold.with_bytecode):.2f}x",
-            f"{cold.best_ratio(cold.with_bytecode):.2f}x",
+            "the same files without the bytecode (sources only: every module compiled at each cold start)",
+            ms(cold.median(cold.sources_only)),
+            ms(min(cold.sources_only)),
+            f"{cold.ratio(cold.sources_only):.2f}x",
+            f"{cold.best_ratio(cold.sources_only):.2f}x",
         ),
     ]
     header = ("variant", "median", "fastest", "÷ floor (median of rounds)", "÷ floor (fastest runs)")
@@ -152,7 +158,7 @@ def _cold(cold: ColdStart) -> list[str]:
         "",
         f"Zip `{cold.zip_path.relative_to(cold.zip_path.parents[3])}`: {cold.zip_bytes / 1e6:.2f} MB "
         f"({cold.unpacked_bytes / 1e6:.1f} MB unpacked; PyJWT, cryptography, cffi and pycparser are "
-        "vendored). Where `import app` spends its time (`python -X importtime`, with bytecode, self times "
+        "vendored). Where `import app` spends its time (`python -X importtime`, as deployed, self times "
         f"summed): {imports}.",
     ]
 
@@ -236,14 +242,13 @@ def _goals(result: Decisions, cold: ColdStart | None, gw: GatewayBench | None) -
         ),
     ]
     if cold is not None:
-        deployed, bytecode = cold.ratio(cold.as_deployed), cold.ratio(cold.with_bytecode)
+        deployed, plain = cold.ratio(cold.as_deployed), cold.ratio(cold.sources_only)
         rows.append(
             (
-                f"cold start ≤ {COLD_MAX:g}x the boto3-client floor (median of rounds)",
-                f"{deployed:.2f}x as deployed, {bytecode:.2f}x with bytecode (fastest runs: "
-                f"{cold.best_ratio(cold.as_deployed):.2f}x, {cold.best_ratio(cold.with_bytecode):.2f}x)",
-                f"{_verdict(deployed <= COLD_MAX)} as deployed, "
-                f"{_verdict(bytecode <= COLD_MAX)} with bytecode",
+                f"cold start ≤ {COLD_MAX:g}x the boto3-client floor (median of rounds), the zip as built",
+                f"{deployed:.2f}x (fastest runs: {cold.best_ratio(cold.as_deployed):.2f}x); "
+                f"{plain:.2f}x without its bytecode",
+                _verdict(deployed <= COLD_MAX),
             )
         )
     if gw is not None:

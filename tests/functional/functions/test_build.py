@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import stat
+import struct
 import subprocess
 import sys
 import zipfile
@@ -118,11 +119,104 @@ def test_zip_layout_is_normalised(name: str, built: dict[str, dict[str, Path]]) 
         assert info.date_time == (1980, 1, 1, 0, 0, 0)
         mode = info.external_attr >> 16
         assert stat.S_IMODE(mode) == (0o755 if info.is_dir() else 0o644), info.filename
-        assert "__pycache__" not in info.filename
-        assert not info.filename.endswith((".pyc", "requirements.txt", "requirements.in", "conftest.py"))
+        assert not info.filename.endswith(("requirements.txt", "requirements.in", "conftest.py"))
         assert not info.filename.startswith(("tests/", "boto3/", "botocore/", "bin/"))
     handler_module = "app.py" if name == "authorizer" else "profiles.py"
     assert handler_module in names
+
+
+# --- bytecode for the Lambda runtime ----------------------------------------------------------
+
+
+def _pyc_header(data: bytes) -> tuple[bytes, int, bytes]:
+    """(magic, PEP 552 flags, source hash) of a hash-based pyc."""
+    return data[:4], struct.unpack("<I", data[4:8])[0], data[8:16]
+
+
+@pytest.mark.parametrize("name", ["authorizer", "backend"])
+def test_every_source_ships_with_unchecked_hash_bytecode_for_the_runtime(
+    name: str, built: dict[str, dict[str, Path]]
+) -> None:
+    """The contract: each .py (own and vendored) is shipped, with exactly one pyc beside it, for
+    the runtime's tag (cpython-312, optimisation level 0), hash-based and unchecked, hashing that
+    very source; no other bytecode at all."""
+    assert sys.implementation.cache_tag == build_lambda.LAMBDA_CACHE_TAG == "cpython-312", (
+        "the tests run on the Lambda runtime's Python, so the build must compile"
+    )
+    with zipfile.ZipFile(built["x86_64"][name]) as zf:
+        names = set(zf.namelist())
+        sources = sorted(n for n in names if n.endswith(".py"))
+        pycs = {
+            n for n in names if n.endswith((".pyc", ".pyo")) or ("__pycache__/" in n and not n.endswith("/"))
+        }
+        assert sources
+        # Where this (3.12) interpreter's importlib looks for each source's bytecode.
+        expected = {importlib.util.cache_from_source(s): s for s in sources}
+        assert pycs == set(expected), "one cpython-312 pyc per shipped source, nothing else"
+        for pyc, source in expected.items():
+            magic, flags, source_hash = _pyc_header(zf.read(pyc))
+            assert magic == importlib.util.MAGIC_NUMBER, pyc
+            assert flags == 0b01, f"{pyc}: not an unchecked hash-based pyc (flags {flags:#b})"
+            assert source_hash == importlib.util.source_hash(zf.read(source)), pyc
+
+
+def test_bytecode_is_the_same_when_built_in_another_process(
+    built: dict[str, dict[str, Path]], tmp_path: Path
+) -> None:
+    """Byte-identical across processes (another hash seed), not only within this one."""
+    done = subprocess.run(
+        [sys.executable, "-m", "tools.build_lambda", "--arch", "x86_64", "--out", str(tmp_path), "--force"],
+        cwd=build_lambda.REPO_ROOT,
+        env={**os.environ, "PYTHONHASHSEED": "12345"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    for name, first in built["x86_64"].items():
+        assert (tmp_path / "x86_64" / f"{name}.zip").read_bytes() == first.read_bytes(), name
+
+
+def test_pycache_in_the_sources_is_never_shipped(tmp_path: Path) -> None:
+    """A developer's stale bytecode stays out: the zip's pyc is compiled from the shipped source."""
+    functions = tmp_path / "functions"
+    backend = functions / "backend"
+    shutil.copytree(support.FUNCTIONS_DIR / "backend", backend, ignore=shutil.ignore_patterns("__pycache__"))
+    stale = backend / "__pycache__" / "news.cpython-312.pyc"
+    stale.parent.mkdir()
+    stale.write_bytes(b"stale bytecode from an older news.py")
+    result = build_lambda.build_all("x86_64", out_dir=tmp_path / "out", functions_dir=functions)[0]
+    with zipfile.ZipFile(result.zip_path) as zf:
+        shipped = zf.read("__pycache__/news.cpython-312.pyc")
+        source = zf.read("news.py")
+    assert shipped != stale.read_bytes()
+    assert shipped == build_lambda.compile_pyc(source, "news.py")
+
+
+def test_a_builder_that_is_not_the_runtimes_python_ships_sources_only(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Another interpreter's bytecode would be refused (or worse, misread) by python3.12: skip it,
+    say so, and let the stamp tell the two builds apart."""
+    functions = tmp_path / "functions"
+    shutil.copytree(
+        support.FUNCTIONS_DIR / "backend", functions / "backend", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    with_pyc = build_lambda.build_all("x86_64", out_dir=tmp_path / "out", functions_dir=functions)[0]
+    assert with_pyc.bytecode == "cpython-312"
+    digest = build_lambda.input_digest(functions / "backend", "x86_64")
+    monkeypatch.setattr(build_lambda, "LAMBDA_CACHE_TAG", "cpython-399")
+    assert build_lambda.input_digest(functions / "backend", "x86_64") != digest
+    without = build_lambda.build_all("x86_64", out_dir=tmp_path / "out", functions_dir=functions)[0]
+    assert without.rebuilt, "a stamp from a build with bytecode must not skip this one"
+    assert without.bytecode is None
+    with zipfile.ZipFile(without.zip_path) as zf:
+        names = zf.namelist()
+    assert "news.py" in names
+    assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
+    assert build_lambda.main(["--arch", "x86_64", "--out", str(tmp_path / "out")]) == 0
+    assert "ships sources only" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("arch", ["x86_64", "arm64"])
@@ -313,3 +407,48 @@ def test_backend_zip_runs_on_python312(
     assert posted["statusCode"] == 200
     assert fetched["statusCode"] == 200
     assert json.loads(fetched["body"])["profile"]["name"] == "Ada"
+
+
+def test_python312_loads_the_shipped_bytecode_from_a_read_only_code_dir(
+    built: dict[str, dict[str, Path]], tmp_path: Path
+) -> None:
+    """What a cold start on Lambda does: the code dir cannot be written, and every module of the
+    authorizer's import is loaded from the zip's pyc (`python -v` says "<pyc> matches <source>"),
+    none compiled from its source."""
+    code = tmp_path / "code"
+    with zipfile.ZipFile(built["x86_64"]["authorizer"]) as zf:
+        zf.extractall(code)
+    for path in [code, *code.rglob("*")]:
+        path.chmod(0o555 if path.is_dir() else 0o444)
+    try:
+        done = subprocess.run(
+            [
+                _python312(),
+                "-I",
+                "-S",
+                "-v",
+                "-c",
+                f"import sys; sys.path[:0] = [{str(code)!r}]; import jwt, authz.decide",
+            ],
+            capture_output=True,
+            text=True,
+            env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
+            timeout=120,
+            check=False,
+        )
+    finally:
+        for path in [code, *code.rglob("*")]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
+    assert done.returncode == 0, done.stderr[-3000:]
+    prefix = str(code) + "/"
+    loaded = [
+        line for line in done.stderr.splitlines() if line.startswith(f"# {prefix}") and " matches " in line
+    ]
+    compiled = [
+        line
+        for line in done.stderr.splitlines()
+        if line.startswith(f"# code object from {prefix}") and line.endswith(".py")
+    ]
+    assert compiled == [], "modules compiled from source at import"
+    matched = {line.split(" matches ")[1].removeprefix(prefix) for line in loaded}
+    assert {"authz/decide.py", "jwt/__init__.py", "cryptography/__init__.py"} <= matched
