@@ -40,7 +40,6 @@ import base64
 import hashlib
 import importlib.util
 import json
-import marshal
 import os
 import shutil
 import stat
@@ -48,13 +47,12 @@ import struct
 import subprocess
 import sys
 import tempfile
-import warnings
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tools import config
+from tools import config, pyc_compile
 
 REPO_ROOT = config.REPO_ROOT
 FUNCTIONS_DIR = REPO_ROOT / "functions"
@@ -70,11 +68,8 @@ SITE_VERSION = "2"
 LAMBDA_PYTHON_VERSION = "3.12"
 # The interpreter tag of the runtime's pyc files (`sys.implementation.cache_tag` on python3.12).
 LAMBDA_CACHE_TAG = "cpython-" + LAMBDA_PYTHON_VERSION.replace(".", "")
-# PEP 552 flags word of a hash-based pyc whose source is not checked at import.
-PYC_UNCHECKED_HASH = 0b01
-# Where Lambda puts the code (LAMBDA_TASK_ROOT): the file name compiled into each code object. The
-# interpreter replaces it with the real path on import; it only has to be the same on every build.
-LAMBDA_TASK_ROOT = "/var/task"
+# The script that compiles the zip's bytecode in a fresh interpreter (see compile_pycs).
+PYC_COMPILER = Path(pyc_compile.__file__)
 # Terraform's `architectures` value -> the wheel platform suffix. Lambda's python3.12 runtime runs on
 # Amazon Linux 2023 (glibc 2.34), so manylinux_2_28 and older (manylinux2014 = 2_17) wheels load.
 PLATFORM_ARCH = {"x86_64": "x86_64", "arm64": "aarch64"}
@@ -122,22 +117,33 @@ def pyc_arcname(arcname: str) -> str:
     return f"{prefix}__pycache__/{name[: -len('.py')]}.{LAMBDA_CACHE_TAG}.pyc"
 
 
-def compile_pyc(source: bytes, arcname: str) -> bytes | None:
-    """An unchecked hash-based pyc of `source` (PEP 552), or None when it does not compile.
-
-    The same bytes for the same source on the same interpreter: no mtime in the header, the
-    code object's file name fixed, nothing inherited from the builder (`dont_inherit`, optimize 0
-    as the runtime runs without -O). A file that does not compile gets no pyc (importing it would
-    fail on Lambda just the same).
-    """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # e.g. SyntaxWarning for escapes in vendored code
-        try:
-            code = compile(source, f"{LAMBDA_TASK_ROOT}/{arcname}", "exec", dont_inherit=True, optimize=0)
-        except (SyntaxError, ValueError):
-            return None
-    header = importlib.util.MAGIC_NUMBER + struct.pack("<I", PYC_UNCHECKED_HASH)
-    return header + importlib.util.source_hash(source) + marshal.dumps(code)
+def compile_pycs(sources: Sequence[tuple[str, Path]]) -> dict[str, bytes]:
+    """{arcname: its pyc} for the `.py` files given (those that compile), compiled by
+    `tools/pyc_compile.py` in a fresh isolated interpreter with a fixed hash seed, so that the
+    bytes never depend on this process's state (that module's docstring says why)."""
+    if not sources:
+        return {}
+    done = subprocess.run(
+        [sys.executable, "-I", "-S", str(PYC_COMPILER)],
+        input=json.dumps([[arcname, str(path)] for arcname, path in sources]).encode(),
+        env={"PYTHONHASHSEED": "0"},
+        capture_output=True,
+        timeout=600,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise BuildError(f"compiling the bytecode failed: {done.stderr.decode(errors='replace')[-2000:]}")
+    pycs: dict[str, bytes] = {}
+    data, offset = done.stdout, 0
+    for arcname, _ in sources:
+        (size,) = struct.unpack_from(">I", data, offset)
+        offset += 4
+        if size != pyc_compile.NO_PYC:
+            pycs[arcname] = data[offset : offset + size]
+            offset += size
+    if offset != len(data):
+        raise BuildError(f"the bytecode compiler answered {len(data)} bytes, {offset} expected")
+    return pycs
 
 
 def _bytecode_digest() -> str:
@@ -211,6 +217,7 @@ def input_digest(function_dir: Path, arch: str) -> str:
     digest.update(f"builder={BUILDER_VERSION};arch={arch};python={LAMBDA_PYTHON_VERSION}\n".encode())
     digest.update(f"{_bytecode_digest()}\n".encode())
     digest.update(_sha256_file(Path(__file__)).encode())
+    digest.update(_sha256_file(PYC_COMPILER).encode())
     for arcname, path in sorted(_walk_files(function_dir)):
         digest.update(f"{arcname}\0{_sha256_file(path)}\n".encode())
     digest.update(_sha256_file(function_dir / "requirements.txt").encode())
@@ -341,11 +348,8 @@ def _zip_entries(function_dir: Path, site: Path | None) -> list[tuple[str, Path]
 def with_bytecode(entries: Sequence[tuple[str, Path]]) -> list[tuple[str, Path | bytes]]:
     """The entries plus a runtime pyc for every `.py` among them (see the module docstring)."""
     out: list[tuple[str, Path | bytes]] = list(entries)
-    for arcname, path in entries:
-        if arcname.endswith(".py"):
-            pyc = compile_pyc(path.read_bytes(), arcname)
-            if pyc is not None:
-                out.append((pyc_arcname(arcname), pyc))
+    pycs = compile_pycs([(arcname, path) for arcname, path in entries if arcname.endswith(".py")])
+    out.extend((pyc_arcname(arcname), pyc) for arcname, pyc in pycs.items())
     return sorted(out, key=lambda item: item[0])
 
 

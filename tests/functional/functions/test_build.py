@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import marshal
 import os
 import shutil
 import stat
@@ -175,7 +176,32 @@ def test_bytecode_is_the_same_when_built_in_another_process(
     )
     assert done.returncode == 0, done.stderr
     for name, first in built["x86_64"].items():
+        assert _differing_entries(tmp_path / "x86_64" / f"{name}.zip", first) == [], name
         assert (tmp_path / "x86_64" / f"{name}.zip").read_bytes() == first.read_bytes(), name
+
+
+def _differing_entries(one: Path, other: Path) -> list[str]:
+    with zipfile.ZipFile(one) as a, zipfile.ZipFile(other) as b:
+        names = sorted(set(a.namelist()) | set(b.namelist()))
+        return [n for n in names if n not in a.namelist() or n not in b.namelist() or a.read(n) != b.read(n)]
+
+
+def test_bytecode_does_not_depend_on_what_the_building_process_interned(tmp_path: Path) -> None:
+    """marshal writes a string as interned when it is interned in the writing process, and
+    one-character strings are process-wide singletons: compiled in the suite's own process,
+    pycparser's c_lexer.py came out different ("~" had been interned by then). The builder
+    compiles in a fresh interpreter, so interning here changes nothing."""
+    source = tmp_path / "ops.py"
+    source.write_bytes(b'OPS = ("\\x0e", "\\x0f")\n')
+
+    def in_this_process() -> bytes:
+        return marshal.dumps(compile(source.read_bytes(), "/var/task/ops.py", "exec", dont_inherit=True))
+
+    before, here_before = build_lambda.compile_pycs([("ops.py", source)])["ops.py"], in_this_process()
+    sys.intern("\x0e")  # what some library did in the suite's process
+    sys.intern("\x0f")
+    assert in_this_process() != here_before, "the hazard this guards against did not show"
+    assert build_lambda.compile_pycs([("ops.py", source)])["ops.py"] == before
 
 
 def test_pycache_in_the_sources_is_never_shipped(tmp_path: Path) -> None:
@@ -191,7 +217,9 @@ def test_pycache_in_the_sources_is_never_shipped(tmp_path: Path) -> None:
         shipped = zf.read("__pycache__/news.cpython-312.pyc")
         source = zf.read("news.py")
     assert shipped != stale.read_bytes()
-    assert shipped == build_lambda.compile_pyc(source, "news.py")
+    source_file = tmp_path / "news.py"
+    source_file.write_bytes(source)
+    assert shipped == build_lambda.compile_pycs([("news.py", source_file)])["news.py"]
 
 
 def test_a_builder_that_is_not_the_runtimes_python_ships_sources_only(
