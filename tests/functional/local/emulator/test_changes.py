@@ -3,6 +3,7 @@ and how the client (`local/core/changes.py`) tells the feed from a server withou
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
@@ -226,12 +227,19 @@ def test_a_connection_closed_without_an_answer_is_retried_once_then_unreachable(
             except OSError:
                 return
             accepted.append(1)
-            connection.close()
+            with connection:
+                # Read the request first: closing with unread data would send a reset instead of
+                # an orderly close, and the client would see "reset" rather than no answer.
+                connection.recv(65536)
 
-    threading.Thread(target=drop, daemon=True).start()
+    worker = threading.Thread(target=drop, daemon=True)
+    worker.start()
     try:
         with pytest.raises(EmulatorUnreachable, match="without an answer"):
             ChangeFeed(f"http://127.0.0.1:{listener.getsockname()[1]}").observe()
     finally:
+        with contextlib.suppress(OSError):
+            listener.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept() (close alone does not)
         listener.close()
+        worker.join(timeout=5)
     assert len(accepted) == 2
