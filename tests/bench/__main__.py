@@ -16,6 +16,8 @@ import sys
 import time
 from pathlib import Path
 
+from tests.bench.doc_section import write_section
+
 ROOT = Path(__file__).resolve().parents[2]
 for _path in (ROOT, ROOT / "functions" / "authorizer"):
     if str(_path) not in sys.path:
@@ -30,14 +32,7 @@ END = "<!-- END GENERATED: authorizer benchmark -->"
 
 
 def write(section: str) -> None:
-    text = DOC.read_text() if DOC.exists() else f"# Benchmarks\n\n{BEGIN}\n{END}\n"
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        _, tail = rest.split(END, 1)
-        text = head + section + tail
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    DOC.write_text(text)
+    write_section(DOC, BEGIN, END, section)
 
 
 def main(argv: list[str] | None = None) -> int:
