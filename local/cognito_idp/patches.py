@@ -4,7 +4,8 @@ What changes, and why (each is what real Cognito does):
 - every user pool gets its own RSA signing key and `kid` (moto signs all pools with one key that is
   public in its source); JWKS and `/.well-known/openid-configuration` serve that pool's key;
 - ID tokens carry `cognito:roles` / `cognito:preferred_role` (see `local.cognito_idp.claims`), groups in
-  a stable order, and every attribute the client may read (moto: only explicit ReadAttributes),
+  a stable order, and every attribute the client may read (its ReadAttributes, or without them the
+  standard attributes and no custom one; moto: only explicit ReadAttributes),
   with `email_verified`/`phone_number_verified` as booleans;
 - token lifetimes follow the app client's IdTokenValidity/AccessTokenValidity and units;
 - InitiateAuth/AdminInitiateAuth enforce the client's ExplicitAuthFlows and, for clients with a

@@ -106,7 +106,9 @@ def _typed_attribute(name: str, value: Any) -> Any:
 def readable_attribute_claims(pool: Any, client_id: str, user: Any) -> dict[str, Any]:
     """The user attributes an ID token for `client_id` carries: all the client may read.
 
-    Cognito: an app client without ReadAttributes may read every attribute. Developer-only
+    Cognito: an app client without ReadAttributes may read the standard attributes and
+    `email_verified` / `phone_number_verified`, but no custom attribute (`custom:`): those must be
+    listed in ReadAttributes (the API reference of UserPoolClientType.ReadAttributes). Developer-only
     attributes (`dev:`) are never in tokens; `sub` and the other claims Cognito sets itself are
     never taken from attributes.
     """
@@ -117,6 +119,8 @@ def readable_attribute_claims(pool: Any, client_id: str, user: Any) -> dict[str,
         if name.startswith("dev:") or is_reserved_claim(name):
             continue
         if readable and name not in readable:
+            continue
+        if not readable and name.startswith("custom:"):
             continue
         claims[name] = _typed_attribute(name, value)
     return claims

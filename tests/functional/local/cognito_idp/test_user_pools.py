@@ -122,6 +122,32 @@ def test_id_token_has_all_readable_attributes_typed(world: World) -> None:
     assert "given_name" not in restricted_claims
 
 
+def test_custom_attributes_reach_the_id_token_only_through_read_attributes(world: World) -> None:
+    """Cognito: without ReadAttributes a client reads the standard attributes only; a custom
+    attribute is in its ID token only when the client lists it (never looser than AWS)."""
+    pool = world.user_pool()
+    world.idp.add_custom_attributes(
+        UserPoolId=pool.pool_id,
+        CustomAttributes=[{"Name": "tier", "AttributeDataType": "String", "Mutable": True}],
+    )
+    username = world.user(pool, attributes={"given_name": "Ada", "custom:tier": "gold"})
+    default_claims = _claims(world.sign_in(pool, username)["IdToken"])
+    assert default_claims["given_name"] == "Ada"
+    assert "custom:tier" not in default_claims
+
+    listed = world.client(
+        pool, ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"], ReadAttributes=["email", "custom:tier"]
+    )
+    token = world.idp.initiate_auth(
+        ClientId=listed["ClientId"],
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": username, "PASSWORD": PASSWORD},
+    )["AuthenticationResult"]["IdToken"]
+    listed_claims = _claims(token)
+    assert listed_claims["custom:tier"] == "gold"
+    assert "given_name" not in listed_claims
+
+
 def test_token_lifetime_follows_client_validity(world: World) -> None:
     pool = world.user_pool(
         IdTokenValidity=5,
