@@ -273,7 +273,7 @@ bench: venv build ## Benchmarks (figures written to docs/benchmarks.md)
 bench-first-run: ## A new user's make up (fresh clone, then warm) with phase times -> docs/benchmarks.md; BENCH_FLAGS=--with-test adds make test
 	@$(or $(PYTHON),python3) -m tests.bench.first_run $(BENCH_FLAGS)
 
-reliability: venv build $(TF_CONFIG) ## Fuzz, fault, load and integrity tests at soak size (10-20 min); rewrites docs/reliability.md
+reliability: venv build $(TF_CONFIG) ## Fuzz, fault, load and integrity tests at soak size (about 5 min on 2 idle cores); rewrites docs/reliability.md
 	@$(PY) -m tests.reliability
 
 clean: ## Remove build output, local state and the virtualenv
