@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tools import monitoring
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ENVS_DIR = REPO_ROOT / "terraform" / "envs"
 TEMPLATES_DIR = REPO_ROOT / "policy_templates"
@@ -53,6 +55,7 @@ STACK_SETTINGS_KEYS = frozenset(
         "external_providers",
         "authorizer",
         "identity_pool",
+        "monitoring",
         "throttling",
         "execution_logging_level",
         "log_retention_days",
@@ -308,6 +311,11 @@ def parse(raw: dict[str, Any], source: str = "<config>", access: AccessModel | N
             f'role) or "Token" (callers may choose among their groups\' roles), not '
             f"{identity_pool['user_pool_role_mapping']!r}"
         )
+    if "monitoring" in raw:
+        try:
+            monitoring.validate_settings(raw["monitoring"], source)
+        except monitoring.MonitoringError as exc:
+            raise ConfigError(str(exc)) from None
     return EnvConfig(
         environment=environment,
         region=str(raw["region"]),

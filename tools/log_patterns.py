@@ -37,7 +37,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["MISSING", "Pattern", "PatternError", "compile_pattern", "resolve"]
+__all__ = ["MISSING", "Pattern", "PatternError", "compile_pattern", "resolve", "selector_path"]
 
 #: The longest pattern CloudWatch Logs accepts (PutMetricFilter / FilterLogEvents `filterPattern`).
 MAX_PATTERN_LENGTH = 1024
@@ -69,9 +69,17 @@ class Pattern:
     _test: Callable[[str], bool]
     #: JSON patterns: every selector the pattern reads (what a match can depend on).
     selectors: frozenset[str] = frozenset()
+    _test_document: Callable[[Any], bool] | None = None
 
     def matches(self, message: str) -> bool:
         return self._test(message)
+
+    def matches_document(self, message: str, document: Any) -> bool:
+        """`matches(message)` for a caller that already decoded the message (`document`: the JSON
+        value, or None when it is not JSON): several JSON patterns over one event decode it once."""
+        if self._test_document is None:
+            return self._test(message)
+        return isinstance(document, dict) and self._test_document(document)
 
 
 def compile_pattern(text: str) -> Pattern:
@@ -84,7 +92,9 @@ def compile_pattern(text: str) -> Pattern:
         return Pattern(text, "all", lambda _message: True)
     if stripped.startswith("{"):
         node = _JsonParser(stripped).parse()
-        return Pattern(text, "json", _json_test(node), frozenset(_selectors(node)))
+        return Pattern(
+            text, "json", _json_test(node), frozenset(_selectors(node)), lambda doc: _evaluate(node, doc)
+        )
     if stripped.startswith("["):
         raise PatternError("space-delimited patterns ([...]) are not supported here")
     if stripped.startswith("%"):
@@ -268,6 +278,13 @@ class _JsonParser:
         return _Compare(selector, path, op, value)
 
 
+def selector_path(selector: str) -> tuple[str | int, ...]:
+    """The path of a selector such as `$.a.b[0]` (what `resolve` takes); PatternError if malformed."""
+    if not re.fullmatch(r"\$(?:\.[A-Za-z0-9_@-]+|\[\d+\])+", selector):
+        raise PatternError(f"{selector!r} is not a selector such as $.field or $.list[0].field")
+    return _parse_selector(selector)
+
+
 def _parse_selector(selector: str) -> tuple[str | int, ...]:
     parts: list[str | int] = []
     for match in _SELECTOR_PART.finditer(selector, 1):
@@ -329,23 +346,27 @@ def _compare(node: _Compare, document: Mapping[str, Any]) -> bool:
     if node.op in ("IS TRUE", "IS FALSE"):
         return isinstance(value, bool) and value is (node.op == "IS TRUE")
     if isinstance(node.value, str):
-        if node.value == "*":
-            return isinstance(value, str) or _is_number(value)
-        if not isinstance(value, str):
-            return False
-        equal = _wildcard(node.value, value)
-        return equal if node.op == "=" else not equal
-    if not _is_number(value):
+        return _compare_string(node, value)
+    return _is_number(value) and _NUMERIC[node.op](float(value), node.value)
+
+
+def _compare_string(node: _Compare, value: Any) -> bool:
+    if node.value == "*":
+        return isinstance(value, str) or _is_number(value)
+    if not isinstance(value, str):
         return False
-    number = float(value)
-    return {
-        "=": number == node.value,
-        "!=": number != node.value,
-        "<": number < node.value,
-        ">": number > node.value,
-        "<=": number <= node.value,
-        ">=": number >= node.value,
-    }[node.op]
+    equal = _wildcard(node.value, value)
+    return equal if node.op == "=" else not equal
+
+
+_NUMERIC: dict[str, Callable[[float, float], bool]] = {
+    "=": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+    "<": lambda a, b: a < b,
+    ">": lambda a, b: a > b,
+    "<=": lambda a, b: a <= b,
+    ">=": lambda a, b: a >= b,
+}
 
 
 def _evaluate(node: Any, document: Mapping[str, Any]) -> bool:

@@ -97,3 +97,16 @@ output "deletion_protection" {
   description = "Whether the user pool and both tables refuse deletion."
   value       = local.deletion_protection
 }
+
+output "monitoring" {
+  description = "The environment's alarm topic, alarm names (by catalog key), the composite alarm to page on, the log metric filters, the log metrics' namespace and the dashboard."
+  value = {
+    topic_arn            = module.monitoring.topic_arn
+    alarm_names          = module.monitoring.alarm_names
+    composite_alarm_name = module.monitoring.composite_alarm_name
+    metric_filters       = module.monitoring.metric_filters
+    namespace            = module.monitoring.namespace
+    dashboard_name       = module.monitoring.dashboard_name
+    query_definitions    = module.monitoring.query_definitions
+  }
+}

@@ -132,6 +132,22 @@ variable "settings" {
     identity_pool = optional(object({
       user_pool_role_mapping = optional(string, "Rules")
     }), {})
+    monitoring = optional(object({
+      subscriptions = optional(map(object({
+        protocol = string
+        endpoint = string
+      })), {})
+      expects_traffic = optional(bool)
+      alarms = optional(map(object({
+        threshold           = optional(number)
+        period              = optional(number)
+        evaluation_periods  = optional(number)
+        datapoints_to_alarm = optional(number)
+        actions_enabled     = optional(bool)
+      })), {})
+      account_concurrency_quota = optional(number, 1000)
+      runbook_url               = optional(string, "docs/operations.md")
+    }), {})
     execution_logging_level = optional(string, "ERROR")
     log_retention_days      = optional(number, 365)
     web_acl_arn             = optional(string)
@@ -177,6 +193,30 @@ variable "settings" {
   validation {
     condition     = var.settings.authorizer.policy_cache_seconds >= 0 && var.settings.authorizer.policy_cache_seconds <= 3600 && floor(var.settings.authorizer.policy_cache_seconds) == var.settings.authorizer.policy_cache_seconds
     error_message = "authorizer.policy_cache_seconds must be a whole number of seconds from 0 (read the policy table on every decision) to 3600; 60 is the default."
+  }
+
+  validation {
+    condition = alltrue([
+      for sub in values(var.settings.monitoring.subscriptions) : sub.protocol == "email" ? can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", sub.endpoint)) : sub.protocol == "https" && can(regex("^https://[^\\s]+$", sub.endpoint))
+    ])
+    error_message = "monitoring.subscriptions: each is {\"protocol\": \"email\", \"endpoint\": <an address>} or {\"protocol\": \"https\", \"endpoint\": <an https:// URL>}; {} for none."
+  }
+
+  validation {
+    condition = alltrue([
+      for key in keys(var.settings.monitoring.alarms) : contains(local.alarm_kinds, split(":", key)[0])
+    ])
+    error_message = "monitoring.alarms keys must be an alarm kind of terraform/modules/monitoring/catalog.json (e.g. \"api_5xx\", \"lambda_errors\", \"fail_closed_jwks\", \"denial_rate\"), optionally :<function, table, client or auth mode> (\"lambda_errors:authorizer\"); docs/operations.md lists them."
+  }
+
+  validation {
+    condition     = var.settings.monitoring.account_concurrency_quota >= 1 && floor(var.settings.monitoring.account_concurrency_quota) == var.settings.monitoring.account_concurrency_quota
+    error_message = "monitoring.account_concurrency_quota must be the account's regional Lambda concurrency quota, a whole number (1000 unless AWS raised it)."
+  }
+
+  validation {
+    condition     = length(var.settings.monitoring.runbook_url) > 0 && !strcontains(var.settings.monitoring.runbook_url, "#")
+    error_message = "monitoring.runbook_url must be where people read docs/operations.md, without a #fragment (each alarm appends #<its kind>)."
   }
 
   validation {

@@ -22,3 +22,13 @@ output "log_group_name" {
   description = "CloudWatch log group of the function."
   value       = aws_cloudwatch_log_group.this.name
 }
+
+output "timeout_seconds" {
+  description = "Timeout in seconds (what a duration alarm is set against)."
+  value       = aws_lambda_function.this.timeout
+}
+
+output "reserved_concurrency" {
+  description = "Reserved concurrency; -1 when the function draws on the account's pool."
+  value       = aws_lambda_function.this.reserved_concurrent_executions
+}

@@ -18,6 +18,21 @@ output "alarm_names" {
   )
 }
 
+output "alarms" {
+  description = "Every alarm keyed like alarm_names: name, and for alarms on one metric its namespace, metric, dimensions and threshold (rate and composite alarms: dimensions {} and namespace, metric, threshold as applicable)."
+  value = merge(
+    { for k, a in aws_cloudwatch_metric_alarm.metric : k => { name = a.alarm_name, namespace = a.namespace, metric = a.metric_name, dimensions = a.dimensions, threshold = a.threshold } },
+    { for k, a in aws_cloudwatch_metric_alarm.log : k => { name = a.alarm_name, namespace = a.namespace, metric = a.metric_name, dimensions = tomap({}), threshold = a.threshold } },
+    { for k, a in aws_cloudwatch_metric_alarm.rate : k => { name = a.alarm_name, namespace = local.namespace, metric = null, dimensions = tomap({}), threshold = a.threshold } },
+    { (local.catalog.composite_alarm.key) = { name = aws_cloudwatch_composite_alarm.failing_closed.alarm_name, namespace = null, metric = null, dimensions = tomap({}), threshold = null } },
+  )
+}
+
+output "subscriptions" {
+  description = "The topic's subscriptions: name => {protocol, endpoint}."
+  value       = { for k, s in aws_sns_topic_subscription.this : k => { protocol = s.protocol, endpoint = s.endpoint } }
+}
+
 output "composite_alarm_name" {
   description = "The alarm to page on: the access boundary is failing closed."
   value       = aws_cloudwatch_composite_alarm.failing_closed.alarm_name

@@ -158,7 +158,11 @@ def test_a_selector_on_an_array_matches_neither_equal_nor_unequal() -> None:
         ("{ $.latency >= 500 }", '{"latency": 499.9}', False),
         ("{ $.numbers[0] < 10e3 }", '{"numbers": [9999]}', True),
         ("{ $.numbers[0] < 10e-3 }", '{"numbers": [0.01]}', False),
-        ("{ $.processes[4].averageRuntime <= 55.5 }", '{"processes": [{}, {}, {}, {}, {"averageRuntime": 55.5}]}', True),
+        (
+            "{ $.processes[4].averageRuntime <= 55.5 }",
+            '{"processes": [{}, {}, {}, {}, {"averageRuntime": 55.5}]}',
+            True,
+        ),
         ("{ $.errorCode = 400 }", '{"errorCode": 400}', True),
         ("{ $.errorCode != 500 }", '{"errorCode": 400}', True),
         ("{ $.errorCode != 500 }", '{"errorCode": 500}', False),
