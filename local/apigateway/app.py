@@ -35,7 +35,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from local.apigateway import sigv4
+from local.apigateway import access_log, sigv4
 from local.apigateway.api_model import ApiModel, ApiNotFound, Integration, Method, load_api
 from local.apigateway.cognito import CognitoAuthError, CognitoVerifier, stringify_claims
 from local.apigateway.iam_auth import (
@@ -45,7 +45,8 @@ from local.apigateway.iam_auth import (
     denied_message,
     identity_fields,
 )
-from local.apigateway.logs import access_log, emit, log
+from local.apigateway.logs import access_log as access_logger
+from local.apigateway.logs import emit, log
 from local.apigateway.messages import HttpRequest, HttpResponse
 from local.apigateway.permissions import invoke_allowed
 from local.apigateway.proxy import (
@@ -60,6 +61,7 @@ from local.apigateway.router import Router, split_path
 from local.apigateway.token_authorizer import TokenAuthorizers, header_name
 from local.awslambda.types import LambdaRuntime
 from local.core.changes import ChangeFeed, EmulatorUnreachable, Generation, Versioned, observing
+from local.logs.shipper import shipper_for
 from tools import iam_policy
 
 __all__ = ["GatewayApp"]
@@ -286,6 +288,7 @@ class GatewayApp:
             log_fields["responseType"] = err.response_type
             key = "authorizerError" if err.response_type in _AUTH_RESPONSE_TYPES else "error"
             log_fields[key] = err.reason or err.message
+            log_fields["errorMessage"] = err.message
         except Exception as exc:  # a bug or an emulator failure: answer like API Gateway, log it
             log.exception("gateway failure")
             response = render(model, _internal(f"{type(exc).__name__}: {exc}"), values)
@@ -293,7 +296,30 @@ class GatewayApp:
         response.headers.append(("x-amzn-RequestId", request_id))
         response.headers.append(("x-amz-apigw-id", extended_id))
         self._access_log(request, request_id, response, started, log_fields)
+        self._stage_access_log(invocation, response)
         return response
+
+    def _stage_access_log(self, invocation: Invocation, response: HttpResponse) -> None:
+        """The stage's own access-log line, in its configured format, into its log group (batched
+        off the request path by local/logs/shipper.py), as API Gateway delivers it."""
+        model = invocation.model
+        stage = model.stages.get(invocation.stage_name)
+        settings = stage.access_log if stage is not None else None
+        group = settings.log_group if settings is not None else None
+        if settings is None or group is None:
+            return
+        values = access_log.context_values(
+            request_id=invocation.request_id,
+            request_time_ms=int(invocation.now.timestamp() * 1000),
+            method=invocation.request.method.upper(),
+            source_ip=invocation.request.source_ip,
+            status=response.status,
+            response_length=len(response.body),
+            fields=invocation.log_fields,
+        )
+        shipper_for(model.account_id, model.region).add(
+            group, f"{model.api_id}/{stage.name}", access_log.render(settings.format, values)
+        )
 
     def _access_log(
         self,
@@ -304,7 +330,7 @@ class GatewayApp:
         fields: Mapping[str, Any],
     ) -> None:
         emit(
-            access_log,
+            access_logger,
             logging.INFO,
             "access",
             requestId=request_id,
@@ -433,6 +459,7 @@ class GatewayApp:
             "user": None,
         }
         kind = method.authorization_type
+        log_fields["authorizationType"] = kind
         if kind == "NONE":
             return _Outcome(identity)
         if kind == "AWS_IAM":

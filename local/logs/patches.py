@@ -205,7 +205,8 @@ def publish_metric_filters(stream: Any, events: list[Any]) -> int:
     for (namespace, metric, dimensions, unit, minute), values in buckets.items():
         datum: dict[str, Any] = {
             "MetricName": metric,
-            "Timestamp": datetime.fromtimestamp(minute * 60, UTC),
+            # moto keeps metric timestamps as naive UTC datetimes.
+            "Timestamp": datetime.fromtimestamp(minute * 60, UTC).replace(tzinfo=None),
             "StatisticValues": {
                 "SampleCount": float(len(values)),
                 "Sum": float(sum(values)),

@@ -16,6 +16,7 @@ the stack creates every group with its retention and key): the lines stay in the
 from __future__ import annotations
 
 import atexit
+import contextlib
 import logging
 import threading
 import time
@@ -144,7 +145,5 @@ def _close_all() -> None:
     with _shippers_lock:
         shippers = list(_shippers.values())
     for s in shippers:
-        try:
+        with contextlib.suppress(Exception):  # nothing sensible to do about it at exit
             s.close()
-        except Exception:  # noqa: S110 - nothing to do at exit
-            pass
