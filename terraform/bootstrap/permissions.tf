@@ -1,6 +1,8 @@
 # What each deploy role may do to its environment's resources (named <name_prefix>-*, fga-<env> by
 # default). Services and names follow terraform/stack: Cognito user and identity pools, API Gateway
-# REST API + stage (+ optional WAF association), Lambda, DynamoDB, CloudWatch Logs, KMS, IAM roles.
+# REST API + stage (+ optional WAF association), Lambda, DynamoDB, CloudWatch Logs, KMS, IAM roles,
+# and the monitoring (CloudWatch alarms and dashboard, log metric filters and saved queries, the SNS
+# alarm topic).
 locals {
   arn = {
     for env, e in var.environments : env => {
@@ -24,6 +26,13 @@ locals {
       policies     = "arn:${local.partition}:iam::${var.account_id}:policy/${local.name_prefixes[env]}-*"
       oidc         = "arn:${local.partition}:iam::${var.account_id}:oidc-provider/*"
       web_acls     = "arn:${local.partition}:wafv2:${var.region}:${var.account_id}:regional/webacl/*/*"
+      alarms       = "arn:${local.partition}:cloudwatch:${var.region}:${var.account_id}:alarm:${local.name_prefixes[env]}-*"
+      dashboard    = "arn:${local.partition}:cloudwatch::${var.account_id}:dashboard/${local.name_prefixes[env]}"
+      # The alarm topic and its subscriptions (<topic ARN>:<id>).
+      topics = [
+        "arn:${local.partition}:sns:${var.region}:${var.account_id}:${local.name_prefixes[env]}-*",
+        "arn:${local.partition}:sns:${var.region}:${var.account_id}:${local.name_prefixes[env]}-*:*",
+      ]
     }
   }
 }
@@ -140,6 +149,24 @@ data "aws_iam_policy_document" "plan" {
   }
 
   statement {
+    sid       = "ReadAlarmsAndDashboard"
+    actions   = ["cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource", "cloudwatch:GetDashboard"]
+    resources = [local.arn[each.key].alarms, local.arn[each.key].dashboard]
+  }
+
+  statement {
+    sid       = "ReadMetricFilters"
+    actions   = ["logs:DescribeMetricFilters"]
+    resources = [local.arn[each.key].log_groups]
+  }
+
+  statement {
+    sid       = "ReadAlarmTopic"
+    actions   = ["sns:GetTopicAttributes", "sns:ListTagsForResource", "sns:GetSubscriptionAttributes"]
+    resources = local.arn[each.key].topics
+  }
+
+  statement {
     sid = "ListAccountLevel"
     # None of these supports resource-level permissions (Service Authorization Reference): a Resource
     # other than "*" never matches them. DescribeUserPoolDomain reads the hosted-UI domain.
@@ -149,6 +176,7 @@ data "aws_iam_policy_document" "plan" {
       "cognito-identity:ListIdentityPools",
       "kms:ListAliases",
       "logs:DescribeLogGroups",
+      "logs:DescribeQueryDefinitions",
     ]
     resources = ["*"]
   }
@@ -181,6 +209,10 @@ data "aws_iam_policy_document" "apply" {
       "kms:CreateKey",
       "kms:ListAliases",
       "logs:DescribeLogGroups",
+      # Logs Insights saved queries (the monitoring module's aws_cloudwatch_query_definition).
+      "logs:DescribeQueryDefinitions",
+      "logs:PutQueryDefinition",
+      "logs:DeleteQueryDefinition",
     ]
     resources = ["*"] # no resource-level permissions for these actions
 
@@ -247,6 +279,51 @@ data "aws_iam_policy_document" "apply" {
       "logs:ListTagsLogGroup",
     ]
     resources = [local.arn[each.key].log_groups]
+  }
+
+  statement {
+    sid = "ManageMetricFilters"
+    actions = [
+      "logs:PutMetricFilter",
+      "logs:DeleteMetricFilter",
+      "logs:DescribeMetricFilters",
+    ]
+    resources = [local.arn[each.key].log_groups]
+  }
+
+  statement {
+    sid = "ManageAlarmsAndDashboard"
+    actions = [
+      "cloudwatch:PutMetricAlarm",
+      "cloudwatch:PutCompositeAlarm",
+      "cloudwatch:DeleteAlarms",
+      "cloudwatch:DescribeAlarms",
+      "cloudwatch:TagResource",
+      "cloudwatch:UntagResource",
+      "cloudwatch:ListTagsForResource",
+      "cloudwatch:PutDashboard",
+      "cloudwatch:GetDashboard",
+      "cloudwatch:DeleteDashboards",
+    ]
+    resources = [local.arn[each.key].alarms, local.arn[each.key].dashboard]
+  }
+
+  statement {
+    sid = "ManageAlarmTopic"
+    actions = [
+      "sns:CreateTopic",
+      "sns:DeleteTopic",
+      "sns:GetTopicAttributes",
+      "sns:SetTopicAttributes",
+      "sns:TagResource",
+      "sns:UntagResource",
+      "sns:ListTagsForResource",
+      "sns:Subscribe",
+      "sns:Unsubscribe",
+      "sns:GetSubscriptionAttributes",
+      "sns:SetSubscriptionAttributes",
+    ]
+    resources = local.arn[each.key].topics
   }
 
   statement {

@@ -25,7 +25,7 @@ locals {
       groups = [local.authz_group]
       query  = <<-EOT
         fields @timestamp, decision, reason, level, message, sub, route
-        | filter reason in [${local.fail_closed_reasons}] or reason like /^(internal|verification)_error_/ or level = "ERROR"
+        | filter reason in [${local.fail_closed_reasons}] or reason like /^internal_error_/ or level = "ERROR"
         | stats count(*) as decisions by reason, message, bin(1m)
       EOT
     }
