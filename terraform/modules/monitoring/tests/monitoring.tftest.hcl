@@ -441,3 +441,30 @@ run "refuses_an_unencrypted_topic" {
   }
   expect_failures = [var.kms_key_arn]
 }
+
+run "every_alarm_watches_a_metric_the_stack_publishes" {
+  command = plan
+
+  assert {
+    condition = alltrue([
+      for k, a in aws_cloudwatch_metric_alarm.log : contains([for f in aws_cloudwatch_log_metric_filter.this : f.metric_transformation[0].name], a.metric_name) && a.namespace == "FGA/acme-dev"
+    ])
+    error_message = "Every log alarm must watch a metric one of the module's metric filters publishes."
+  }
+
+  assert {
+    condition = alltrue(flatten([
+      for k, a in aws_cloudwatch_metric_alarm.rate : [
+        for q in a.metric_query : [
+          for m in q.metric : contains([for f in aws_cloudwatch_log_metric_filter.rate : f.metric_transformation[0].name], m.metric_name) && m.namespace == "FGA/acme-dev"
+        ]
+      ]
+    ]))
+    error_message = "Every denial-rate alarm must read metrics the module's access-log filters publish."
+  }
+
+  assert {
+    condition     = length(aws_cloudwatch_metric_alarm.log) == length(distinct([for f in values(aws_cloudwatch_log_metric_filter.this) : f.metric_transformation[0].name]))
+    error_message = "No metric filter may publish a metric no alarm watches (nor two alarms one metric)."
+  }
+}
