@@ -304,10 +304,9 @@ class GatewayApp:
         off the request path by local/logs/shipper.py), as API Gateway delivers it."""
         model = invocation.model
         stage = model.stages.get(invocation.stage_name)
-        settings = stage.access_log if stage is not None else None
-        group = settings.log_group if settings is not None else None
-        if settings is None or group is None:
+        if stage is None or stage.access_log is None or stage.access_log.log_group is None:
             return
+        settings, group = stage.access_log, stage.access_log.log_group
         values = access_log.context_values(
             request_id=invocation.request_id,
             request_time_ms=int(invocation.now.timestamp() * 1000),

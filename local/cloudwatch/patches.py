@@ -23,7 +23,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from moto.cloudwatch import models as cw_models
 from moto.cloudwatch import responses as cw_responses
 from moto.cloudwatch.exceptions import ValidationError
 from moto.core.responses import ActionResult, EmptyResult
@@ -188,8 +187,8 @@ def apply() -> None:
     describe = response_cls.describe_alarms
 
     def describe_alarms(self: Any) -> ActionResult:
-        result = describe(self)
-        everything = [*result.result["MetricAlarms"], *result.result["CompositeAlarms"]]
+        listed: dict[str, list[Any]] = describe(self).result  # type: ignore[assignment]
+        everything = [*listed["MetricAlarms"], *listed["CompositeAlarms"]]
         kept = _filtered(self, everything)
         return ActionResult(
             {
@@ -231,4 +230,3 @@ def apply() -> None:
     response_cls.describe_alarms = describe_alarms  # type: ignore[method-assign]
     response_cls.set_alarm_state = set_alarm_state  # type: ignore[method-assign]
     response_cls.delete_alarms = delete_alarms  # type: ignore[method-assign]
-    assert cw_models.CloudWatchBackend.set_alarm_state  # the backend method the patch builds on

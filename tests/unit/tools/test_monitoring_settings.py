@@ -81,7 +81,7 @@ def test_valid_settings_are_accepted() -> None:
     ],
 )
 def test_bad_settings_are_refused_with_the_key_named(settings: Any, message: str) -> None:
-    with pytest.raises(config.ConfigError, match="config.json: monitoring") as error:
+    with pytest.raises(config.ConfigError, match=r"config\.json: monitoring") as error:
         parse(settings)
     assert message in str(error.value)
 

@@ -39,7 +39,9 @@ def topic_and_queue(emulator: EmulatorHandle) -> tuple[str, str]:
     name = f"t-{uuid.uuid4().hex[:8]}"
     topic = sns.create_topic(Name=name)["TopicArn"]
     queue = sqs.create_queue(QueueName=name)["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
     return topic, queue
 
@@ -141,7 +143,9 @@ def test_set_alarm_state_notifies_the_topic_and_the_composite_follows(
 
     cw.set_alarm_state(AlarmName=b, StateValue="ALARM", StateReason="drill")
     notes = [json.loads(n["Message"]) for n in _received(emulator, queue)]
-    assert [(n["AlarmName"], n["OldStateValue"], n["NewStateValue"]) for n in notes] == [(page, "OK", "ALARM")]
+    assert [(n["AlarmName"], n["OldStateValue"], n["NewStateValue"]) for n in notes] == [
+        (page, "OK", "ALARM")
+    ]
     assert notes[0]["AlarmRule"] == f"ALARM({a}) OR ALARM({b})"
     state = cw.describe_alarms(AlarmNames=[page], AlarmTypes=["CompositeAlarm"])["CompositeAlarms"][0]
     assert state["StateValue"] == "ALARM"
@@ -152,7 +156,11 @@ def test_set_alarm_state_notifies_the_topic_and_the_composite_follows(
         (a, f'ALARM: "{a}" in US East (N. Virginia)')
     ], "the child notifies; the composite is already in ALARM"
     trigger = json.loads(raw[0]["Message"])["Trigger"]
-    assert (trigger["MetricName"], trigger["Namespace"], trigger["Threshold"]) == ("FailClosed", "FGA/test", 0.0)
+    assert (trigger["MetricName"], trigger["Namespace"], trigger["Threshold"]) == (
+        "FailClosed",
+        "FGA/test",
+        0.0,
+    )
 
     cw.set_alarm_state(AlarmName=b, StateValue="OK", StateReason="recovered")
     cw.set_alarm_state(AlarmName=a, StateValue="OK", StateReason="recovered")

@@ -112,15 +112,17 @@ def test_put_metric_filter_refuses_what_aws_refuses(
     assert logs.describe_metric_filters(logGroupName=group)["metricFilters"] == []
 
 
-def test_put_metric_filter_needs_the_group_and_replaces_a_filter_of_the_same_name(logs: Any, group: str) -> None:
+def test_put_metric_filter_needs_the_group_and_replaces_a_filter_of_the_same_name(
+    logs: Any, group: str
+) -> None:
     with pytest.raises(ClientError) as error:
         _filter(logs, f"{group}-missing", "f", "ERROR")
     assert error.value.response["Error"]["Code"] == "ResourceNotFoundException"
     _filter(logs, group, "f", '{ $.reason = "a" }')
     _filter(logs, group, "f", '{ $.reason = "b" }')
-    assert [f["filterPattern"] for f in logs.describe_metric_filters(logGroupName=group)["metricFilters"]] == [
-        '{ $.reason = "b" }'
-    ]
+    assert [
+        f["filterPattern"] for f in logs.describe_metric_filters(logGroupName=group)["metricFilters"]
+    ] == ['{ $.reason = "b" }']
 
 
 def _sum(emulator: EmulatorHandle, metric: str, namespace: str = "FGA/test") -> tuple[float, float]:

@@ -18,7 +18,11 @@ from local.emulator.server import EmulatorHandle
 @pytest.fixture
 def logs(emulator: EmulatorHandle) -> Any:
     return boto3.client(
-        "logs", endpoint_url=emulator.url, region_name="us-east-1", aws_access_key_id="a", aws_secret_access_key="b"
+        "logs",
+        endpoint_url=emulator.url,
+        region_name="us-east-1",
+        aws_access_key_id="a",
+        aws_secret_access_key="b",
     )
 
 
@@ -35,12 +39,16 @@ def test_create_read_update_delete(logs: Any) -> None:
         (created, f"{prefix}/who-was-denied", ["/aws/lambda/fga-local-authorizer"])
     ]
     # An update replaces every field: the log groups it leaves out are gone.
-    same = logs.put_query_definition(queryDefinitionId=created, name=f"{prefix}/who-was-denied", queryString="x")
+    same = logs.put_query_definition(
+        queryDefinitionId=created, name=f"{prefix}/who-was-denied", queryString="x"
+    )
     assert same["queryDefinitionId"] == created
     updated = logs.describe_query_definitions(queryDefinitionNamePrefix=f"{prefix}/who")["queryDefinitions"]
     assert [(q["queryString"], q.get("logGroupNames", [])) for q in updated] == [("x", [])]
     assert logs.delete_query_definition(queryDefinitionId=created)["success"] is True
-    assert logs.describe_query_definitions(queryDefinitionNamePrefix=f"{prefix}/who")["queryDefinitions"] == []
+    assert (
+        logs.describe_query_definitions(queryDefinitionNamePrefix=f"{prefix}/who")["queryDefinitions"] == []
+    )
 
 
 def test_unknown_ids_are_not_found(logs: Any) -> None:
