@@ -22,6 +22,7 @@ answering the feed is a 503, as a failed read was.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import logging
 import threading
@@ -316,8 +317,11 @@ class GatewayApp:
             response_length=len(response.body),
             fields=invocation.log_fields,
         )
+        # Rendered at delivery, on the shipper's thread: the request only builds the values.
         shipper_for(model.account_id, model.region).add(
-            group, f"{model.api_id}/{stage.name}", access_log.render(settings.format, values)
+            group,
+            f"{model.api_id}/{stage.name}",
+            functools.partial(access_log.render, settings.format, values),
         )
 
     def _access_log(

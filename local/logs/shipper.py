@@ -21,6 +21,7 @@ import logging
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,15 +40,18 @@ class LogShipper:
     flush_seconds: float = FLUSH_SECONDS
     delivered: int = 0
     dropped: int = 0
-    _pending: list[tuple[str, str, int, str]] = field(default_factory=list)
+    _pending: list[tuple[str, str, int, str | Callable[[], str]]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _wake: threading.Event = field(default_factory=threading.Event)
     _flushing: threading.Lock = field(default_factory=threading.Lock)
     _thread: threading.Thread | None = None
     _closed: bool = False
 
-    def add(self, group: str, stream: str, message: str, timestamp_ms: int | None = None) -> None:
-        """Queue one event (cheap: callers are on request paths)."""
+    def add(
+        self, group: str, stream: str, message: str | Callable[[], str], timestamp_ms: int | None = None
+    ) -> None:
+        """Queue one event (cheap: callers are on request paths). `message` may be a callable that
+        builds the text: it is called at delivery, on the shipper's thread."""
         stamp = int(time.time() * 1000) if timestamp_ms is None else timestamp_ms
         with self._lock:
             if self._closed:
@@ -87,14 +91,15 @@ class LogShipper:
                 if self._closed and not self._pending:
                     return
 
-    def _deliver(self, batch: list[tuple[str, str, int, str]]) -> int:
+    def _deliver(self, batch: list[tuple[str, str, int, str | Callable[[], str]]]) -> int:
         backend = _logs_backend(self.account_id, self.region)
         if backend is None:
             self.dropped += len(batch)
             return 0
         by_stream: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
         for group, stream, stamp, message in batch:
-            by_stream[(group, stream)].append({"timestamp": stamp, "message": message})
+            text = message if isinstance(message, str) else message()
+            by_stream[(group, stream)].append({"timestamp": stamp, "message": text})
         delivered = 0
         for (group, stream), events in by_stream.items():
             log_group = backend.groups.get(group)
