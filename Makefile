@@ -44,7 +44,8 @@ export PYTHONDONTWRITEBYTECODE := 1
 export GOGC ?= 400
 export PYTHONPATH := $(ROOT)
 
-.PHONY: help venv venv-runtime lock build policies fmt lint typecheck tf-init tf-fmt tf-validate tf-test \
+.PHONY: help venv venv-runtime lock build policies fmt lint lint-python lint-terraform lint-workflows lint-shell \
+        hooks typecheck tf-init tf-fmt tf-validate tf-test access-diff access-diff-comment \
         test test-static test-inprocess test-stack reliability \
         test-unit test-functional test-policy test-terraform test-integration test-e2e \
         test-browser chromium console-screenshot \
@@ -122,12 +123,28 @@ fmt: venv ## Format Python and Terraform in place
 # Shell scripts shellcheck reads (the Makefile's own recipes are bash too, but not separate files).
 SHELL_SCRIPTS = $(shell git ls-files -- '*.sh' '.ci/*')
 
-lint: venv $(TF_CONFIG) ## ruff lint + format check, terraform fmt check, zizmor (workflows, offline), shellcheck
+# The fast static checks, one target per tool. The pre-commit hooks (.pre-commit-config.yaml, `make
+# hooks`) call these same targets, so the hooks and `make lint` run the same commands with the same
+# tools, at the versions requirements/dev.txt pins (tests/policy/test_repo_habits.py keeps it so).
+LINT_TARGETS := lint-python lint-terraform lint-workflows lint-shell
+
+lint: $(LINT_TARGETS) ## ruff lint + format check, terraform fmt check, zizmor (workflows, offline), shellcheck
+
+lint-python: venv ## ruff lint and format check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+lint-terraform: $(TF_CONFIG) ## terraform fmt check
 	terraform fmt -check -recursive terraform
+
+lint-workflows: venv ## zizmor over the workflows (offline, pedantic)
 	$(BIN)/zizmor --offline --persona=pedantic --quiet .github/workflows
+
+lint-shell: venv ## shellcheck over the shell scripts
 	$(BIN)/shellcheck $(SHELL_SCRIPTS)
+
+hooks: venv ## Install the git pre-commit hook (.pre-commit-config.yaml: the lint-* targets on each commit)
+	$(BIN)/pre-commit install
 
 typecheck: venv ## mypy over functions/, local/, tools/
 	$(BIN)/mypy
@@ -141,7 +158,7 @@ tf-test: tf-init ## terraform test (mock_provider) for every module and the stac
 checkov: venv policies ## checkov over terraform/ and the rendered policies (with custom checks)
 	@$(PY) -m tools.validate checkov
 
-workflows: venv ## Validate .github/workflows against the GitHub schema (offline)
+workflows: venv ## Validate .github/workflows and .github/dependabot.yml against their schemas (offline), and the pipeline invariants
 	@$(PY) -m tools.validate workflows
 
 # --- tests ------------------------------------------------------------------------------------
