@@ -161,6 +161,21 @@ checkov: venv policies ## checkov over terraform/ and the rendered policies (wit
 workflows: venv ## Validate .github/workflows and .github/dependabot.yml against their schemas (offline), and the pipeline invariants
 	@$(PY) -m tools.validate workflows
 
+# --- access review ----------------------------------------------------------------------------
+
+# What a change does to who may call what: the static matrix and the contract at BASE (a git ref:
+# its files only, evaluated with the working tree's code) against the working tree, only the cells
+# that change (README, "Access review"). CI (access-review.yml) passes the pull request's base commit.
+BASE ?=
+ACCESS_DIFF_DIR := build/access-diff
+access-diff: venv-runtime ## Who may call what, before and after: the access-matrix cells that change between BASE=<git ref> and the working tree
+	@test -n "$(BASE)" || { echo "set BASE to a git ref: make access-diff BASE=main"; exit 2; }
+	@$(PY) -m tools.access_diff --base "$(BASE)" --markdown $(ACCESS_DIFF_DIR)/report.md \
+	  $(if $(GITHUB_STEP_SUMMARY),--summary "$(GITHUB_STEP_SUMMARY)")
+
+access-diff-comment: venv-runtime ## (pipeline) Post or update the pull request's one access-review comment (gh, GH_TOKEN, GITHUB_REPOSITORY, PR_NUMBER)
+	@$(PY) -m tools.pr_comment --name access-diff --body-file $(ACCESS_DIFF_DIR)/report.md
+
 # --- tests ------------------------------------------------------------------------------------
 
 test-unit: venv ## Unit tests (no network, no emulator)

@@ -5,15 +5,17 @@ neither says "after this change pet-veterinarian may DELETE /news". This module 
 side (the git ref BASE, and the working tree) and each environment it computes
 
 - the static matrix: the policy templates and the access model through the IAM evaluator
-  (`tools/matrix.py` over `tools/iam_policy.py`), for the contract's kinds of user plus one user
-  per group the contract does not speak for yet, every route and every verb of an ANY route;
+  (`tools/matrix.py` over `tools/iam_policy.py`), every route and every verb of an ANY route, for
+  one set of callers on both sides (the kinds of user of either side's contract, plus a user of
+  each group no contract speaks for yet), so a caller's cell moves only when what decides it does;
 - the contract's cells (`tests/contract/access.yaml`, through `tools/contract.py`);
 
 and prints only the cells that change, one line per caller, call and change, with the environments
 it holds in: `▲ WIDENS  pet-veterinarian  DELETE /news  deny_403 → allow  (local, dev, staging, prod)`.
 A cell that becomes allow is a widening, marked `▲ WIDENS`; one that stops being allow narrows
 (`▼ narrows`); anything else (a new or removed caller or call that is denied, 401 ↔ 403) is `·`.
-A matrix change the contract does not make, or the reverse, is listed as a disagreement (`✗`).
+A matrix change the contract does not make, or the reverse, is listed as a disagreement (`✗`): any
+change after which the matrix and the contract answer a cell differently.
 
 Both sides are evaluated with the working tree's code: BASE contributes only its files (templates,
 access model, environment settings, contract), extracted with `git archive` into a temporary
@@ -25,8 +27,8 @@ and a contract that disagree.
 from __future__ import annotations
 
 import argparse
-import json
 import io
+import json
 import subprocess
 import sys
 import tarfile
@@ -39,9 +41,18 @@ from typing import Any
 import yaml
 
 from tools import config, render
-from tools import contract as contract_module
 from tools.config import ENVIRONMENTS, HTTP_METHODS, REPO_ROOT, AccessModel, ConfigError, EnvConfig
-from tools.matrix import ALLOW, FORBIDDEN, UNAUTHORIZED, Principal, expected_status, user_pool_role_mapping
+from tools.contract import CONTRACT_FILE, OUTCOMES, SECTIONS, Contract, ContractError
+from tools.contract import parse as parse_contract
+from tools.matrix import (
+    ALLOW,
+    FORBIDDEN,
+    UNAUTHORIZED,
+    Principal,
+    expected_status,
+    external_group,
+    user_pool_role_mapping,
+)
 
 ABSENT = "—"  # no such cell on that side: the caller or the call does not exist there
 API_ID = render.VALIDATION_API_ID
@@ -61,21 +72,19 @@ class AccessDiffError(Exception):
 
 def input_paths() -> tuple[Path, ...]:
     """What the diff reads, relative to the repository (the files CI watches, too)."""
-    return tuple(
-        p.relative_to(REPO_ROOT)
-        for p in (config.TEMPLATES_DIR, config.ENVS_DIR, contract_module.CONTRACT_FILE)
-    )
+    return tuple(p.relative_to(REPO_ROOT) for p in (config.TEMPLATES_DIR, config.ENVS_DIR, CONTRACT_FILE))
 
 
 # --- the contract, through a thin adapter -------------------------------------------------------
-# tools/contract.py is being split into a package (issue 22); the diff uses it only here, so the
-# split changes these imports and nothing else. Only the sections that define cells are parsed, so a
-# section added or dropped elsewhere in the file (at BASE or in the working tree) does not matter.
+# Only the sections the cells come from are read (tools.contract.parse with those SECTIONS), so a
+# section added later (or dropped) elsewhere in the file, at BASE or in the working tree, does not
+# stop the diff; a cell section BASE does not have yet is read as empty (`None`, as the loader
+# passes a missing key).
 
-CELL_SECTIONS = ("version", "role_mapping_default", "routes", "users")
+CELL_SECTIONS = frozenset({"version", "role_mapping_default", "routes", "users", "token_option"})
 
 
-def read_contract(path: Path, label: str) -> tuple[contract_module.Contract | None, list[str]]:
+def read_contract(path: Path, label: str) -> tuple[Contract | None, list[str]]:
     """The contract at `path`, or None when that copy has none (or no routes or users yet)."""
     if not path.is_file():
         return None, [f"{label}: no {path.name}: no contract cells"]
@@ -88,32 +97,53 @@ def read_contract(path: Path, label: str) -> tuple[contract_module.Contract | No
     missing = [key for key in ("routes", "users") if not raw.get(key)]
     if missing:
         return None, [f"{label}: the contract has no {' or '.join(missing)}: no contract cells"]
-    reduced = {key: raw[key] for key in CELL_SECTIONS if key in raw}
+    sections = [section for section in SECTIONS if section.key in CELL_SECTIONS]
+    reduced = {key: value for key, value in raw.items() if key in CELL_SECTIONS}
     try:
-        return contract_module.parse(reduced, source=f"{label}:{path.name}"), []
-    except contract_module.ContractError as exc:
+        return parse_contract(reduced, source=f"{label}:{path.name}", sections=sections), []
+    except ContractError as exc:
         raise AccessDiffError(f"{label}: the contract cannot be read with the current code: {exc}") from exc
 
 
-def contract_callers(promise: contract_module.Contract, cfg: EnvConfig) -> list[Principal]:
-    return [user.principal(cfg) for user in promise.users(promise.default_mapping).values()]
+def contract_callers(promise: Contract) -> list[Caller]:
+    """The contract's kinds of caller (its users: name, groups, external IdP or not)."""
+    return [Caller(u.name, u.groups, u.external) for u in promise.users(promise.default_mapping).values()]
 
 
-def contract_cells(promise: contract_module.Contract, cfg: EnvConfig) -> Cells:
-    outcome_words = {value: word for word, value in contract_module.OUTCOMES.items()}
+def contract_cells(promise: Contract, cfg: EnvConfig) -> Cells:
+    outcome_words = {value: word for word, value in OUTCOMES.items()}
     return {
         (user, method, promise.routes[route].path): outcome_words[outcome]
         for (user, route, method), outcome in promise.cells(user_pool_role_mapping(cfg)).items()
     }
 
 
-def single_group_users(promise: contract_module.Contract) -> set[str]:
-    """Groups the contract has a user of its own for (the contract's convention: one per group)."""
-    users = promise.users(promise.default_mapping).values()
-    return {u.groups[0] for u in users if len(u.groups) == 1 and not u.external}
+# --- one side: a copy of the access files, read and rendered -----------------------------------------
 
 
-# --- one side -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Caller:
+    """A kind of caller the matrix is computed for (the same set on both sides)."""
+
+    name: str
+    groups: tuple[str, ...]
+    external: bool = False
+
+    def principal(self, cfg: EnvConfig) -> Principal:
+        """tools.matrix's caller in `cfg`; an external IdP user maps to the env's provider group."""
+        return Principal(self.name, self.groups, external_group(cfg) if self.external else None)
+
+
+@dataclass(frozen=True)
+class Tree:
+    """One side's files, read with the current code: per environment its settings and rendered
+    policies, and the contract (None when that side has none)."""
+
+    label: str
+    configs: dict[str, EnvConfig]
+    policies: dict[str, dict[str, Any]]
+    promise: Contract | None
+    notes: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -122,30 +152,6 @@ class Side:
     matrix: dict[str, Cells]  # environment -> cells
     contract: dict[str, Cells]
     notes: tuple[str, ...] = ()
-
-
-def callers(promise: contract_module.Contract | None, cfg: EnvConfig) -> list[Principal]:
-    """The contract's kinds of user, plus a user named after each group the contract has no user
-    of its own for: a new group shows up before (or without) its contract entry."""
-    found = contract_callers(promise, cfg) if promise else []
-    covered = single_group_users(promise) if promise else set()
-    names = {p.name for p in found}
-    for group in cfg.groups_by_precedence():
-        if group.name not in covered:
-            name = group.name if group.name not in names else f"{group.name} (group)"
-            found.append(Principal(name, (group.name,)))
-    return found
-
-
-def matrix_cells(cfg: EnvConfig, principals: Sequence[Principal], policies: Mapping[str, Any]) -> Cells:
-    return {
-        (p.name, method, route.path): WORDS[
-            expected_status(cfg, p, route, policies, API_ID, method=method)
-        ]
-        for p in principals
-        for route in cfg.routes.values()
-        for method in (ANY_METHODS if route.method == "ANY" else (route.method,))
-    }
 
 
 def _model(root: Path, label: str, notes: list[str]) -> AccessModel:
@@ -173,31 +179,68 @@ def _settings(root: Path, env: str, label: str, model: AccessModel, notes: list[
     return config.parse(raw, source=f"{label}:{env}/{path.name}", access=model)
 
 
-def evaluate(root: Path, label: str) -> Side:
-    """The matrix and the contract of the copy of the repository's access files at `root`."""
+def load(root: Path, label: str) -> Tree:
+    """Read and render the copy of the repository's access files at `root`."""
     notes: list[str] = []
     try:
         model = _model(root, label, notes)
         promise, contract_notes = read_contract(root / input_paths()[2], label)
         notes += contract_notes
         templates = root / input_paths()[0]
-        matrix: dict[str, Cells] = {}
-        promised: dict[str, Cells] = {}
+        configs: dict[str, EnvConfig] = {}
+        policies: dict[str, dict[str, Any]] = {}
         for env in ENVIRONMENTS:
             cfg = _settings(root, env, label, model, notes)
-            if cfg is None:
-                continue
-            policies = {
-                group: json.loads(render.render_group(cfg, group, API_ID, templates_dir=templates))
-                for group in cfg.groups
-            }
-            matrix[env] = matrix_cells(cfg, callers(promise, cfg), policies)
-            promised[env] = contract_cells(promise, cfg) if promise else {}
+            if cfg is not None:
+                configs[env] = cfg
+                policies[env] = {
+                    group: json.loads(render.render_group(cfg, group, API_ID, templates_dir=templates))
+                    for group in cfg.groups
+                }
     except (ConfigError, render.TemplateError, KeyError, TypeError, ValueError) as exc:
-        if isinstance(exc, AccessDiffError):
-            raise
         raise AccessDiffError(f"{label}: cannot evaluate: {exc}") from exc
-    return Side(label, matrix, promised, tuple(notes))
+    return Tree(label, configs, policies, promise, tuple(notes))
+
+
+def callers(trees: Sequence[Tree]) -> list[Caller]:
+    """The callers both sides are computed for: every kind of user either side's contract has (the
+    first tree's definition wins), plus one user named after each group that no contract has a
+    user of its own for, so a new group shows up even without its contract entry. The same set on
+    both sides: a caller's cells change only when what decides its access changes."""
+    found: dict[str, Caller] = {}
+    for tree in trees:
+        for caller in contract_callers(tree.promise) if tree.promise else []:
+            found.setdefault(caller.name, caller)
+    covered = {c.groups[0] for c in found.values() if len(c.groups) == 1 and not c.external}
+    for tree in trees:
+        for cfg in tree.configs.values():
+            for group in cfg.groups_by_precedence():
+                if group.name not in covered:
+                    name = group.name if group.name not in found else f"{group.name} (group)"
+                    found[name] = Caller(name, (group.name,))
+                    covered.add(group.name)
+    return list(found.values())
+
+
+def matrix_cells(cfg: EnvConfig, principals: Sequence[Principal], policies: Mapping[str, Any]) -> Cells:
+    return {
+        (p.name, method, route.path): WORDS[expected_status(cfg, p, route, policies, API_ID, method=method)]
+        for p in principals
+        for route in cfg.routes.values()
+        for method in (ANY_METHODS if route.method == "ANY" else (route.method,))
+    }
+
+
+def evaluate(tree: Tree, who: Sequence[Caller]) -> Side:
+    """The static matrix (for the callers `who`) and the contract's cells, per environment."""
+    matrix = {
+        env: matrix_cells(cfg, [c.principal(cfg) for c in who], tree.policies[env])
+        for env, cfg in tree.configs.items()
+    }
+    promised = {
+        env: contract_cells(tree.promise, cfg) if tree.promise else {} for env, cfg in tree.configs.items()
+    }
+    return Side(tree.label, matrix, promised, tree.notes)
 
 
 # --- BASE: a git ref's files in a temporary directory -----------------------------------------------
@@ -268,7 +311,8 @@ class Change:
 
 @dataclass(frozen=True)
 class Disagreement:
-    """One side (matrix or contract) moves a cell and the other does not move it the same way."""
+    """A cell that one side (`moved`: the matrix, or else the contract) changes, and that the
+    matrix and the contract then answer differently."""
 
     moved: str  # "matrix" or "contract"
     change: Change
@@ -318,14 +362,20 @@ class Report:
                 f"no access change: the matrix and the contract are the same on both sides "
                 f"({self.compared} cells in {len(ENVIRONMENTS)} environments)"
             )
-        widen, narrow, other = self.count("widens"), self.count("narrows"), self.count("changes")
+        counts = ", ".join(
+            _plural(self.count(kind), noun)
+            for kind, noun in (("widens", "widening"), ("narrows", "narrowing"), ("changes", "other change"))
+        )
         agree = (
-            f"{len(self.disagreements)} disagreement{'s' if len(self.disagreements) != 1 else ''} "
-            "with the contract"
+            f"{_plural(len(self.disagreements), 'disagreement')} with the contract"
             if self.disagreements
             else "the contract makes the same changes"
         )
-        return f"{widen} widen{'s' if widen == 1 else ''}, {narrow} narrow{'s' if narrow == 1 else ''}, {other} other; {agree}"
+        return f"{counts}; {agree}"
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _grouped(found: Iterable[tuple[Any, str]]) -> dict[Any, tuple[str, ...]]:
@@ -349,9 +399,13 @@ def diff(base: Side, head: Side) -> Report:
             promise = (c0.get(key, ABSENT), c1.get(key, ABSENT))
             if matrix[0] != matrix[1]:
                 changes.append((Change(*key, *matrix), env))
-            for moved, mine, other in (("matrix", matrix, promise), ("contract", promise, matrix)):
-                if mine[0] != mine[1] and mine != other:
-                    disagreements.append((Disagreement(moved, Change(*key, *mine), *other), env))
+            # A change on either side that leaves the two disagreeing. (One that makes them agree,
+            # e.g. a contract catching up with the matrix, is not flagged.)
+            if (matrix[0] != matrix[1] or promise[0] != promise[1]) and matrix[1] != promise[1]:
+                moved, mine, other = (
+                    ("matrix", matrix, promise) if matrix[0] != matrix[1] else ("contract", promise, matrix)
+                )
+                disagreements.append((Disagreement(moved, Change(*key, *mine), *other), env))
     notes = tuple(dict.fromkeys((*base.notes, *head.notes)))
     return Report(base.label, head.label, _grouped(changes), _grouped(disagreements), compared, notes)
 
@@ -360,8 +414,10 @@ def compare(base_ref: str, repo: Path = REPO_ROOT) -> Report:
     """BASE's files (from git) against the working tree at `repo`, both with the current code."""
     with tempfile.TemporaryDirectory(prefix="access-diff-") as tmp:
         commit = extract(base_ref, repo, Path(tmp))
-        base = evaluate(Path(tmp), f"{base_ref} ({commit})" if not commit.startswith(base_ref) else commit)
-    return diff(base, evaluate(repo, head_label(repo)))
+        base = load(Path(tmp), commit if commit.startswith(base_ref) else f"{base_ref} ({commit})")
+    head = load(repo, head_label(repo))
+    who = callers([head, base])
+    return diff(evaluate(base, who), evaluate(head, who))
 
 
 # --- output --------------------------------------------------------------------------------------
@@ -388,7 +444,7 @@ def to_text(report: Report) -> str:
 def to_markdown(report: Report) -> str:
     widen = report.count("widens")
     if widen:
-        title = f"▲ {widen} change{'s' if widen != 1 else ''} widen{'' if widen != 1 else 's'} access"
+        title = f"▲ {_plural(widen, 'widening')} of access"
     elif report.changes or report.disagreements:
         title = "access changes, none widens"
     else:
@@ -397,16 +453,14 @@ def to_markdown(report: Report) -> str:
     if widen:
         parts += [
             "> [!WARNING]",
-            f"> **This change widens access**: {widen} caller × call line{'s' if widen != 1 else ''} "
-            "below move{} to `allow` (`▲ WIDENS`). A security owner should approve it.".format(
-                "" if widen != 1 else "s"
-            ),
+            f"> **This change widens access.** {_plural(widen, 'line')} marked `▲ WIDENS` below give a "
+            "caller a call it did not have, in the environments listed.",
             "",
         ]
     if report.disagreements:
         parts += [
             "> [!CAUTION]",
-            "> The matrix and the contract disagree (`✗`): `make test` fails until they do not.",
+            "> The matrix and the contract disagree (`✗`): `make test` fails until they agree.",
             "",
         ]
     parts += ["```text", to_text(report).rstrip("\n"), "```", ""]
