@@ -21,6 +21,7 @@ import pytest
 import yaml
 
 from tools import access_diff, config
+from tools.access_diff import cli
 from tools.config import REPO_ROOT
 
 ENVS = "(local, dev, staging, prod)"
@@ -313,7 +314,7 @@ def test_a_base_without_a_contract_compares_the_matrix_only(repo: Path) -> None:
 
 def test_an_unknown_ref_is_a_clear_error(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = repo / "report.md"
-    status = access_diff.main(["--base", "no-such-ref", "--repo", str(repo), "--markdown", str(out)])
+    status = cli.main(["--base", "no-such-ref", "--repo", str(repo), "--markdown", str(out)])
     assert status == 2
     assert "'no-such-ref' is not a commit of" in capsys.readouterr().err
     assert out.read_text().startswith("### Access review: could not be computed")
