@@ -136,7 +136,8 @@ def test_a_widened_template_without_its_contract_edit_is_flagged(repo: Path) -> 
     ]
     assert disagreements == [
         f"✗ matrix    ▲ WIDENS   multi-group  DELETE /news  deny_403 → allow  {ENVS}  contract: deny_403",
-        f"✗ matrix    ▲ WIDENS   pet-veterinarian  DELETE /news  deny_403 → allow  {ENVS}  contract: deny_403",
+        f"✗ matrix    ▲ WIDENS   pet-veterinarian  DELETE /news  deny_403 → allow  {ENVS}"
+        "  contract: deny_403",
     ]
 
 
@@ -241,7 +242,8 @@ def test_a_contract_edit_without_a_template_edit(repo: Path) -> None:
     assert diff_lines(repo) == (
         [],
         [
-            f"✗ contract  ▲ WIDENS   admin  GET /petstore/v2/status  deny_403 → allow  {ENVS}  matrix: deny_403"
+            f"✗ contract  ▲ WIDENS   admin  GET /petstore/v2/status  deny_403 → allow  {ENVS}"
+            "  matrix: deny_403"
         ],
     )
 
@@ -271,7 +273,8 @@ def test_a_change_in_one_environment_names_that_one_alone(repo: Path) -> None:
 
 def test_no_change_and_the_report_says_so(repo: Path) -> None:
     report = access_diff.compare("HEAD", repo)
-    assert report.changes == {} and report.disagreements == {}
+    assert report.changes == {}
+    assert report.disagreements == {}
     text = access_diff.to_text(report)
     assert "no access change: the matrix and the contract are the same on both sides" in text
     assert "evaluated with the working tree's code" in text

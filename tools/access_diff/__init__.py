@@ -34,7 +34,16 @@ import tempfile
 from pathlib import Path
 
 from tools.access_diff.report import Report, diff, error_markdown, to_markdown, to_text
-from tools.access_diff.sides import AccessDiffError, callers, evaluate, extract, head_label, input_paths, load
+from tools.access_diff.sides import (
+    AccessDiffError,
+    Cells,
+    callers,
+    evaluate,
+    extract,
+    head_label,
+    input_paths,
+    load,
+)
 from tools.config import REPO_ROOT
 
 __all__ = [
@@ -56,4 +65,5 @@ def compare(base_ref: str, repo: Path = REPO_ROOT) -> Report:
         base = load(Path(tmp), commit if commit.startswith(base_ref) else f"{base_ref} ({commit})")
     head = load(repo, head_label(repo))
     who = callers([head, base])
-    return diff(evaluate(base, who), evaluate(head, who))
+    memo: dict[str, Cells] = {}
+    return diff(evaluate(base, who, memo), evaluate(head, who, memo))

@@ -9,7 +9,7 @@ import json
 import subprocess
 import tarfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,9 @@ API_ID = render.VALIDATION_API_ID
 #: The verbs of an ANY route, as the contract promises them (HEAD and OPTIONS are not part of it).
 ANY_METHODS = tuple(m for m in HTTP_METHODS if m not in ("HEAD", "OPTIONS", "ANY"))
 WORDS = {ALLOW: "allow", UNAUTHORIZED: "deny_401", FORBIDDEN: "deny_403"}
+
+#: libyaml's safe loader when PyYAML has it (it parses the contract ten times faster), else PyYAML's.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 Cell = tuple[str, str, str]  # (caller, METHOD, /path)
 Cells = dict[Cell, str]  # -> allow | deny_401 | deny_403
@@ -61,7 +64,7 @@ def read_contract(path: Path, label: str) -> tuple[Contract | None, list[str]]:
     if not path.is_file():
         return None, [f"{label}: no {path.name}: no contract cells"]
     try:
-        raw = yaml.safe_load(path.read_text())
+        raw = yaml.load(path.read_text(), Loader=SAFE_LOADER)  # noqa: S506 - a safe loader (C or Python)
     except yaml.YAMLError as exc:
         raise AccessDiffError(f"{label}: {path.name} is not valid YAML: {exc}") from exc
     if not isinstance(raw, dict):
@@ -203,12 +206,21 @@ def matrix_cells(cfg: EnvConfig, principals: Sequence[Principal], policies: Mapp
     }
 
 
-def evaluate(tree: Tree, who: Sequence[Caller]) -> Side:
-    """The static matrix (for the callers `who`) and the contract's cells, per environment."""
-    matrix = {
-        env: matrix_cells(cfg, [c.principal(cfg) for c in who], tree.policies[env])
-        for env, cfg in tree.configs.items()
-    }
+def evaluate(tree: Tree, who: Sequence[Caller], memo: dict[str, Cells] | None = None) -> Side:
+    """The static matrix (for the callers `who`) and the contract's cells, per environment.
+
+    `memo` (shared by the two sides of one comparison) reuses an environment's matrix when its
+    inputs are the same on both sides: the settings, the access model and the rendered policies.
+    Most pull requests leave most environments' inputs alone (a contract edit, one env's settings).
+    """
+    memo = {} if memo is None else memo
+    matrix: dict[str, Cells] = {}
+    for env, cfg in tree.configs.items():
+        inputs = [env, cfg.raw, cfg.access.raw, tree.policies[env], [astuple(c) for c in who]]
+        key = json.dumps(inputs, sort_keys=True, default=str)
+        if key not in memo:
+            memo[key] = matrix_cells(cfg, [c.principal(cfg) for c in who], tree.policies[env])
+        matrix[env] = memo[key]
     promised = {
         env: contract_cells(tree.promise, cfg) if tree.promise else {} for env, cfg in tree.configs.items()
     }
