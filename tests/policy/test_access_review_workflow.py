@@ -89,6 +89,11 @@ def test_the_job_has_least_privilege_and_the_token_only_where_it_comments() -> N
         "GH_TOKEN": "${{ github.token }}",
         "PR_NUMBER": "${{ github.event.pull_request.number }}",
     }
+    # The token reaches that one step: no workflow- or job-level env, no other step names it.
+    assert "env" not in _workflow()
+    assert "env" not in job
+    holders = [s for s in job["steps"] if "github.token" in json.dumps(s) or "secrets." in json.dumps(s)]
+    assert holders == [comment_step]
     condition = comment_step["if"].replace(" ", "")
     assert "!cancelled()" in condition  # the error report is posted too
     assert "github.event.pull_request.head.repo.full_name==github.repository" in condition  # not forks
