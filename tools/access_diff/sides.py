@@ -23,6 +23,7 @@ from tools.matrix import (
     ALLOW,
     FORBIDDEN,
     UNAUTHORIZED,
+    Expectation,
     Principal,
     expected_status,
     external_group,
@@ -32,7 +33,7 @@ from tools.matrix import (
 API_ID = render.VALIDATION_API_ID
 #: The verbs of an ANY route, as the contract promises them (HEAD and OPTIONS are not part of it).
 ANY_METHODS = tuple(m for m in HTTP_METHODS if m not in ("HEAD", "OPTIONS", "ANY"))
-WORDS = {ALLOW: "allow", UNAUTHORIZED: "deny_401", FORBIDDEN: "deny_403"}
+WORDS: dict[Expectation, str] = {ALLOW: "allow", UNAUTHORIZED: "deny_401", FORBIDDEN: "deny_403"}
 
 #: libyaml's safe loader when PyYAML has it (it parses the contract ten times faster), else PyYAML's.
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -197,9 +198,14 @@ def callers(trees: Sequence[Tree]) -> list[Caller]:
     return list(found.values())
 
 
+def _word(outcome: Expectation) -> str:
+    """The contract's word for a matrix outcome (one it has no word for yet: as it is)."""
+    return WORDS.get(outcome, str(outcome))
+
+
 def matrix_cells(cfg: EnvConfig, principals: Sequence[Principal], policies: Mapping[str, Any]) -> Cells:
     return {
-        (p.name, method, route.path): WORDS[expected_status(cfg, p, route, policies, API_ID, method=method)]
+        (p.name, method, route.path): _word(expected_status(cfg, p, route, policies, API_ID, method=method))
         for p in principals
         for route in cfg.routes.values()
         for method in (ANY_METHODS if route.method == "ANY" else (route.method,))
