@@ -21,11 +21,11 @@ import pytest
 import yaml
 
 from tools import access_diff, config
-from tools.access_diff import cli
+from tools.access_diff import cli, sides
 from tools.config import REPO_ROOT
 
 ENVS = "(local, dev, staging, prod)"
-CONTRACT = REPO_ROOT / access_diff.input_paths()[2]
+CONTRACT = REPO_ROOT / sides.CONTRACT
 
 
 def _git(repo: Path, *args: str) -> None:
@@ -73,7 +73,7 @@ def edit_json(repo: Path, path: Path, change: Callable[[dict[str, Any]], None]) 
 
 
 def edit_contract(repo: Path, change: Callable[[dict[str, Any]], None]) -> None:
-    path = repo / access_diff.input_paths()[2]
+    path = repo / sides.CONTRACT
     data = yaml.safe_load(path.read_text())
     change(data)
     path.write_text(yaml.safe_dump(data, sort_keys=False))
@@ -99,7 +99,7 @@ def move_call(contract: dict[str, Any], user: str, call: str, old: str, new: str
 
 
 def template(repo: Path, group: str) -> str:
-    return str((repo / access_diff.input_paths()[0] / f"{group}.json.tftpl").relative_to(repo))
+    return str((repo / sides.TEMPLATES / f"{group}.json.tftpl").relative_to(repo))
 
 
 def diff_lines(repo: Path) -> tuple[list[str], list[str]]:
@@ -300,15 +300,15 @@ def test_an_older_base_reads_missing_sections_as_empty(repo: Path) -> None:
 
     edit_contract(repo, older)
     _git(repo, "commit", "-q", "-am", "older contract format")
-    shutil.copy(CONTRACT, repo / access_diff.input_paths()[2])  # the working tree: today's file
+    shutil.copy(CONTRACT, repo / sides.CONTRACT)  # the working tree: today's file
     report = access_diff.compare("HEAD", repo)
     assert (report.change_lines(), report.disagreement_lines()) == ([], [])
 
 
 def test_a_base_without_a_contract_compares_the_matrix_only(repo: Path) -> None:
-    (repo / access_diff.input_paths()[2]).unlink()
+    (repo / sides.CONTRACT).unlink()
     _git(repo, "commit", "-q", "-am", "no contract yet")
-    shutil.copy(CONTRACT, repo / access_diff.input_paths()[2])
+    shutil.copy(CONTRACT, repo / sides.CONTRACT)
     report = access_diff.compare("HEAD", repo)
     assert report.change_lines() == []
     assert report.disagreement_lines() == []  # the contract arrives agreeing with the matrix

@@ -46,9 +46,16 @@ class AccessDiffError(Exception):
     """A side cannot be read or evaluated; the message names the side and the file."""
 
 
+#: Where the diff reads from, relative to the repository: the templates and the access model, the
+#: environments' settings, the contract (what access-review.yml watches, too).
+TEMPLATES = config.TEMPLATES_DIR.relative_to(REPO_ROOT)
+SETTINGS = config.ENVS_DIR.relative_to(REPO_ROOT)
+CONTRACT = CONTRACT_FILE.relative_to(REPO_ROOT)
+
+
 def input_paths() -> tuple[Path, ...]:
-    """What the diff reads, relative to the repository (the files CI watches, too)."""
-    return tuple(p.relative_to(REPO_ROOT) for p in (config.TEMPLATES_DIR, config.ENVS_DIR, CONTRACT_FILE))
+    """What the diff reads, relative to the repository."""
+    return (TEMPLATES, SETTINGS, CONTRACT)
 
 
 # --- the contract, through a thin adapter -------------------------------------------------------
@@ -160,9 +167,9 @@ def load(root: Path, label: str) -> Tree:
     notes: list[str] = []
     try:
         model = _model(root, label, notes)
-        promise, contract_notes = read_contract(root / input_paths()[2], label)
+        promise, contract_notes = read_contract(root / CONTRACT, label)
         notes += contract_notes
-        templates = root / input_paths()[0]
+        templates = root / TEMPLATES
         configs: dict[str, EnvConfig] = {}
         policies: dict[str, dict[str, Any]] = {}
         for env in ENVIRONMENTS:
