@@ -103,3 +103,29 @@ def test_override_kinds_are_the_catalogs() -> None:
         "denial_rate",
         "access_boundary_failing_closed",
     } <= (monitoring.alarm_kinds())
+
+
+TREATMENTS = {"breaching", "notBreaching", "ignore", "missing"}
+
+
+@pytest.mark.parametrize("kind", sorted(monitoring.catalog()["metric_alarms"]))
+def test_every_metric_alarm_of_the_catalog_is_fully_specified(kind: str) -> None:
+    alarm = monitoring.catalog()["metric_alarms"][kind]
+    assert alarm["namespace"].startswith("AWS/")
+    assert ("statistic" in alarm) != ("extended_statistic" in alarm), "one statistic, of either kind"
+    assert alarm["treat_missing_data"] in TREATMENTS, "treat_missing_data is set deliberately"
+    assert 1 <= alarm["datapoints_to_alarm"] <= alarm["evaluation_periods"]
+    assert alarm["period"] in monitoring.PERIODS
+    thresholds = [k for k in alarm if k == "threshold" or k.startswith("threshold_fraction_of_")]
+    assert len(thresholds) == 1
+    assert alarm["summary"].endswith(".")
+
+
+@pytest.mark.parametrize("kind", sorted(monitoring.catalog()["log_alarms"]))
+def test_every_log_alarm_of_the_catalog_has_a_valid_pattern_and_alarm(kind: str) -> None:
+    alarm = monitoring.catalog()["log_alarms"][kind]
+    assert alarm["source"] in ("authorizer", "backend", "access")
+    assert monitoring.log_alarms()[kind].pattern.kind == "json"
+    assert alarm["treat_missing_data"] in TREATMENTS
+    assert 1 <= alarm["datapoints_to_alarm"] <= alarm["evaluation_periods"]
+    assert alarm["metric"].isidentifier()
