@@ -1,7 +1,16 @@
+# Function names, known at plan time: what refers to a function by name (the monitoring's alarms)
+# need not wait for it to be created.
+locals {
+  function_names = merge(
+    { authorizer = "${local.prefix}-authorizer" },
+    { for handler in keys(var.access.handlers) : handler => "${local.prefix}-${handler}" },
+  )
+}
+
 module "authorizer" {
   source = "../modules/function"
 
-  name            = "${local.prefix}-authorizer"
+  name            = local.function_names.authorizer
   description     = "Verifies Cognito JWTs and returns the caller's group policy from the policy table."
   zip_path        = "${local.lambda_zip_dir}/authorizer.zip"
   handler         = "app.handler"
@@ -39,7 +48,7 @@ module "backend" {
   source   = "../modules/function"
   for_each = var.access.handlers
 
-  name         = "${local.prefix}-${each.key}"
+  name         = local.function_names[each.key]
   description  = each.value.description
   zip_path     = "${local.lambda_zip_dir}/backend.zip"
   handler      = each.value.entry_point

@@ -22,9 +22,11 @@ module "monitoring" {
   source = "../modules/monitoring"
 
   name_prefix = local.prefix
+  # Names known at plan time where the resource is slow to create (the stage comes last, after every
+  # function): the alarms are created alongside the rest instead of after it.
   api = {
     name             = module.api.name
-    stage            = module.api.stage_name
+    stage            = local.stage_name
     access_log_group = module.api.access_log_group_name
   }
   routes = var.access.routes
@@ -32,7 +34,7 @@ module "monitoring" {
   functions = merge(
     {
       authorizer = {
-        function_name        = module.authorizer.function_name
+        function_name        = local.function_names.authorizer
         log_group_name       = module.authorizer.log_group_name
         timeout_seconds      = module.authorizer.timeout_seconds
         reserved_concurrency = module.authorizer.reserved_concurrency
@@ -41,7 +43,7 @@ module "monitoring" {
     },
     {
       for k, f in module.backend : k => {
-        function_name        = f.function_name
+        function_name        = local.function_names[k]
         log_group_name       = f.log_group_name
         timeout_seconds      = f.timeout_seconds
         reserved_concurrency = f.reserved_concurrency

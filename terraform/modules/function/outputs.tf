@@ -23,12 +23,13 @@ output "log_group_name" {
   value       = aws_cloudwatch_log_group.this.name
 }
 
+# From the inputs, known at plan time: alarms set against them need not wait for the function.
 output "timeout_seconds" {
   description = "Timeout in seconds (what a duration alarm is set against)."
-  value       = aws_lambda_function.this.timeout
+  value       = var.timeout_seconds
 }
 
 output "reserved_concurrency" {
   description = "Reserved concurrency; -1 when the function draws on the account's pool."
-  value       = aws_lambda_function.this.reserved_concurrent_executions
+  value       = var.reserved_concurrency
 }

@@ -85,6 +85,15 @@ run "every_alarm_names_this_stacks_resources" {
   }
 
   assert {
+    condition = alltrue(concat(
+      [module.monitoring.alarms["lambda_errors:authorizer"].dimensions.FunctionName == module.authorizer.function_name],
+      [for h, f in module.backend : module.monitoring.alarms["lambda_errors:${h}"].dimensions.FunctionName == f.function_name],
+      [module.monitoring.alarms["api_5xx"].dimensions.Stage == module.api.stage_name],
+    ))
+    error_message = "The names the alarms use (known at plan time) must be the functions' and the stage's own."
+  }
+
+  assert {
     condition     = module.monitoring.namespace == "FGA/fga-dev"
     error_message = "The log metrics live in the stack's own namespace."
   }
