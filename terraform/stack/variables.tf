@@ -132,6 +132,10 @@ variable "settings" {
     identity_pool = optional(object({
       user_pool_role_mapping = optional(string, "Rules")
     }), {})
+    verification = optional(object({
+      enabled = optional(bool, false)
+      writes  = optional(bool, false)
+    }), {})
     execution_logging_level = optional(string, "ERROR")
     log_retention_days      = optional(number, 365)
     web_acl_arn             = optional(string)
@@ -152,6 +156,11 @@ variable "settings" {
   validation {
     condition     = contains(["Rules", "Token"], var.settings.identity_pool.user_pool_role_mapping)
     error_message = "identity_pool.user_pool_role_mapping must be \"Rules\" (default: only the preferred role, the group the Lambda authorizer applies; a user in no group gets no credentials) or \"Token\" (callers may choose among their own groups' roles with CustomRoleArn; docs/architecture.md, \"Multi-group rule\")."
+  }
+
+  validation {
+    condition     = !var.settings.verification.writes || var.settings.verification.enabled
+    error_message = "verification.writes needs verification.enabled = true (writes are what `make verify` sends; without the verification client nothing runs). Set both, or neither."
   }
 
   validation {
