@@ -88,7 +88,8 @@ def load(env: str, path: Path | None = None) -> dict[str, Any]:
         try:
             raw = json.loads(path.read_text())
         except FileNotFoundError as exc:
-            raise TargetError(f"{path} does not exist") from exc
+            hint = ": start the local stack with `make up` first" if env == "local" else ""
+            raise TargetError(f"{path} does not exist{hint}") from exc
     elif os.environ.get(TARGET_ENV, "").strip():
         raw = json.loads(os.environ[TARGET_ENV])
     elif TARGET_ENV in os.environ:
