@@ -374,6 +374,13 @@ data "aws_iam_policy_document" "apply" {
   }
 }
 
+locals {
+  # The records table's partitions: those the access model's handlers may use (their leading_keys),
+  # the same file the stack builds the backend functions' grants from.
+  access_model       = jsondecode(file("${path.module}/../../policy_templates/access_model.json"))
+  records_partitions = sort(distinct(flatten([for h in values(local.access_model.handlers) : h.leading_keys])))
+}
+
 # --- verify: `make verify` after the apply (tools/live; docs/deploying.md, "Verifying an environment")
 # It creates users of its own in the environment's user pool, signs them in through the verification
 # client, calls the API as they would, and removes them, their identity-pool identities and what
@@ -422,17 +429,17 @@ data "aws_iam_policy_document" "verify" {
 
   statement {
     sid = "ItsItemsAndItsUsersRecords"
-    # Put/Delete the items its write probes aim at (pets, news) and delete the records its users
-    # stored (their profiles, keyed sub#/identity#); Query finds its own items (a key range, or a
-    # filter on its run attribute) and Get checks they are gone. The code deletes only with a
-    # condition that the item is the run's or keys it owns; IAM can narrow to the partitions only.
+    # Put/Delete the items its write probes aim at and delete the records its users stored (their
+    # profiles, the items they created); Query finds its own items (a key range, or a filter on
+    # its run attribute) and Get checks they are gone. The code deletes only with a condition that
+    # the item is the run's or keys it owns; IAM can narrow to the backend's partitions only.
     actions   = ["dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:Query"]
     resources = [local.arn[each.key].records_table]
 
     condition {
       test     = "ForAllValues:StringLike"
       variable = "dynamodb:LeadingKeys"
-      values   = ["pets", "news", "sub#*", "identity#*"]
+      values   = local.records_partitions
     }
   }
 
