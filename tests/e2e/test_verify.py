@@ -12,7 +12,7 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -161,14 +161,24 @@ def test_a_drift_behind_terraforms_back_is_reported_cell_by_cell(
     _assert_nothing_left(before, running, stack)
 
 
-def _start(stack_file: Path) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        _command(stack_file),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=_env(),
-    )
+@pytest.fixture
+def start(stack_file: Path) -> Iterator[Callable[[], subprocess.Popen[str]]]:
+    """Starts `make verify ENV=local` as a subprocess; a run still alive when the test ends (it
+    failed) is killed, so no test leaves a process behind."""
+    started: list[subprocess.Popen[str]] = []
+
+    def run() -> subprocess.Popen[str]:
+        proc = subprocess.Popen(
+            _command(stack_file), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=_env()
+        )
+        started.append(proc)
+        return proc
+
+    yield run
+    for proc in started:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
 
 
 def _wait_until_created(proc: subprocess.Popen[str]) -> list[str]:
@@ -183,9 +193,9 @@ def _wait_until_created(proc: subprocess.Popen[str]) -> list[str]:
 
 
 def test_an_interrupted_run_removes_what_it_created(
-    stack_file: Path, stack: dict[str, Any], running: Any, before: Snapshot
+    start: Callable[[], subprocess.Popen[str]], stack: dict[str, Any], running: Any, before: Snapshot
 ) -> None:
-    proc = _start(stack_file)
+    proc = start()
     seen = _wait_until_created(proc)
     proc.send_signal(signal.SIGINT)
     rest, _ = proc.communicate(timeout=RUN_TIMEOUT_SECONDS)
@@ -202,9 +212,9 @@ def test_an_interrupted_run_removes_what_it_created(
 
 
 def test_a_killed_run_is_swept_by_the_next_one(
-    stack_file: Path, stack: dict[str, Any], running: Any, before: Snapshot
+    start: Callable[[], subprocess.Popen[str]], stack: dict[str, Any], running: Any, before: Snapshot
 ) -> None:
-    proc = _start(stack_file)
+    proc = start()
     _wait_until_created(proc)
     proc.kill()  # SIGKILL: no removal at all
     proc.communicate(timeout=RUN_TIMEOUT_SECONDS)
