@@ -301,3 +301,45 @@ def test_store_cache_stays_bounded_with_groups_that_have_no_item(monkeypatch: py
     for i in range(30):
         assert store.lookup([f"ghost-{i}"]) == {f"ghost-{i}": None}
         assert len(store._cache) <= 10
+
+
+def test_a_lookup_that_clears_the_cache_reads_all_of_its_groups_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Past MAX_CACHED_GROUPS the cache starts again; the lookup that clears it must not answer
+    from the entries it drops (the next lookup at the same instant would read the table and could
+    answer otherwise), and afterwards every group it answered for is cached, so a decision built
+    from it can be reused (PolicyStore.unchanged)."""
+    monkeypatch.setattr(policies, "MAX_CACHED_GROUPS", 2)
+    client = _FakeClient([_item("a", "1", GOOD), _item("b", "2", GOOD)])
+    store = policies.PolicyStore("t", 60, lambda: client, clock=lambda: 0.0)  # type: ignore[arg-type, return-value]
+    store.lookup(["a", "b"])
+    before = store.snapshot(["a"])
+    client.items = [_item("b", "2", GOOD), _item("c", "3", GOOD)]  # a's item is deleted
+    found = store.lookup(["a", "c"])  # a cached, c missing: 2 + 1 > 2 clears
+    assert found["a"] is None  # read again, not the dropped entry
+    assert store.lookup(["a", "c"]) == found
+    assert client.calls[-1]["t"]["Keys"] == [{"group": {"S": "a"}}, {"group": {"S": "c"}}]
+    assert not store.unchanged(before)  # a decision read from the dropped entry is not reused
+    assert store.unchanged(store.snapshot(["a", "c"]))
+
+
+def test_a_decision_is_reusable_only_while_its_entries_are_the_cached_ones() -> None:
+    now = [0.0]
+    client = _FakeClient([_item("a", "1", GOOD), _item("b", "2", GOOD)])
+    store = policies.PolicyStore("t", 60, lambda: client, clock=lambda: now[0])  # type: ignore[arg-type, return-value]
+    store.lookup(["a", "b"])
+    reads = store.snapshot(["a", "b"])
+    assert reads.deadline == 60
+    assert store.unchanged(reads)
+    now[0] = 59.9
+    assert store.unchanged(reads)
+    now[0] = 60.0  # the first entry expires: as a lookup would read it again
+    assert not store.unchanged(reads)
+    store.lookup(["a"])  # a is read again (a new entry), b is not
+    assert not store.unchanged(reads)
+    now[0] = 10.0
+    assert not store.unchanged(reads)  # not even on a clock that went back: a's entry is another
+    assert store.unchanged(store.token_only())  # a token-only decision: one TTL, no entries
+    uncached = policies.PolicyStore("t", 0, lambda: client, clock=lambda: 5.0)  # type: ignore[arg-type, return-value]
+    assert not uncached.unchanged(uncached.token_only())  # POLICY_CACHE_TTL_SECONDS=0: nothing reused
