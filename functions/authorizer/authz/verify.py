@@ -14,15 +14,18 @@ lookup instead of PyJWKClient's lock, list filter and scan.
 
 Checks, in order (any failure -> Unauthorized with a token-free reason code):
 segments, padding and header well-formed -> header `alg` is exactly RS256 and `kid` is a short
-string -> the key for `kid` exists and is an RS256 RSA key -> signature -> payload is a JSON object
--> `exp`/`iat`/`iss`/`sub`/`token_use` present, `exp`/`iat` and `nbf` if present with
-CLOCK_SKEW_SECONDS -> `iss` equals the configured issuer -> (ID tokens) `aud` names an allowed
-client -> `sub`/`jti` are strings -> `token_use` equals the configured use -> `client_id` (access)
-or `aud` (id) is an allowed client -> `sub` is a non-empty string.
+string -> the key for `kid` exists and is an RS256 RSA key of at least MIN_RSA_KEY_BITS with
+e = 65537 (weaker keys are left out of the index when the JWKS is loaded, and logged) ->
+signature -> payload is a JSON object -> `exp`/`iat`/`iss`/`sub`/`token_use` present,
+`exp`/`iat` and `nbf` if present with CLOCK_SKEW_SECONDS -> `iss` equals the configured issuer ->
+(ID tokens) `aud` names an allowed client -> `sub`/`jti` are strings -> `token_use` equals the
+configured use -> `client_id` (access) or `aud` (id) is an allowed client -> `sub` is a non-empty
+string.
 """
 
 from __future__ import annotations
 
+import logging
 import ssl
 import time
 from collections.abc import Callable
@@ -34,6 +37,7 @@ from jwt.exceptions import PyJWKClientConnectionError, PyJWKClientError, PyJWKSe
 
 from authz import jws
 from authz.errors import Unauthorized
+from authz.logs import LOGGER_NAME, log
 from authz.settings import Settings
 
 ALGORITHM = jws.ALGORITHM
@@ -41,6 +45,11 @@ MAX_KID_LENGTH = 256
 USER_AGENT = "cognito-fine-grained-authorizer/1"
 # jwt.decode's `require` option, kept as it was: present and not null.
 REQUIRED_CLAIMS = ("exp", "iat", "iss", "sub", "token_use")
+# The weakest RSA key the JWKS may publish (Cognito's keys are 2048-bit with e = 65537; NIST SP
+# 800-131A disallows RSA signatures under 2048 bits). PyJWT only warns about short keys, and checks
+# no exponent: a key under these bounds is left out of the key index when the JWKS is loaded.
+MIN_RSA_KEY_BITS = 2048
+RSA_PUBLIC_EXPONENT = 65537
 
 
 class CoolingJWKClient(jwt.PyJWKClient):
@@ -109,7 +118,7 @@ class VerifiedToken(NamedTuple):
 
 class _KeyIndex(NamedTuple):
     source: object  # the PyJWKSet this index was built from
-    keys: dict[str, RSAPublicKey | None]  # kid -> RS256 key; None: the kid's key is not RS256
+    keys: dict[str, RSAPublicKey | None]  # kid -> RS256 key; None: the kid's key is not RS256, or weak
 
 
 class TokenVerifier:
@@ -180,8 +189,12 @@ class TokenVerifier:
             raise Unauthorized("unknown_kid") from None
         if not _is_rs256(signing_key):
             raise Unauthorized("key_not_rs256")
-        # The same key as the index now holds (so a later still_valid() recognises it).
-        return self._published_key(kid) or signing_key.key
+        # The same key as the index now holds (so a later still_valid() recognises it); indexing a
+        # new key set is also where a weak key is left out, and logged.
+        key = self._published_key(kid)
+        if key is None and _weakness(signing_key.key):
+            raise Unauthorized("weak_key")
+        return key or signing_key.key
 
     def _published_key(self, kid: str) -> RSAPublicKey | None:
         """The RS256 key the *fresh* cached JWKS publishes under `kid`, with no fetch; else None."""
@@ -205,6 +218,18 @@ class TokenVerifier:
             if jwk.public_key_use not in ("sig", None) or not kid or kid in keys:
                 continue
             key = jwk.key if _is_rs256(jwk) else None
+            weakness = _weakness(key) if key is not None else ""
+            if weakness:
+                # The kid, the reason and the key's size; never the key's numbers.
+                log(
+                    _LOGGER,
+                    logging.WARNING,
+                    "jwks key refused",
+                    kid=kid[:MAX_KID_LENGTH],
+                    reason=weakness,
+                    key_bits=key.key_size,
+                )
+                key = None
             old = previous.get(kid)
             if key is not None and old is not None and old.public_numbers() == key.public_numbers():
                 key = old
@@ -240,6 +265,18 @@ class TokenVerifier:
             groups=groups,
             client_id=client_id,
         )
+
+
+_LOGGER = logging.getLogger(LOGGER_NAME)
+
+
+def _weakness(key: RSAPublicKey) -> str:
+    """Why an RS256 key from the JWKS is not used (empty when it is fine)."""
+    if key.key_size < MIN_RSA_KEY_BITS:
+        return "rsa_key_too_short"
+    if key.public_numbers().e != RSA_PUBLIC_EXPONENT:
+        return "rsa_exponent_not_65537"
+    return ""
 
 
 def _is_rs256(jwk: Any) -> bool:

@@ -290,6 +290,48 @@ def test_jwks_key_published_for_another_algorithm_is_not_used(
     assert decide_token(authorizer_app, tokens.token(key=odd))[0] == "unauthorized"
 
 
+@pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")  # signing the test tokens
+@pytest.mark.parametrize(
+    "weakness",
+    [
+        (512, 65537, "rsa_key_too_short"),
+        (1024, 65537, "rsa_key_too_short"),
+        (1024, 3, "rsa_key_too_short"),
+        (2048, 3, "rsa_exponent_not_65537"),
+    ],
+    ids=["512-bit", "1024-bit", "1024-bit-e3", "2048-bit-e3"],
+)
+def test_weak_jwks_keys_are_refused_and_logged_and_the_others_kept(
+    weakness: tuple[int, int, str],
+    authorizer_app: ModuleType,
+    tokens: support.TokenFactory,
+    jwks: support.JwksServer,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """PyJWT only warns about a short RSA key and checks no exponent: a token signed by a weak key
+    that the JWKS publishes under its own kid is refused (401), whether that kid is met before or
+    after the key set is cached; the JWKS's other keys still verify; the refusal is logged with
+    the kid and the reason, never the key's numbers."""
+    bits, exponent, reason = weakness
+    weak = support.weak_signing_key(f"weak-{bits}-{exponent}", bits, exponent)
+    jwks.reset([weak, tokens.key])
+    capsys.readouterr()
+    assert decide_token(authorizer_app, tokens.token(key=weak))[0] == "unauthorized"  # cold: first fetch
+    assert decide_token(authorizer_app, tokens.token())[0] == "allow"
+    assert decide_token(authorizer_app, tokens.token(key=weak))[0] == "unauthorized"  # warm: from the index
+    assert jwks.requests == 1
+    out = capsys.readouterr().out
+    lines = [json.loads(line) for line in out.splitlines() if line.strip()]
+    refused = [line for line in lines if line.get("message") == "jwks key refused"]
+    assert refused == [
+        {**refused[0], "level": "WARNING", "kid": weak.kid, "reason": reason, "key_bits": bits}
+    ]
+    reasons = [line["reason"] for line in lines if line.get("message") == "authorizer decision"]
+    assert reasons == ["weak_key", "group_policy", "weak_key"]
+    assert weak.jwk()["n"] not in out
+    assert weak.jwk()["n"][:16] not in out
+
+
 def test_jwks_client_uses_the_named_limits(authorizer_app: ModuleType) -> None:
     """Fetch timeout, cache TTL and unknown-kid cool-down reach PyJWT (its defaults are 30 s / 300 s)."""
     jwks = authorizer_app.get_authorizer().verifier.jwks
