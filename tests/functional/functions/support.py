@@ -235,6 +235,7 @@ def authorizer_env(jwks_url: str, **overrides: str) -> dict[str, str]:
         "POLICY_TABLE": POLICY_TABLE,
         "ISSUER": ISSUER,
         "JWKS_URL": jwks_url,
+        "LOCAL_JWKS": "true",  # the loopback JWKS server is not at the issuer's address
         "ALLOWED_CLIENT_IDS": f"{CLIENT_ID}, {OTHER_CLIENT_ID}",
         "TOKEN_USE": "access",
         "POLICY_CACHE_TTL_SECONDS": "300",

@@ -606,6 +606,11 @@ def test_jwks_connection_refused_is_401(
         ("TOKEN_USE", "refresh"),
         ("POLICY_CACHE_TTL_SECONDS", "-5"),
         ("JWKS_URL", "file:///etc/passwd"),
+        # Keys from anywhere but the issuer, outside the local environment (the fixture's JWKS is
+        # on loopback, at another address than the issuer: only LOCAL_JWKS=true admits it).
+        ("LOCAL_JWKS", "false"),
+        ("LOCAL_JWKS", ""),
+        ("JWKS_URL", f"https://keys.example.com/{support.POOL_ID}/.well-known/jwks.json"),
     ],
 )
 def test_misconfiguration_fails_closed(

@@ -103,7 +103,52 @@ def test_settings_defaults() -> None:
     ["http://127.0.0.1:5000/p/.well-known/jwks.json", "http://localhost:4566/x", "http://[::1]:80/x"],
 )
 def test_plain_http_jwks_only_on_loopback(url: str) -> None:
-    assert Settings.from_env({**BASE_ENV, "JWKS_URL": url}).jwks_url == url
+    assert Settings.from_env({**BASE_ENV, "JWKS_URL": url, "LOCAL_JWKS": "true"}).jwks_url == url
+
+
+ISSUERS_JWKS = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_X/.well-known/jwks.json"
+
+
+@pytest.mark.parametrize("local", ["", "false", "true", "TRUE"])
+def test_the_issuers_own_jwks_is_always_accepted(local: str) -> None:
+    assert (
+        Settings.from_env({**BASE_ENV, "JWKS_URL": ISSUERS_JWKS, "LOCAL_JWKS": local}).jwks_url
+        == ISSUERS_JWKS
+    )
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://keys.example.com/us-east-1_X/.well-known/jwks.json",  # another origin
+        "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Other/.well-known/jwks.json",  # another pool
+        ISSUERS_JWKS + "?x=1",
+        ISSUERS_JWKS.replace("https://", "https://user@"),
+        "http://127.0.0.1:5000/us-east-1_X/.well-known/jwks.json",  # loopback, but not local
+        "https://localhost/us-east-1_X/.well-known/jwks.json",
+    ],
+)
+def test_outside_the_local_environment_only_the_issuers_jwks_is_accepted(url: str) -> None:
+    for local in ("", "false"):
+        with pytest.raises(ConfigError, match="issuer's key set"):
+            Settings.from_env({**BASE_ENV, "JWKS_URL": url, "LOCAL_JWKS": local})
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://keys.example.com/us-east-1_X/.well-known/jwks.json",
+        "https://10.0.0.1/us-east-1_X/.well-known/jwks.json",
+        "https://127.0.0.1.example.com/x",
+        "https://localhost.example.com/x",
+        "https://[::2]/x",
+    ],
+)
+def test_local_jwks_admits_loopback_hosts_only(url: str) -> None:
+    """LOCAL_JWKS=true, set in a real environment by mistake or on purpose, loosens nothing an
+    outsider could use: the keys must still come from inside the function's own sandbox."""
+    with pytest.raises(ConfigError, match="loopback"):
+        Settings.from_env({**BASE_ENV, "JWKS_URL": url, "LOCAL_JWKS": "true"})
 
 
 @pytest.mark.parametrize(
@@ -114,6 +159,8 @@ def test_plain_http_jwks_only_on_loopback(url: str) -> None:
         ({"ISSUER": "http://cognito-idp.example.com/x"}, "https"),
         ({"JWKS_URL": "http://10.0.0.1/jwks.json"}, "https"),
         ({"JWKS_URL": "file:///etc/passwd"}, "JWKS_URL"),
+        ({"JWKS_URL": "http://10.0.0.1/jwks.json", "LOCAL_JWKS": "true"}, "https"),
+        ({"LOCAL_JWKS": "yes"}, "LOCAL_JWKS"),
         ({"ALLOWED_CLIENT_IDS": " , "}, "ALLOWED_CLIENT_IDS"),
         ({"TOKEN_USE": "refresh"}, "TOKEN_USE"),
         ({"POLICY_CACHE_TTL_SECONDS": "-1"}, "POLICY_CACHE_TTL_SECONDS"),
