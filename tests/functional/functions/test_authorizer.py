@@ -120,6 +120,59 @@ def test_id_token_mode(
     assert decide_token(authorizer_app, tokens.token("id", aud="someone-else"))[0] == "unauthorized"
 
 
+# --- token size ------------------------------------------------------------------------------
+
+
+def _long_group_names(count: int) -> list[str]:
+    """`pet-veterinarian` and count - 1 names of 128 characters (Cognito's longest)."""
+    return ["pet-veterinarian", *(f"department-{i:02d}-".ljust(128, "x") for i in range(count - 1))]
+
+
+def test_the_token_of_a_user_in_45_groups_with_long_names_is_allowed(
+    authorizer_app: ModuleType, tokens: support.TokenFactory
+) -> None:
+    """Issue 22: an 8,563-character Cognito access token was refused by an 8,192-character cap."""
+    token = tokens.token(**{"cognito:groups": _long_group_names(45)})
+    assert 8563 <= len(token) < 10240 - 7  # the issue's token was 8,563 characters
+    result, response = decide_token(authorizer_app, f"Bearer {token}")
+    assert result == "allow"
+    assert response is not None
+    assert response["context"]["group"] == "pet-veterinarian"
+
+
+@pytest.mark.parametrize("token_use", ["access", "id"])
+def test_the_longest_authorization_value_api_gateway_passes_is_decided_and_one_more_is_not(
+    token_use: str,
+    monkeypatch: pytest.MonkeyPatch,
+    authorizer_app: ModuleType,
+    tokens: support.TokenFactory,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """REST APIs take at most 10,240 bytes of request line and header values (AWS's quota): a valid
+    token whose `Bearer ` value is just under that is verified and allowed (an ID token with custom
+    attributes here), one past it is refused for its size before any parsing."""
+    monkeypatch.setenv("TOKEN_USE", token_use)
+    authorizer_app.reset()
+    groups = _long_group_names(45)
+
+    def value(pad: int) -> str:
+        extra = {"custom:department": "d" * pad} if token_use == "id" else {"pad": "p" * pad}
+        return "Bearer " + tokens.token(token_use, **{"cognito:groups": groups, **extra})
+
+    low, high = 0, 2000  # the largest pad whose value still fits
+    while low < high:
+        middle = (low + high + 1) // 2
+        low, high = (middle, high) if len(value(middle)) <= 10240 else (low, middle - 1)
+    longest = value(low)
+    assert 10236 <= len(longest) <= 10240
+    assert decide_token(authorizer_app, longest)[0] == "allow"
+    too_long = value(low + 4)
+    assert len(too_long) > 10240
+    capsys.readouterr()
+    assert decide_token(authorizer_app, too_long)[0] == "unauthorized"
+    assert '"reason":"token_too_long"' in capsys.readouterr().out
+
+
 # --- the attack suite -------------------------------------------------------------------------
 
 
@@ -179,7 +232,7 @@ def _attack_tokens(tokens: support.TokenFactory, other_key: support.SigningKey) 
         "garbage": "not-a-jwt",
         "three_garbage_segments": "aaa.bbb.ccc",
         "jwe_like_five_segments": "a.b.c.d.e",
-        "oversized": "a" * 9000 + "." + "b" * 10 + "." + "c" * 10,
+        "oversized": "a" * 10300 + "." + "b" * 10 + "." + "c" * 10,
     }
 
 

@@ -38,7 +38,9 @@ def test_accepted_authorization_values(value: str) -> None:
         ("a.b", "malformed_token"),
         ("a.b.", "malformed_token"),  # alg=none style: empty signature
         ("a.b.c.d.e", "malformed_token"),
-        ("x" * 10000, "token_too_long"),
+        pytest.param("x" * 10241, "token_too_long", id="10241-characters"),
+        # The cap counts the whole value, `Bearer ` included.
+        pytest.param("Bearer " + "a" * 10230 + ".b.c", "token_too_long", id="10241-with-bearer"),
         (None, "malformed_token"),
         (42, "malformed_token"),
     ],
@@ -48,6 +50,14 @@ def test_refused_authorization_values(value: Any, reason: str) -> None:
         parse_authorization(value)
     assert info.value.reason == reason
     assert str(info.value) == "Unauthorized"
+
+
+def test_the_longest_value_api_gateway_can_pass_is_parsed() -> None:
+    """REST APIs accept at most 10,240 bytes of request line and header values: a value of that
+    length is not refused for its size."""
+    longest = "Bearer " + "a" * (10240 - 7 - 4) + ".b.c"
+    assert len(longest) == 10240
+    assert parse_authorization(longest) == longest[7:]
 
 
 def test_glued_prefix_is_not_stripped() -> None:
