@@ -217,9 +217,9 @@ class TokenVerifier:
             kid = jwk.key_id
             if jwk.public_key_use not in ("sig", None) or not kid or kid in keys:
                 continue
-            key = jwk.key if _is_rs256(jwk) else None
+            key: RSAPublicKey | None = jwk.key if _is_rs256(jwk) else None
             weakness = _weakness(key) if key is not None else ""
-            if weakness:
+            if key is not None and weakness:
                 # The kid, the reason and the key's size; never the key's numbers.
                 log(
                     _LOGGER,
