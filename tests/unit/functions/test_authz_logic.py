@@ -422,7 +422,7 @@ def _glob_reference(pattern: str, text: str) -> bool:
     return matches[-1][-1]
 
 
-@settings(max_examples=600, derandomize=True, deadline=None, database=None)
+@settings(max_examples=300, derandomize=True, deadline=None, database=None)
 @given(st.text(alphabet="ab*?.\n", max_size=10), st.text(alphabet="ab*?.\n", max_size=12))
 def test_resource_matching_is_iams_wildcard_rule(pattern: str, text: str) -> None:
     assert arns.resource_matches(pattern, text) is _glob_reference(pattern, text)

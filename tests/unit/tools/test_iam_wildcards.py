@@ -62,7 +62,7 @@ _values = st.text(alphabet="ab:/", max_size=12)
 _NC, _ANY = wildcards.NOT_COLON, wildcards.ANY
 
 
-@settings(max_examples=400, derandomize=True, deadline=None, database=None)
+@settings(max_examples=250, derandomize=True, deadline=None, database=None)
 @given(_tokens, _values)
 # Where the leftmost rule of the fast path would be wrong (each is sent to the NFA instead): a
 # wildcard accepting a colon between two stars that do not, and a colon-crossing star before one
@@ -154,7 +154,7 @@ _arn_patterns = st.lists(
 _arns = st.lists(st.sampled_from(["a", "b", ":", "/", "*"]), max_size=16).map("".join)
 
 
-@settings(max_examples=400, derandomize=True, deadline=None, database=None)
+@settings(max_examples=250, derandomize=True, deadline=None, database=None)
 @given(_arn_patterns, _arns)
 def test_arn_like_keeps_its_segment_rules(pattern: str, arn: str) -> None:
     """Resource/ArnLike: wildcards inside their colon-delimited segment, a segment-final `*` across
@@ -163,7 +163,7 @@ def test_arn_like_keeps_its_segment_rules(pattern: str, arn: str) -> None:
     assert iam_policy._arn_match(pattern, arn, context=_CONTEXT, variables=True) is expected
 
 
-@settings(max_examples=200, derandomize=True, deadline=None, database=None)
+@settings(max_examples=120, derandomize=True, deadline=None, database=None)
 @given(_arn_patterns, _arns, st.booleans())
 def test_string_like_and_actions_keep_their_answers(pattern: str, value: str, ignore_case: bool) -> None:
     expected = _former_glob_match(pattern, value, _CONTEXT, ignore_case)
