@@ -148,6 +148,10 @@ variable "settings" {
       account_concurrency_quota = optional(number, 1000)
       runbook_url               = optional(string, "docs/operations.md")
     }), {})
+    verification = optional(object({
+      enabled = optional(bool, false)
+      writes  = optional(bool, false)
+    }), {})
     execution_logging_level = optional(string, "ERROR")
     log_retention_days      = optional(number, 365)
     web_acl_arn             = optional(string)
@@ -168,6 +172,11 @@ variable "settings" {
   validation {
     condition     = contains(["Rules", "Token"], var.settings.identity_pool.user_pool_role_mapping)
     error_message = "identity_pool.user_pool_role_mapping must be \"Rules\" (default: only the preferred role, the group the Lambda authorizer applies; a user in no group gets no credentials) or \"Token\" (callers may choose among their own groups' roles with CustomRoleArn; docs/architecture.md, \"Multi-group rule\")."
+  }
+
+  validation {
+    condition     = !var.settings.verification.writes || var.settings.verification.enabled
+    error_message = "verification.writes needs verification.enabled = true (writes are what `make verify` sends; without the verification client nothing runs). Set both, or neither."
   }
 
   validation {
@@ -217,6 +226,11 @@ variable "settings" {
   validation {
     condition     = length(var.settings.monitoring.runbook_url) > 0 && !strcontains(var.settings.monitoring.runbook_url, "#")
     error_message = "monitoring.runbook_url must be where people read docs/operations.md, without a #fragment (each alarm appends #<its kind>)."
+  }
+
+  validation {
+    condition     = var.settings.authorizer.jwks_origin == null || (var.settings.environment == "local" && can(regex("^http://(127\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}|localhost|\\[::1\\]):[0-9]{1,5}$", coalesce(var.settings.authorizer.jwks_origin, "x"))))
+    error_message = "authorizer.jwks_origin is for the local environment only (its emulator serves the keys at another address than the issuer): leave it unset in dev, staging and prod, where the authorizer reads <issuer>/.well-known/jwks.json; in local it must be a loopback origin such as http://127.0.0.1:4566 (no path, no trailing slash)."
   }
 
   validation {

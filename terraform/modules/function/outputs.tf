@@ -33,3 +33,8 @@ output "reserved_concurrency" {
   description = "Reserved concurrency; -1 when the function draws on the account's pool."
   value       = var.reserved_concurrency
 }
+
+output "environment" {
+  description = "The function's environment variables (as passed in; for tests and reviews)."
+  value       = var.environment
+}
