@@ -363,6 +363,23 @@ def render_env(
     return result
 
 
+def policy_documents(
+    env_cfg: EnvConfig,
+    api_id: str = VALIDATION_API_ID,
+    templates_dir: Path = config.TEMPLATES_DIR,
+) -> dict[str, object]:
+    """Every policy-table item's document, parsed, keyed as the table keys them: each group by name,
+    each machine client with a template of its own as `client:<name>` (what the matrices evaluate)."""
+    documents: dict[str, object] = {
+        name: json.loads(render_group(env_cfg, name, api_id=api_id, templates_dir=templates_dir))
+        for name in env_cfg.groups
+    }
+    for client in own_template_clients(env_cfg):
+        text = render_client(env_cfg, client, api_id=api_id, templates_dir=templates_dir)
+        documents[client.policy_key] = json.loads(text)
+    return documents
+
+
 def write_policies(policies: Sequence[RenderedPolicy], out_dir: Path) -> list[Path]:
     """Write each document as `<out_dir>/<group>.json` (clients: `clients/<client>.json`), byte for byte."""
     out_dir.mkdir(parents=True, exist_ok=True)
