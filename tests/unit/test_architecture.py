@@ -15,6 +15,7 @@ Each rule's checker is also run on a small bad example, to show it can fail.
 from __future__ import annotations
 
 import ast
+import functools
 import json
 import re
 import subprocess
@@ -127,6 +128,7 @@ def _imported_names(path: Path, module: str) -> set[str]:
     return names
 
 
+@functools.cache  # three tests read the repository's graph; parsing ~150 files once is enough
 def import_graph(root: Path) -> dict[str, set[str]]:
     """Module -> the modules of the CYCLE_LAYERS it imports. A name resolves to its longest prefix
     that is a module (`from local.matrix import run` -> local.matrix). Parent packages are not

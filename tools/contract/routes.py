@@ -1,8 +1,8 @@
 """The `routes:` section: every route of the API, with the methods the contract speaks for.
 
     routes:
-      <route name>: {method: GET, path: /things, auth: iam}
-      <other route>: {method: ANY, path: /things/{id}, auth: lambda, methods: [GET, PUT]}
+      reports-get: {method: GET, path: /reports, auth: iam}
+      files: {method: ANY, path: /files, auth: lambda, methods: [GET, PUT, DELETE]}
 
 An ANY route spells out its verbs (`methods`); HEAD and OPTIONS are not part of the promise. No two
 routes may claim the same method on the same path.
