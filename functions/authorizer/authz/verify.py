@@ -18,7 +18,9 @@ string -> the key for `kid` exists and is an RS256 RSA key -> signature -> paylo
 -> `exp`/`iat`/`iss`/`sub`/`token_use` present, `exp`/`iat` and `nbf` if present with
 CLOCK_SKEW_SECONDS -> `iss` equals the configured issuer -> (ID tokens) `aud` names an allowed
 client -> `sub`/`jti` are strings -> `token_use` equals the configured use -> `client_id` (access)
-or `aud` (id) is an allowed client -> `sub` is a non-empty string.
+or `aud` (id) is an allowed user client or a declared machine client -> `sub` is a non-empty
+string -> a user's token names its user; a machine client's token has no user claims, its client
+id as `sub` and only scopes declared for it (authz/machines.py).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from jwt.exceptions import PyJWKClientConnectionError, PyJWKClientError, PyJWKSetError
 
-from authz import jws
+from authz import jws, machines
 from authz.errors import Unauthorized
 from authz.settings import Settings
 
@@ -88,12 +90,16 @@ def _tls_context(uri: str) -> ssl.SSLContext:
 
 
 class Identity(NamedTuple):
-    """What a verified token says about its caller."""
+    """What a verified token says about its caller: a user (groups) or a declared machine client
+    (the policy key that governs it, and the scopes its token holds)."""
 
     sub: str
     username: str
     groups: tuple[str, ...] | None  # None: the claim is present but not a list of strings
     client_id: str
+    kind: str = machines.USER
+    policy_key: str = ""  # machines: the policy-table key of the client's governing item
+    scopes: tuple[str, ...] = ()  # machines: the token's scopes
 
 
 class VerifiedToken(NamedTuple):
@@ -223,11 +229,18 @@ class TokenVerifier:
         else:
             client_id = claims.get("aud")
             username = claims.get("cognito:username")
-        if not isinstance(client_id, str) or client_id not in s.allowed_client_ids:
+        if not isinstance(client_id, str):
+            raise Unauthorized("client_not_allowed")
+        machine = s.machine_clients.get(client_id)
+        if machine is None and client_id not in s.allowed_client_ids:
             raise Unauthorized("client_not_allowed")
         sub = claims.get("sub")
         if not isinstance(sub, str) or not sub.strip():
             raise Unauthorized("missing_claim_sub")
+        if machine is not None:
+            scopes = machines.check_machine_token(claims, client_id, machine)
+            return Identity(sub, "", (), client_id, machines.MACHINE, machine.policy_key, scopes)
+        machines.check_user_token(username)
         raw_groups = claims.get("cognito:groups", [])
         groups: tuple[str, ...] | None
         if isinstance(raw_groups, list) and all(isinstance(g, str) and g for g in raw_groups):
