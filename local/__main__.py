@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from local import matrix
-from local.client import ClientError, Session, find_user, load_stack
+from local.client import ClientError, MachineSession, Session, find_machine, find_user, load_stack
 from local.progress import Progress
 from local.stack import RunningStack, start_stack, write_stack_file
 from tools.config import REPO_ROOT
@@ -26,6 +26,8 @@ STACK_FILE = LOCAL_DIR / "stack.json"
 PID_FILE = LOCAL_DIR / "stack.pid"
 RUN_DIR = LOCAL_DIR / "run"
 TIMINGS_FILE = RUN_DIR / "timings.json"
+#: Machine clients' current access tokens, reused across `call --client` runs until they expire.
+MACHINE_TOKENS_FILE = RUN_DIR / "machine-tokens.json"
 
 
 def _say(message: str) -> None:
@@ -175,9 +177,20 @@ def call(args: argparse.Namespace) -> int:
 
     try:
         stack = load_stack(Path(args.stack))
-        session = Session(stack, find_user(stack, args.user))
         body = json.loads(args.data) if args.data else None
-        response = session.request(args.method, args.path, body)
+        if args.client:
+            machine = MachineSession.for_machine(
+                stack, find_machine(stack, args.client), store=Path(args.token_store)
+            )
+            response = machine.request(args.method, args.path, body)
+            how = "fetched a new one" if machine.tokens.fetched else "reused"
+            print(
+                f"token: {how} (valid {machine.tokens.seconds_left:.0f} s more)",
+                file=sys.stderr,
+            )
+        else:
+            session = Session(stack, find_user(stack, args.user))
+            response = session.request(args.method, args.path, body)
     except (ClientError, json.JSONDecodeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -226,9 +239,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     p_up.set_defaults(func=up)
     sub.add_parser("down", help="stop the stack started by `up`").set_defaults(func=down)
-    p_call = sub.add_parser("call", help="call a route as a demo user")
-    p_call.add_argument("--user", required=True, help="demo user name (see .local/stack.json)")
+    p_call = sub.add_parser("call", help="call a route as a demo user or a machine client")
+    caller = p_call.add_mutually_exclusive_group(required=True)
+    caller.add_argument("--user", help="demo user name (see .local/stack.json)")
+    caller.add_argument(
+        "--client",
+        help="machine client name (see .local/stack.json `machines`): client-credentials token, "
+        "fetched once and reused until it expires",
+    )
     p_call.add_argument("--data", help="JSON body")
+    p_call.add_argument(
+        "--token-store", default=str(MACHINE_TOKENS_FILE), help="where --client keeps its current token"
+    )
     p_call.add_argument("--stack", default=str(STACK_FILE))
     p_call.add_argument("method")
     p_call.add_argument("path", help="path below the stage, e.g. /petstore/v2/status")

@@ -1,15 +1,22 @@
-"""A small client for the deployed API: sign in as a demo user and call a route in its auth mode.
+"""A small client for the deployed API: sign in as a demo user (or act as a machine client) and call
+a route in its auth mode.
 
 It only uses what a real client has: the stack description (`.local/stack.json`), Cognito's public
-APIs (InitiateAuth, the hosted UI's code flow, the identity pool's GetId/GetCredentialsForIdentity),
-an external IdP's token endpoint, and HTTP to the API. Pointed at a real deployment's stack.json
-(no `emulator_url`), the same code talks to AWS.
+APIs (InitiateAuth, the hosted UI's code flow, the token endpoint's client-credentials grant, the
+identity pool's GetId/GetCredentialsForIdentity), an external IdP's token endpoint, and HTTP to the
+API. Pointed at a real deployment's stack.json (no `emulator_url`), the same code talks to AWS.
+
+A machine client's token is fetched once and reused until shortly before it expires
+(`TokenSource`): Cognito bills every client-credentials token request, so a client that asks for a
+token per call pays per call (docs/architecture.md, "Machine callers: cost").
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +38,9 @@ _boto3_client: Callable[..., Any] = boto3.client
 
 STACK_FILE = REPO_ROOT / ".local" / "stack.json"
 HTTP_TIMEOUT_SECONDS = 30
+# A machine token is replaced this long before it expires, so no request leaves with a token that
+# expires on the way (Cognito's shortest access-token lifetime is 5 minutes).
+TOKEN_REFRESH_MARGIN_SECONDS = 60
 
 
 class ClientError(RuntimeError):
@@ -51,6 +61,14 @@ def find_user(stack: dict[str, Any], name: str) -> dict[str, Any]:
             return dict(user)
     known = ", ".join(u["name"] for u in stack["users"])
     raise ClientError(f"no demo user {name!r}; known users: {known}")
+
+
+def find_machine(stack: dict[str, Any], name: str) -> dict[str, Any]:
+    for machine in stack.get("machines") or []:
+        if name in (machine["name"], machine["client_id"]):
+            return dict(machine)
+    known = ", ".join(m["name"] for m in stack.get("machines") or []) or "none"
+    raise ClientError(f"no machine client {name!r}; known machine clients: {known}")
 
 
 def find_route(stack: dict[str, Any], method: str, path: str) -> dict[str, Any] | None:
@@ -192,4 +210,152 @@ class Session:
             all_headers.update(self.auth_headers(mode, wanted_scopes))
         return requests.request(
             method.upper(), url, data=data, headers=all_headers, timeout=HTTP_TIMEOUT_SECONDS
+        )
+
+
+# --- machine callers ---------------------------------------------------------------------------------
+
+
+class TokenSource:
+    """Client-credentials access tokens of one machine client, fetched once and reused until they
+    are within TOKEN_REFRESH_MARGIN_SECONDS of `expires_in`.
+
+    `store` (optional) keeps the current token in a file (owner-only), so separate processes (each
+    `python -m local call --client ...`) reuse it too. `fetched` counts the token requests made.
+    """
+
+    def __init__(
+        self,
+        token_endpoint: str,
+        client_id: str,
+        client_secret: str,
+        scopes: tuple[str, ...] = (),
+        *,
+        store: Path | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._endpoint = token_endpoint
+        self._client_id = client_id
+        self._secret = client_secret
+        self._scopes = scopes
+        self._store = store
+        self._clock = clock
+        self._key = f"{token_endpoint} {client_id} {' '.join(scopes)}"
+        self._token: str | None = None
+        self._expires_at = 0.0
+        self.fetched = 0
+        self.reused = 0
+
+    def token(self) -> str:
+        """A token with more than the margin left: the current one, else a new one."""
+        now = self._clock()
+        if self._token is None:
+            self._load()
+        if self._token is not None and now < self._expires_at - TOKEN_REFRESH_MARGIN_SECONDS:
+            self.reused += 1
+            return self._token
+        form = {"grant_type": "client_credentials"}
+        if self._scopes:
+            form["scope"] = " ".join(self._scopes)
+        response = requests.post(
+            self._endpoint, data=form, auth=(self._client_id, self._secret), timeout=HTTP_TIMEOUT_SECONDS
+        )
+        if response.status_code != 200:
+            raise ClientError(f"the token endpoint refused client {self._client_id}: {response.text}")
+        body = response.json()
+        self.fetched += 1
+        self._token, self._expires_at = str(body["access_token"]), now + float(body["expires_in"])
+        self._save()
+        return self._token
+
+    @property
+    def seconds_left(self) -> float:
+        return max(0.0, self._expires_at - self._clock())
+
+    def _load(self) -> None:
+        if self._store is None:
+            return
+        try:
+            entry = json.loads(self._store.read_text()).get(self._key)
+        except (FileNotFoundError, ValueError, AttributeError):
+            return
+        if isinstance(entry, dict) and isinstance(entry.get("access_token"), str):
+            self._token, self._expires_at = entry["access_token"], float(entry.get("expires_at", 0))
+
+    def _save(self) -> None:
+        if self._store is None:
+            return
+        try:
+            entries = json.loads(self._store.read_text())
+        except (FileNotFoundError, ValueError):
+            entries = {}
+        now = self._clock()
+        kept = {
+            k: v
+            for k, v in (entries if isinstance(entries, dict) else {}).items()
+            if isinstance(v, dict) and float(v.get("expires_at", 0)) > now
+        }
+        kept[self._key] = {"access_token": self._token, "expires_at": self._expires_at}
+        self._store.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self._store.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # owner-only: bearer tokens
+        with os.fdopen(fd, "w") as out:
+            json.dump(kept, out)
+        tmp.replace(self._store)
+
+
+@dataclass
+class MachineSession:
+    """One machine client calling the API with its access token (never a user, never credentials)."""
+
+    stack: dict[str, Any]
+    machine: dict[str, Any]
+    tokens: TokenSource
+
+    @classmethod
+    def for_machine(
+        cls, stack: dict[str, Any], machine: dict[str, Any], *, store: Path | None = None
+    ) -> MachineSession:
+        source = TokenSource(
+            stack["token_endpoint"],
+            machine["client_id"],
+            machine["client_secret"],
+            tuple(machine.get("scopes") or ()),
+            store=store,
+        )
+        return cls(stack, machine, source)
+
+    def auth_headers(self, auth: str) -> dict[str, str]:
+        """The Authorization header for a user_pool or lambda route, as a service sends it."""
+        if auth == "iam":
+            raise ClientError(
+                f"{self.machine['name']} cannot call an iam route: identity pools do not federate "
+                "client-credentials tokens, so a machine client gets no identity-pool credentials (a "
+                "service that must call it signs with an IAM role of its own)"
+            )
+        token = self.tokens.token()
+        return {"Authorization": token if auth == "user_pool" else f"Bearer {token}"}
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        auth: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> requests.Response:
+        """Call `method path` (path below the stage) with the machine's access token."""
+        route = find_route(self.stack, method, path)
+        mode = auth or (route["auth"] if route else "lambda")
+        data = None if body is None else json.dumps(body)
+        all_headers = {"Content-Type": "application/json"} if data is not None else {}
+        all_headers.update(headers or {})
+        all_headers.update(self.auth_headers(mode))
+        return requests.request(
+            method.upper(),
+            f"{self.stack['api_url']}{path}",
+            data=data,
+            headers=all_headers,
+            timeout=HTTP_TIMEOUT_SECONDS,
         )
