@@ -26,8 +26,9 @@ STACK_FILE = LOCAL_DIR / "stack.json"
 PID_FILE = LOCAL_DIR / "stack.pid"
 RUN_DIR = LOCAL_DIR / "run"
 TIMINGS_FILE = RUN_DIR / "timings.json"
-#: Machine clients' current access tokens, reused across `call --client` runs until they expire.
-MACHINE_TOKENS_FILE = RUN_DIR / "machine-tokens.json"
+#: Machine clients' current access tokens, reused across `call --client` runs until they expire: kept
+#: beside the stack description they were issued for (.local/run/ for .local/stack.json).
+MACHINE_TOKENS_NAME = "run/machine-tokens.json"
 
 
 def _say(message: str) -> None:
@@ -179,9 +180,10 @@ def call(args: argparse.Namespace) -> int:
         stack = load_stack(Path(args.stack))
         body = json.loads(args.data) if args.data else None
         if args.client:
-            machine = MachineSession.for_machine(
-                stack, find_machine(stack, args.client), store=Path(args.token_store)
+            store = (
+                Path(args.token_store) if args.token_store else Path(args.stack).parent / MACHINE_TOKENS_NAME
             )
+            machine = MachineSession.for_machine(stack, find_machine(stack, args.client), store=store)
             response = machine.request(args.method, args.path, body)
             how = "fetched a new one" if machine.tokens.fetched else "reused"
             print(
@@ -249,7 +251,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     p_call.add_argument("--data", help="JSON body")
     p_call.add_argument(
-        "--token-store", default=str(MACHINE_TOKENS_FILE), help="where --client keeps its current token"
+        "--token-store",
+        help=f"where --client keeps its current token (default: {MACHINE_TOKENS_NAME} beside --stack)",
     )
     p_call.add_argument("--stack", default=str(STACK_FILE))
     p_call.add_argument("method")

@@ -421,6 +421,12 @@ def parse(raw: dict[str, Any], source: str = "<config>", access: AccessModel | N
             f"machine_clients in {ACCESS_MODEL.relative_to(REPO_ROOT)} (every environment gets one "
             "confidential client per entry) and remove the setting"
         )
+    model = access if access is not None else load_access_model()
+    if model.machine_clients and not (raw.get("user_pool") or {}).get("domain_prefix"):
+        raise ConfigError(
+            f"{source}: the access model declares machine_clients, whose tokens come from the token "
+            "endpoint of the user pool's domain: set user_pool.domain_prefix"
+        )
     identity_pool = raw.get("identity_pool", {})
     if not isinstance(identity_pool, dict) or set(identity_pool) - {"user_pool_role_mapping"}:
         raise ConfigError(f'{source}: identity_pool takes only user_pool_role_mapping ("Rules" or "Token")')
@@ -435,6 +441,6 @@ def parse(raw: dict[str, Any], source: str = "<config>", access: AccessModel | N
         region=str(raw["region"]),
         account_id=str(raw["account_id"]),
         lambda_architecture=str(raw.get("lambda_architecture", "arm64")),
-        access=access if access is not None else load_access_model(),
+        access=model,
         raw=raw,
     )

@@ -200,6 +200,11 @@ variable "settings" {
   }
 
   validation {
+    condition     = length(var.access.machine_clients) == 0 || var.settings.user_pool.domain_prefix != null
+    error_message = "The access model declares machine_clients, whose tokens come from the token endpoint of the user pool's domain: set user_pool.domain_prefix in this environment's config.json."
+  }
+
+  validation {
     condition     = var.settings.user_pool.confidential_client == null
     error_message = "user_pool.confidential_client is gone: declare each machine caller under machine_clients in policy_templates/access_model.json (every environment then gets one confidential client per entry) and remove the setting."
   }

@@ -63,6 +63,7 @@ variables {
   settings = {
     environment       = "dev"
     cors_allow_origin = "https://app.example.com"
+    user_pool         = { domain_prefix = "fga-test-auth" }
     external_providers = {
       google = { issuer_url = "https://accounts.google.com", client_ids = ["g-client"], group = "google-users" }
     }
@@ -339,10 +340,26 @@ run "machine_clients_are_optional" {
   }
 }
 
+run "rejects_machine_clients_without_a_domain" {
+  command = plan
+  variables {
+    settings = merge(var.settings, { user_pool = {} })
+  }
+  expect_failures = [var.settings]
+}
+
+run "no_domain_is_fine_without_machine_clients" {
+  command = plan
+  variables {
+    access   = merge(var.access, { machine_clients = {} })
+    settings = merge(var.settings, { user_pool = {} })
+  }
+}
+
 run "rejects_the_old_confidential_client_setting" {
   command = plan
   variables {
-    settings = merge(var.settings, { user_pool = { confidential_client = true } })
+    settings = merge(var.settings, { user_pool = { domain_prefix = "fga-test-auth", confidential_client = true } })
   }
   expect_failures = [var.settings]
 }
@@ -514,7 +531,7 @@ run "web_client_writes_only_names_by_default" {
 run "self_sign_up_lets_the_web_client_write_the_required_attributes" {
   command = plan
   variables {
-    settings = merge(var.settings, { user_pool = { self_sign_up = true, custom_attributes = { tier = {} } } })
+    settings = merge(var.settings, { user_pool = { domain_prefix = "fga-test-auth", self_sign_up = true, custom_attributes = { tier = {} } } })
   }
 
   assert {
