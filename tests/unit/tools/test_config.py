@@ -220,7 +220,7 @@ def test_the_old_confidential_client_setting_is_refused_with_directions() -> Non
 def test_machine_clients_need_the_pools_domain() -> None:
     raw = _settings()
     del raw["user_pool"]["domain_prefix"]
-    with pytest.raises(config.ConfigError, match="set user_pool.domain_prefix"):
+    with pytest.raises(config.ConfigError, match=r"set user_pool\.domain_prefix"):
         config.parse(raw)
     without_machines = config.parse_access_model(_model(machine_clients={}))
     assert config.parse(raw, access=without_machines).machine_clients == {}
