@@ -155,10 +155,9 @@ def test_every_machine_client_is_a_confidential_client_the_authorizer_knows(
         declared[name]["client_id"]: {"policy": c.policy_key, "scopes": list(c.scopes)}
         for name, c in cfg.machine_clients.items()
     }
-    assert (
-        conf["Environment"]["Variables"]["ALLOWED_CLIENT_IDS"]
-        == running.outputs["user_pool_client_ids"]["web"]
-    )
+    user_clients = conf["Environment"]["Variables"]["ALLOWED_CLIENT_IDS"].split(",")
+    assert running.outputs["user_pool_client_ids"]["web"] in user_clients
+    assert not set(user_clients) & set(machine_clients), "a client is a user's or a machine's"
 
 
 def test_group_roles_hold_the_same_document(running: Any, cfg: config.EnvConfig) -> None:
