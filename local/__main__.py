@@ -128,6 +128,13 @@ def up(args: argparse.Namespace) -> int:
             f"    {'users':20} "
             + ", ".join(f"{u['name']} ({', '.join(u['groups']) or '-'})" for u in desc["users"])
         )
+        lines.append(
+            f"    {'machine callers':20} "
+            + ", ".join(
+                f"{m['name']} ({m['policy_key'] if m['declared'] else 'not declared'})"
+                for m in desc["machines"]
+            )
+        )
         lines.append(f"==> stack description written to {STACK_FILE.relative_to(REPO_ROOT)}")
         progress.print("\n".join(lines))
         with progress.phase("live matrix") as phase:
