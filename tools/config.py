@@ -41,7 +41,7 @@ GROUP_NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 #: Machine client names: they name the app client (<prefix>-<name>) and its template file.
 CLIENT_NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
 #: App client keys the stack uses itself (the user pool's `clients` map holds both kinds).
-RESERVED_CLIENT_NAMES = frozenset({"web"})
+RESERVED_CLIENT_NAMES = frozenset({"web", "verify"})
 #: A machine client with a template of its own has its policy-table item under `client:<name>`. No
 #: group can be named so (GROUP_NAME_RE has no ':'), and the authorizer refuses a token claiming a
 #: group with this prefix (functions/authorizer/authz/machines.py holds the same constant).
@@ -65,6 +65,7 @@ STACK_SETTINGS_KEYS = frozenset(
         "external_providers",
         "authorizer",
         "identity_pool",
+        "verification",
         "throttling",
         "execution_logging_level",
         "log_retention_days",
@@ -75,6 +76,11 @@ STACK_SETTINGS_KEYS = frozenset(
 SETTINGS_KEYS = STACK_SETTINGS_KEYS | PROVIDER_KEYS
 #: Keys only the local environment has (the local OIDC issuer standing in for Google).
 LOCAL_SETTINGS_KEYS = frozenset({"local_idp"})
+
+
+#: settings.verification: whether `make verify` may run against the environment (a verification app
+#: client exists) and whether its write probes may run (False: reads only, e.g. prod).
+VERIFICATION_KEYS = frozenset({"enabled", "writes"})
 
 
 class ConfigError(ValueError):
@@ -174,6 +180,14 @@ class AccessModel:
 
 
 @dataclass(frozen=True)
+class Verification:
+    """settings.verification (both off unless config.json says otherwise)."""
+
+    enabled: bool = False
+    writes: bool = False
+
+
+@dataclass(frozen=True)
 class EnvConfig:
     environment: str
     region: str
@@ -206,6 +220,11 @@ class EnvConfig:
 
     def groups_by_precedence(self) -> list[Group]:
         return self.access.groups_by_precedence()
+
+    @property
+    def verification(self) -> Verification:
+        raw = self.raw.get("verification") or {}
+        return Verification(enabled=bool(raw.get("enabled", False)), writes=bool(raw.get("writes", False)))
 
 
 def env_dir(env: str) -> Path:
@@ -436,6 +455,7 @@ def parse(raw: dict[str, Any], source: str = "<config>", access: AccessModel | N
             f'role) or "Token" (callers may choose among their groups\' roles), not '
             f"{identity_pool['user_pool_role_mapping']!r}"
         )
+    _check_verification(raw.get("verification", {}), source)
     return EnvConfig(
         environment=environment,
         region=str(raw["region"]),
@@ -444,6 +464,21 @@ def parse(raw: dict[str, Any], source: str = "<config>", access: AccessModel | N
         access=model,
         raw=raw,
     )
+
+
+def _check_verification(value: object, source: str) -> None:
+    """settings.verification: {"enabled": bool, "writes": bool}, writes only with enabled (as the
+    stack's validation says)."""
+    if not isinstance(value, dict) or set(value) - VERIFICATION_KEYS:
+        raise ConfigError(f'{source}: verification takes only "enabled" and "writes" (true or false)')
+    for key in VERIFICATION_KEYS & set(value):
+        if not isinstance(value[key], bool):
+            raise ConfigError(f"{source}: verification.{key} must be true or false, not {value[key]!r}")
+    if value.get("writes") and not value.get("enabled"):
+        raise ConfigError(
+            f"{source}: verification.writes needs verification.enabled = true (without the "
+            "verification client `make verify` cannot run at all)"
+        )
 
 
 # --- another copy of the repository (make access-diff reads a git ref's files into a directory) ---

@@ -22,7 +22,7 @@ module "authorizer" {
     POLICY_TABLE             = module.policy_store.table_name
     ISSUER                   = module.user_pool.issuer
     JWKS_URL                 = local.authorizer.jwks_origin == null ? "${module.user_pool.issuer}/.well-known/jwks.json" : "${local.authorizer.jwks_origin}/${module.user_pool.id}/.well-known/jwks.json"
-    ALLOWED_CLIENT_IDS       = module.user_pool.client_ids["web"]
+    ALLOWED_CLIENT_IDS       = join(",", local.token_client_ids)
     MACHINE_CLIENTS          = local.authorizer_machine_clients
     TOKEN_USE                = local.authorizer.token_use
     POLICY_CACHE_TTL_SECONDS = tostring(local.authorizer.policy_cache_seconds)

@@ -113,3 +113,25 @@ output "deletion_protection" {
   description = "Whether the user pool and both tables refuse deletion."
   value       = local.deletion_protection
 }
+
+output "verification" {
+  description = "What `make verify` needs to reach this environment (settings.verification.enabled), null when verification is off: ids and URLs only, no secret. The pipeline's apply job hands it to the verify job."
+  value = local.verification.enabled ? {
+    environment            = local.environment
+    region                 = local.region
+    account_id             = local.account_id
+    api_url                = module.api.invoke_url
+    api_id                 = module.api.id
+    stage                  = module.api.stage_name
+    user_pool_id           = module.user_pool.id
+    user_pool_client_id    = module.user_pool.client_ids["web"]
+    verification_client_id = module.user_pool.client_ids["verify"]
+    identity_pool_id       = module.identity_pool.id
+    records_table          = module.records.table_name
+    writes                 = local.verification.writes
+    # The machine callers: client ids only (the verify role reads each secret with
+    # DescribeUserPoolClient), and the token endpoint of the pool's domain.
+    machine_clients = { for name in keys(local.machine_clients) : name => module.user_pool.client_ids[name] }
+    token_endpoint  = module.user_pool.domain == null ? null : "https://${module.user_pool.domain}.auth.${local.region}.amazoncognito.com/oauth2/token"
+  } : null
+}

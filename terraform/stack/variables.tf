@@ -61,8 +61,8 @@ variable "access" {
   }
 
   validation {
-    condition     = alltrue([for c in keys(var.access.machine_clients) : can(regex("^[a-z][a-z0-9-]{0,30}$", c)) && c != "web"])
-    error_message = "Machine client names must be 1-31 lowercase letters, digits or '-' starting with a letter, and not \"web\" (the web client's key): they name the app client <prefix>-<name> and the template policy_templates/clients/<name>.json.tftpl."
+    condition     = alltrue([for c in keys(var.access.machine_clients) : can(regex("^[a-z][a-z0-9-]{0,30}$", c)) && !contains(["web", "verify"], c)])
+    error_message = "Machine client names must be 1-31 lowercase letters, digits or '-' starting with a letter, and not \"web\" or \"verify\" (the web and verification clients' keys): they name the app client <prefix>-<name> and the template policy_templates/clients/<name>.json.tftpl."
   }
 
   validation {
@@ -177,6 +177,10 @@ variable "settings" {
     identity_pool = optional(object({
       user_pool_role_mapping = optional(string, "Rules")
     }), {})
+    verification = optional(object({
+      enabled = optional(bool, false)
+      writes  = optional(bool, false)
+    }), {})
     execution_logging_level = optional(string, "ERROR")
     log_retention_days      = optional(number, 365)
     web_acl_arn             = optional(string)
@@ -207,6 +211,11 @@ variable "settings" {
   validation {
     condition     = var.settings.user_pool.confidential_client == null
     error_message = "user_pool.confidential_client is gone: declare each machine caller under machine_clients in policy_templates/access_model.json (every environment then gets one confidential client per entry) and remove the setting."
+  }
+
+  validation {
+    condition     = !var.settings.verification.writes || var.settings.verification.enabled
+    error_message = "verification.writes needs verification.enabled = true (writes are what `make verify` sends; without the verification client nothing runs). Set both, or neither."
   }
 
   validation {

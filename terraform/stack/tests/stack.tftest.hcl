@@ -268,6 +268,28 @@ run "every_machine_client_gets_a_confidential_client_and_its_policy" {
   }
 }
 
+run "verification_names_the_machine_clients_and_their_token_endpoint" {
+  command = plan
+  variables {
+    settings = merge(var.settings, { verification = { enabled = true } })
+  }
+
+  assert {
+    condition     = output.verification.machine_clients == { for name, c in output.machine_clients : name => c.client_id }
+    error_message = "make verify calls as the declared machine clients: the verification output names their client ids (never a secret)."
+  }
+
+  assert {
+    condition     = output.verification.token_endpoint == "https://fga-test-auth.auth.us-east-1.amazoncognito.com/oauth2/token"
+    error_message = "The machine callers' tokens come from the token endpoint of the pool's domain."
+  }
+
+  assert {
+    condition     = !strcontains(jsonencode(output.verification), "secret")
+    error_message = "No secret in the verification output."
+  }
+}
+
 run "rejects_machine_client_without_its_template" {
   command = plan
   variables {
@@ -543,4 +565,77 @@ run "self_sign_up_lets_the_web_client_write_the_required_attributes" {
     condition     = contains(local.web_client_read_attributes, "custom:tier") && !contains(local.web_client_write_attributes, "custom:tier")
     error_message = "Declared custom attributes are readable, not writable, by the web client."
   }
+}
+
+run "verification_is_off_by_default" {
+  command = plan
+
+  override_resource {
+    target          = module.user_pool.aws_cognito_user_pool_client.this["web"]
+    override_during = plan
+    values          = { id = "webclientid" }
+  }
+
+  assert {
+    condition     = !contains(keys(module.user_pool.client_ids), "verify") && output.verification == null
+    error_message = "Without settings.verification.enabled there is no verification client and nothing to verify with."
+  }
+
+  assert {
+    condition     = local.token_client_ids == ["webclientid"]
+    error_message = "Without verification the Lambda authorizer accepts the web client's tokens only."
+  }
+}
+
+run "verification_adds_a_locked_down_client_and_nothing_to_the_web_client" {
+  command = plan
+
+  override_resource {
+    target          = module.user_pool.aws_cognito_user_pool_client.this["web"]
+    override_during = plan
+    values          = { id = "webclientid" }
+  }
+
+  override_resource {
+    target          = module.user_pool.aws_cognito_user_pool_client.this["verify"]
+    override_during = plan
+    values          = { id = "verifyclientid" }
+  }
+  variables {
+    settings = merge(var.settings, { verification = { enabled = true, writes = true } })
+  }
+
+  assert {
+    condition = (
+      toset(module.user_pool.client_auth_flows["verify"].explicit_auth_flows) == toset(["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]) &&
+      length(module.user_pool.client_auth_flows["verify"].oauth_flows) == 0 &&
+      !module.user_pool.client_auth_flows["verify"].oauth_enabled &&
+      length(module.user_pool.client_oauth_scopes["verify"]) == 0
+    )
+    error_message = "The verification client signs in only through AdminInitiateAuth (IAM-authorized): no user password flow, no SRP, no hosted UI, no OAuth scope."
+  }
+
+  assert {
+    condition     = toset(module.user_pool.client_auth_flows["web"].explicit_auth_flows) == toset(["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])
+    error_message = "Verification must not add a password flow to the web client."
+  }
+
+  assert {
+    condition     = toset(local.token_client_ids) == toset(["webclientid", "verifyclientid"])
+    error_message = "The Lambda authorizer must accept the verification client's tokens (and still the web client's), or lambda cells cannot be verified."
+  }
+
+  assert {
+    condition     = output.verification.verification_client_id == "verifyclientid" && output.verification.user_pool_client_id == "webclientid" && output.verification.writes
+    error_message = "The verification output names both clients and says whether writes are allowed."
+  }
+}
+
+run "rejects_verification_writes_without_verification" {
+  command = plan
+  variables {
+    settings = merge(var.settings, { verification = { writes = true } })
+  }
+
+  expect_failures = [var.settings]
 }

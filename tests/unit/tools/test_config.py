@@ -224,3 +224,27 @@ def test_machine_clients_need_the_pools_domain() -> None:
         config.parse(raw)
     without_machines = config.parse_access_model(_model(machine_clients={}))
     assert config.parse(raw, access=without_machines).machine_clients == {}
+
+
+@pytest.mark.parametrize(
+    ("verification", "message"),
+    [
+        ({"enabled": True, "writes": True, "reads": True}, 'verification takes only "enabled" and "writes"'),
+        ({"enabled": "yes"}, "verification.enabled must be true or false"),
+        ({"writes": True}, "verification.writes needs verification.enabled = true"),
+        ([], 'verification takes only "enabled" and "writes"'),
+    ],
+)
+def test_bad_verification_settings_are_refused(verification: Any, message: str) -> None:
+    with pytest.raises(config.ConfigError, match=message):
+        config.parse(_settings(verification=verification))
+
+
+def test_every_real_environment_is_verified_and_prod_only_by_reads() -> None:
+    """The pipeline verifies every environment after its apply (make verify); prod takes no writes."""
+    settings = {env: config.load(env).verification for env in config.ENVIRONMENTS}
+    assert all(v.enabled for v in settings.values())
+    assert not settings["prod"].writes
+    assert settings["dev"].writes
+    assert settings["staging"].writes
+    assert config.parse(_settings(verification={})).verification == config.Verification(False, False)
