@@ -18,7 +18,11 @@ module "authorizer" {
   memory_mb       = 512 # RSA verification is CPU-bound; more memory buys CPU and lower latency
   timeout_seconds = 5
 
-  environment = {
+  # The function reads its keys from the issuer (<ISSUER>/.well-known/jwks.json) and refuses any other
+  # JWKS_URL unless LOCAL_JWKS is true, which this stack sets only from the local-only jwks_origin
+  # (a loopback origin, see the validation in variables.tf); even then the function admits loopback
+  # hosts only.
+  environment = merge({
     POLICY_TABLE             = module.policy_store.table_name
     ISSUER                   = module.user_pool.issuer
     JWKS_URL                 = local.authorizer.jwks_origin == null ? "${module.user_pool.issuer}/.well-known/jwks.json" : "${local.authorizer.jwks_origin}/${module.user_pool.id}/.well-known/jwks.json"
@@ -28,7 +32,7 @@ module "authorizer" {
     POLICY_CACHE_TTL_SECONDS = tostring(local.authorizer.policy_cache_seconds)
     JWKS_CACHE_TTL_SECONDS   = tostring(local.authorizer.jwks_cache_seconds)
     LOG_LEVEL                = "INFO"
-  }
+  }, local.authorizer.jwks_origin == null ? {} : { LOCAL_JWKS = "true" })
 
   policy_statements = {
     ReadGroupPolicies = {

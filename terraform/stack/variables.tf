@@ -244,6 +244,11 @@ variable "settings" {
   }
 
   validation {
+    condition     = var.settings.authorizer.jwks_origin == null || (var.settings.environment == "local" && can(regex("^http://(127\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}|localhost|\\[::1\\]):[0-9]{1,5}$", coalesce(var.settings.authorizer.jwks_origin, "x"))))
+    error_message = "authorizer.jwks_origin is for the local environment only (its emulator serves the keys at another address than the issuer): leave it unset in dev, staging and prod, where the authorizer reads <issuer>/.well-known/jwks.json; in local it must be a loopback origin such as http://127.0.0.1:4566 (no path, no trailing slash)."
+  }
+
+  validation {
     condition     = var.settings.authorizer.jwks_cache_seconds >= 1 && var.settings.authorizer.jwks_cache_seconds <= 86400 && floor(var.settings.authorizer.jwks_cache_seconds) == var.settings.authorizer.jwks_cache_seconds
     error_message = "authorizer.jwks_cache_seconds must be a whole number of seconds from 1 to 86400 (3600 is the default)."
   }

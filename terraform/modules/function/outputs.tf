@@ -22,3 +22,8 @@ output "log_group_name" {
   description = "CloudWatch log group of the function."
   value       = aws_cloudwatch_log_group.this.name
 }
+
+output "environment" {
+  description = "The function's environment variables (as passed in; for tests and reviews)."
+  value       = var.environment
+}

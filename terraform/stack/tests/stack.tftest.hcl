@@ -536,6 +536,43 @@ run "rejects_policy_cache_over_an_hour" {
   expect_failures = [var.settings]
 }
 
+run "the_authorizer_reads_the_issuers_jwks_by_default" {
+  command = plan
+
+  assert {
+    condition     = module.authorizer.environment.JWKS_URL == "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_TEST/.well-known/jwks.json" && !contains(keys(module.authorizer.environment), "LOCAL_JWKS")
+    error_message = "Outside local the authorizer's JWKS_URL is <issuer>/.well-known/jwks.json and LOCAL_JWKS is not set."
+  }
+}
+
+run "local_jwks_origin_is_a_loopback_origin_in_local_only" {
+  command = plan
+  variables {
+    settings = merge(var.settings, { environment = "local", authorizer = { jwks_origin = "http://127.0.0.1:4566" } })
+  }
+
+  assert {
+    condition     = module.authorizer.environment.JWKS_URL == "http://127.0.0.1:4566/us-east-1_TEST/.well-known/jwks.json" && module.authorizer.environment.LOCAL_JWKS == "true"
+    error_message = "In local, jwks_origin names the emulator's JWKS and sets LOCAL_JWKS (the function then admits a loopback JWKS_URL)."
+  }
+}
+
+run "rejects_jwks_origin_outside_local" {
+  command = plan
+  variables {
+    settings = merge(var.settings, { authorizer = { jwks_origin = "http://127.0.0.1:4566" } })
+  }
+  expect_failures = [var.settings]
+}
+
+run "rejects_a_jwks_origin_that_is_not_loopback" {
+  command = plan
+  variables {
+    settings = merge(var.settings, { environment = "local", authorizer = { jwks_origin = "https://keys.example.com" } })
+  }
+  expect_failures = [var.settings]
+}
+
 run "web_client_writes_only_names_by_default" {
   command = plan
 
