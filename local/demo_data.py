@@ -116,4 +116,3 @@ def demo_machines(cfg: EnvConfig) -> list[DemoMachine]:
     )
     machines.append(DemoMachine(UNDECLARED, False, tuple(wanted[:1] or sorted(server_scopes)[:1]), None))
     return machines
-
