@@ -350,6 +350,16 @@ run "rejects_machine_client_named_web" {
   expect_failures = [var.access]
 }
 
+run "rejects_machine_client_named_verify" {
+  command = plan
+  variables {
+    access = merge(var.access, {
+      machine_clients = { verify = { scopes = ["news.read"], policy = { group = "admin" } } }
+    })
+  }
+  expect_failures = [var.access]
+}
+
 run "machine_clients_are_optional" {
   command = plan
   variables {

@@ -171,7 +171,8 @@ _GOOD = {"scopes": ["news.read"], "policy": {"group": "admin"}}
     ("clients", "message"),
     [
         (_clients(Bad_Name=_GOOD), "machine client name must be 1-31 lowercase"),
-        (_clients(web=_GOOD), r"and not \['web'\]"),
+        (_clients(web=_GOOD), r"and not \['verify', 'web'\]"),
+        (_clients(verify=_GOOD), r"and not \['verify', 'web'\]"),
         (_clients(bot={**_GOOD, "scopes": []}), "scopes must list at least one scope"),
         (_clients(bot={**_GOOD, "scopes": ["news.read", "news.read"]}), "each once"),
         (
@@ -189,6 +190,7 @@ _GOOD = {"scopes": ["news.read"], "policy": {"group": "admin"}}
     ids=[
         "name",
         "reserved-name",
+        "reserved-name-verify",
         "no-scope",
         "scope-twice",
         "prefixed-scope",
