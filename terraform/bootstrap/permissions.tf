@@ -460,8 +460,8 @@ locals {
 
 # --- verify: `make verify` after the apply (tools/live; docs/deploying.md, "Verifying an environment")
 # It creates users of its own in the environment's user pool, signs them in through the verification
-# client, calls the API as they would, and removes them, their identity-pool identities and what
-# they stored. Every grant names this environment's resources: the pools by their fga:environment
+# client, calls the API as they would (and as the declared machine clients), and removes them, their
+# identity-pool identities and what they stored. Every grant names this environment's resources: the pools by their fga:environment
 # tag (their ids are random), the records table by name. No state, no IAM, no other table.
 
 data "aws_iam_policy_document" "verify" {
@@ -483,6 +483,21 @@ data "aws_iam_policy_document" "verify" {
       "cognito-idp:AdminDeleteUser",
       "cognito-idp:ListUsers",
     ]
+    resources = [local.arn[each.key].user_pools]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/fga:environment"
+      values   = [each.key]
+    }
+  }
+
+  statement {
+    sid = "ReadTheMachineClients"
+    # The machine callers of the contract call as the environment's declared machine clients: their
+    # secrets are read with DescribeUserPoolClient, as a deployed service reads its own (the
+    # verification output names their client ids). Read only: no client is created or changed.
+    actions   = ["cognito-idp:DescribeUserPoolClient"]
     resources = [local.arn[each.key].user_pools]
 
     condition {

@@ -451,10 +451,10 @@ run "the_verify_role_may_touch_only_its_environments_pools_and_records" {
   assert {
     condition = alltrue([
       for s in data.aws_iam_policy_document.verify["dev"].statement : alltrue([
-        for a in s.actions : can(regex("^(cognito-idp:(Admin[A-Za-z]+|ListUsers)|cognito-identity:DeleteIdentities|dynamodb:(PutItem|DeleteItem|GetItem|Query)|kms:Decrypt)$", a))
+        for a in s.actions : can(regex("^(cognito-idp:(Admin[A-Za-z]+|ListUsers|DescribeUserPoolClient)|cognito-identity:DeleteIdentities|dynamodb:(PutItem|DeleteItem|GetItem|Query)|kms:Decrypt)$", a))
       ])
     ])
-    error_message = "The verify role gets named Cognito admin actions, DeleteIdentities, item-level DynamoDB actions and kms:Decrypt only: no wildcards, no IAM, no state, no table management."
+    error_message = "The verify role gets named Cognito admin actions, DescribeUserPoolClient (the machine clients' secrets), DeleteIdentities, item-level DynamoDB actions and kms:Decrypt only: no wildcards, no IAM, no state, no table management, no client creation."
   }
 
   assert {
