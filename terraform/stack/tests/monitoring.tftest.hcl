@@ -49,6 +49,25 @@ mock_provider "aws" {
   }
 }
 
+# Each app client needs its own id: the authorizer's machine-client map is keyed by client id.
+override_resource {
+  target          = module.user_pool.aws_cognito_user_pool_client.this["web"]
+  override_during = plan
+  values          = { id = "webclientid000000000000000" }
+}
+
+override_resource {
+  target          = module.user_pool.aws_cognito_user_pool_client.this["reporter"]
+  override_during = plan
+  values          = { id = "reporterclientid0000000000" }
+}
+
+override_resource {
+  target          = module.user_pool.aws_cognito_user_pool_client.this["partner"]
+  override_during = plan
+  values          = { id = "partnerclientid00000000000" }
+}
+
 variables {
   # The real access model, the same file every env root reads.
   access           = jsondecode(file("../../policy_templates/access_model.json"))
@@ -57,6 +76,7 @@ variables {
   settings = {
     environment       = "dev"
     cors_allow_origin = "https://app.example.com"
+    user_pool         = { domain_prefix = "fga-test-auth" } # the model's machine clients need a domain
     external_providers = {
       google = { issuer_url = "https://accounts.google.com", client_ids = ["g-client"], group = "google-users" }
     }
@@ -78,7 +98,7 @@ run "every_alarm_names_this_stacks_resources" {
     condition = sort(distinct(flatten([
       for a in values(module.monitoring.alarms) : [for d, v in a.dimensions : "${d}=${v}"]
       ]))) == sort(concat(
-      ["ApiName=fga-dev-api", "Stage=dev", "TableName=fga-dev-policies", "TableName=fga-dev-records", "UserPool=us-east-1_TEST", "UserPoolClient=webclientid", "FunctionName=fga-dev-authorizer"],
+      ["ApiName=fga-dev-api", "Stage=dev", "TableName=fga-dev-policies", "TableName=fga-dev-records", "UserPool=us-east-1_TEST", "UserPoolClient=webclientid000000000000000", "FunctionName=fga-dev-authorizer"],
       [for h in keys(var.access.handlers) : "FunctionName=fga-dev-${h}"],
     ))
     error_message = "The AWS-metric alarms must watch exactly this stack's API and stage, its functions, its tables and its web client."
