@@ -763,6 +763,23 @@ def test_every_mode_is_refused_before_it_is_looked_at(env: Env) -> None:
     assert env.runtime.calls == []
 
 
+def test_the_refusal_comes_before_the_body_is_read(env: Env) -> None:
+    """A body announced and never sent: the answer is not held back waiting for it."""
+    over = _headers_of_size(env, "/open", MAX_REQUEST_HEAD_BYTES + 1, [("Content-Length", "100")])
+    url = urlsplit(env.gateway.url)
+    connection = http.client.HTTPConnection(url.hostname or "127.0.0.1", url.port, timeout=5)
+    try:
+        connection.putrequest("POST", f"/{STAGE}/open", skip_host=True, skip_accept_encoding=True)
+        for name, value in over:
+            connection.putheader(name, value)
+        connection.endheaders()
+        response = connection.getresponse()
+        assert (response.status, response.read()) == (431, b"HTTP header is larger than 10240 bytes.")
+    finally:
+        connection.close()
+    assert env.runtime.calls == []
+
+
 def test_a_long_query_string_counts_and_header_names_do_not() -> None:
     def head(query: str, headers: tuple[tuple[str, str], ...]) -> int:
         return request_head_bytes(HttpRequest("GET", "/local/open", query, headers, b"", "127.0.0.1"))

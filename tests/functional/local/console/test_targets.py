@@ -5,6 +5,8 @@ anyway. local/console/targets.py."""
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -17,6 +19,7 @@ from local.demo_data import news_item
 from local.emulator.server import EmulatorHandle
 from tests.functional.local.support import ACCOUNT, PASSWORD, REGION, UserPool, World
 from tools import config
+from tools.config import Route
 from tools.live.probes import READ_METHODS
 from tools.live.records import RUN_ATTRIBUTE
 from tools.matrix import probe
@@ -205,7 +208,16 @@ def test_only_the_callers_own_record_is_ever_put_back(
     assert _table(db) == [other]
 
 
-@pytest.mark.parametrize("case", ["none", "garbage", "other client", "other pool", "access token"])
+def _forged(token: str) -> str:
+    """`token` with another caller's `sub` in its payload (the signature no longer matches)."""
+    header, payload, signature = token.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    claims["sub"] = "00000000-0000-0000-0000-000000000000"
+    forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    return f"{header}.{forged}.{signature}"
+
+
+@pytest.mark.parametrize("case", ["none", "garbage", "forged", "other client", "other pool", "access token"])
 def test_a_write_of_the_callers_record_needs_a_valid_id_token_of_the_web_client(
     targets: Targets, world: World, pool: UserPool, db: Any, case: str
 ) -> None:
@@ -221,6 +233,8 @@ def test_a_write_of_the_callers_record_needs_a_valid_id_token_of_the_web_client(
         )["AuthenticationResult"]["IdToken"]
     elif case == "other pool":
         token = world.id_token(world.user_pool())
+    elif case == "forged":
+        token = _forged(world.id_token(pool))
     elif case == "access token":
         token = world.sign_in(pool, world.user(pool))["AccessToken"]
     else:
@@ -286,4 +300,19 @@ def test_calls_in_flight_are_bounded_and_unknown_routes_refused(
     with pytest.raises(TargetRefused) as unknown:
         targets.prepare("no-such-route", None)
     assert unknown.value.status == 404
+    assert _table(db) == []
+
+
+def test_a_write_the_console_could_not_undo_is_not_sent(
+    targets: Targets, world: World, pool: UserPool, db: Any
+) -> None:
+    """A POST that creates a pet names its id only in the answer the page reads: refused."""
+    create = Route(name="pets-create", path="/petstore/v1/pets", method="POST", auth="lambda", handler="pets")
+    targets.routes = {**targets.routes, create.name: create}
+    token, _ = _signed_in(world, pool)
+    with pytest.raises(TargetRefused) as refused:
+        targets.prepare("pets-create", token)
+    assert refused.value.status == 409
+    assert "could not undo" in refused.value.message
+    assert targets.pending == 0
     assert _table(db) == []
