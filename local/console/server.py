@@ -42,6 +42,7 @@ from urllib.parse import urlsplit
 from local.console.expectations import expectations
 from local.console.targets import TargetRefused, Targets
 from tools import config
+from tools.live.probes import READ_METHODS
 from tools.matrix import probe
 
 __all__ = ["ConsoleHandle", "public_config", "start_console"]
@@ -97,6 +98,8 @@ def public_config(stack: dict[str, Any], origin: str) -> dict[str, Any]:
                 "auth": r.auth,
                 "scopes": list(r.scopes),
                 "probe": {"method": p.method, "path": p.path, "body": p.body},
+                # A write is sent as POST /probe aims it (local/console/targets.py); a read as is.
+                "prepare": p.method not in READ_METHODS,
             }
             for r in cfg.routes.values()
             for p in [probe(r)]
@@ -227,8 +230,10 @@ def _handler_class(state: _State) -> type[BaseHTTPRequestHandler]:
                 raise TargetRefused(411, "a Content-Length is required") from None
             if not 0 < length <= MAX_POST_BYTES:
                 raise TargetRefused(413, f"the body must be 1 to {MAX_POST_BYTES} bytes")
+            raw = self.rfile.read(length)
+            self.close_connection = False  # read in full: the connection may serve the next call
             try:
-                request = json.loads(self.rfile.read(length))
+                request = json.loads(raw)
             except ValueError:
                 request = None
             if not isinstance(request, dict):

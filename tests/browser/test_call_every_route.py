@@ -76,14 +76,16 @@ class _Tab:
         self.page.goto(self.console.url, wait_until="commit")
 
     def rows(self) -> dict[str, dict[str, str | None]]:
-        return {
-            str(row.get_attribute("data-route")): {
-                "status": row.get_attribute("data-status"),
-                "verdict": row.get_attribute("data-verdict"),
-                "sent": row.get_attribute("data-sent"),
-            }
-            for row in self.page.locator("#route-table tbody tr").all()
-        }
+        """Each route row's answer (read in one go: six tabs x thirteen rows)."""
+        rows: dict[str, dict[str, str | None]] = self.page.eval_on_selector_all(
+            "#route-table tbody tr",
+            """rows => Object.fromEntries(rows.map(row => [row.dataset.route, {
+                 status: row.dataset.status ?? null,
+                 verdict: row.dataset.verdict ?? null,
+                 sent: row.dataset.sent ?? null,
+               }]))""",
+        )
+        return rows
 
 
 def test_call_every_route_leaves_the_records_table_as_seeded_for_every_demo_user(

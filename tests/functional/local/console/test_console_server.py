@@ -118,6 +118,13 @@ def test_config_is_what_a_deployed_front_end_is_built_with(console: ConsoleHandl
     assert routes["pets-v1-item"]["probe"] == {"method": "GET", "path": "/petstore/v1/pets/1", "body": None}
     assert routes["cup-email"]["scopes"] == ["email"]
     assert routes["cip-post"]["probe"]["body"] is not None
+    # Writes are sent as POST /probe aims them (the demo stays as seeded); reads as they are.
+    assert {name for name, route in routes.items() if route["prepare"]} == {
+        "cip-post",
+        "google-post",
+        "cup-post",
+        "news-delete",
+    }
     assert [u["name"] for u in settings["users"]] == [u["name"] for u in stack["users"]]
 
 
