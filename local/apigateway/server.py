@@ -146,6 +146,11 @@ class GatewayHandle:
         """Re-read the API (after a deployment) and flush the Lambda authorizer cache."""
         return self.app.reload()
 
+    @property
+    def runtime(self) -> LambdaRuntime:
+        """The Lambda runtime the gateway invokes functions through (created on first use)."""
+        return self._runtime()
+
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()

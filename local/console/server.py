@@ -15,10 +15,16 @@ static files immediately; `handle.publish(stack)` then makes `/config.json` and
 - `/config.json`: what a deployed front end is configured with (region, API URL, Cognito ids and
   endpoints, routes with the request the matrix sends for each), plus the demo users with their
   passwords so a person can sign in as any of them (local demo users only, random per stack);
-- `/expectations.json`: the expected outcome per user and route (local/console/expectations.py);
+- `/expectations.json`: the expected outcome per user and route, and per machine caller and route
+  (local/console/expectations.py);
 - `POST /probe` `{"route": <name>, "id_token": <the page's ID token>}`: the request the page sends
   for that route, aimed so that the demo stays as seeded, and a ticket when something must be undone
   afterwards; `POST /probe/done` `{"ticket": ...}`: undo it (local/console/targets.py).
+
+Machine callers are listed read-only (their name, scopes and governing policy, and their row of the
+contract): a browser never holds a client secret, so the console cannot and does not call as one;
+`python -m local call --client NAME METHOD PATH` does, from a terminal. `/config.json` carries no
+client id or secret of a machine client.
 
 Only loopback: the server binds 127.0.0.1 and answers only requests whose Host is
 `localhost:<port>` or `127.0.0.1:<port>` (a DNS-rebinding page cannot read the demo passwords); no
@@ -88,8 +94,15 @@ def public_config(stack: dict[str, Any], origin: str) -> dict[str, Any]:
         "redirect_uri": f"{origin}{CALLBACK_PATH}",
         "logout_uri": f"{origin}/",
         # What the hosted UI is asked for: the web client's OIDC scopes from the access model (an ID
-        # token, and the scopes the scope-protected user_pool routes need).
-        "scopes": list(cfg.access.oauth.oidc_scopes),
+        # token), and the resource-server scopes the scope-protected user_pool routes need.
+        "scopes": list(
+            dict.fromkeys(
+                [
+                    *cfg.access.oauth.oidc_scopes,
+                    *sorted({s for r in cfg.routes.values() if r.auth == "user_pool" for s in r.scopes}),
+                ]
+            )
+        ),
         "routes": [
             {
                 "name": r.name,
@@ -113,6 +126,16 @@ def public_config(stack: dict[str, Any], origin: str) -> dict[str, Any]:
                 "external": u["external"],
             }
             for u in stack["users"]
+        ],
+        # Read-only: no client id, no secret (a browser must never hold a client secret).
+        "machines": [
+            {
+                "name": m["name"],
+                "declared": m["declared"],
+                "scopes": list(m["scopes"]),
+                "policy": m["policy_key"],
+            }
+            for m in stack.get("machines") or []
         ],
     }
 

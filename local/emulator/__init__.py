@@ -41,17 +41,21 @@ def apply_patches() -> None:
         if _applied:
             return
         from local.awslambda import patches as awslambda  # noqa: PLC0415
+        from local.cloudwatch import patches as cloudwatch  # noqa: PLC0415
         from local.cognito_identity import patches as cognito_identity  # noqa: PLC0415
         from local.cognito_idp import patches as cognito_idp  # noqa: PLC0415
         from local.dynamodb import patches as dynamodb  # noqa: PLC0415
         from local.emulator import changes  # noqa: PLC0415
         from local.iam import patches as iam  # noqa: PLC0415
+        from local.logs import patches as logs  # noqa: PLC0415
 
         cognito_idp.apply()
         cognito_identity.apply()
         iam.apply()
         awslambda.apply()
         dynamodb.apply()
+        cloudwatch.apply()
+        logs.apply()
         changes.apply()
         _applied.add(installed)
 

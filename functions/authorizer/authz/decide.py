@@ -8,6 +8,8 @@ Outcomes (SPEC §6), each logged as one JSON line with decision, reason, sub, gr
   policy, an ambiguous or malformed policy item, a policy reaching outside this API/stage, a policy
   over MAX_POLICY_BYTES, or the table cannot be read ("verified but cannot decide": fail closed, but
   the caller *is* authenticated, so 403 rather than 401). Never Allow on any error path.
+  A declared machine client is decided the same way with the one item its key names
+  (authz/machines.py); a user claiming a group named like such an item is denied.
 - `allow` / `allow_other_routes`: the effective group's stored policy, returned whole so that API
   Gateway's authorizer cache (keyed by the token) evaluates it correctly for every route the caller
   calls afterwards; the second name means this particular route is not in it (API Gateway answers 403).
@@ -23,7 +25,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from authz import arn as arns
-from authz import policies
+from authz import machines, policies
 from authz.errors import Unauthorized
 from authz.header import presented_token, require_compact_jws
 from authz.logs import log
@@ -37,7 +39,7 @@ from authz.verify import Identity, TokenVerifier, VerifiedToken
 MAX_POLICY_BYTES = 8 * 1024
 POLICY_VERSION = "2012-10-17"
 INVOKE = "execute-api:Invoke"
-_ALARMING = ("internal_error", "policy_outside_api", "malformed_policy_item")
+_ALARMING = ("internal_error", "policy_outside_api", "malformed_policy_item", "reserved_group_name")
 
 
 class Authorizer:
@@ -155,13 +157,15 @@ class Authorizer:
         """The caller's effective group policy, and the policy-cache entries it was chosen from
         (the token cache reuses the decision only while they stay cached and fresh); raise _Deny
         (a decision) or _CannotDecide (a failure)."""
-        groups = identity.groups
+        groups = _policy_keys(identity)
         if groups is None:
             raise _Deny("malformed_groups_claim", reads=self.store.token_only())
         if not groups:
             raise _Deny("no_group", reads=self.store.token_only())
         if len(groups) > policies.MAX_GROUPS or not all(policies.valid_group_name(g) for g in groups):
             raise _Deny("malformed_groups_claim", reads=self.store.token_only())
+        if identity.kind == machines.USER and any(machines.is_reserved_group(g) for g in groups):
+            raise _Deny("reserved_group_name", reads=self.store.token_only())
         try:
             found = self.store.lookup(groups)
         except policies.PolicyLookupError:
@@ -208,6 +212,13 @@ class Authorizer:
         )
 
 
+def _policy_keys(identity: Identity) -> tuple[str, ...] | None:
+    """The policy-table keys a decision reads: a user's groups, or a machine client's one key."""
+    if identity.kind == machines.MACHINE:
+        return (identity.policy_key,)
+    return identity.groups
+
+
 def _level(reason: str) -> int:
     return logging.WARNING if reason.startswith(_ALARMING) else logging.INFO
 
@@ -227,13 +238,17 @@ class _CannotDecide(Exception):  # a Deny that depends on a failure, not on the 
 
 
 def context_for(identity: Identity, group: str) -> dict[str, str]:
-    """Authorizer context: string values only (API Gateway refuses objects and arrays)."""
-    return {
+    """Authorizer context: string values only (API Gateway refuses objects and arrays). A machine
+    caller's also names its client and the token's scopes (space-separated, as in the token)."""
+    context = {
         "sub": identity.sub,
         "username": identity.username,
         "groups": ",".join(identity.groups or ()),
         "group": group,
     }
+    if identity.kind == machines.MACHINE:
+        context.update(client_id=identity.client_id, scope=" ".join(identity.scopes))
+    return context
 
 
 def deny_response(identity: Identity, method: arns.MethodArn) -> dict[str, Any]:

@@ -35,10 +35,12 @@ async function getJson(path) {
 // --- expectations -----------------------------------------------------------------------------
 
 function label(outcome) {
+  if (outcome === "not_applicable") return "n/a";
   return outcome === "allow" ? "2xx" : String(outcome);
 }
 
 function outcomeClass(outcome) {
+  if (outcome === "not_applicable") return "na";
   return outcome === "allow" ? "allow" : `e${outcome}`;
 }
 
@@ -312,13 +314,35 @@ function renderRoutes() {
   $("#call-all").disabled = !session.tokens;
 }
 
+// Machine callers are shown, never signed in as: a browser must not hold a client secret.
+function renderMachines() {
+  const body = $("#machines tbody");
+  body.replaceChildren();
+  for (const machine of session.config.machines || []) {
+    const policy = machine.declared ? machine.policy : "none: the Lambda authorizer refuses it";
+    body.append(
+      el(
+        "tr",
+        { "data-machine": machine.name },
+        el("td", { text: machine.name }),
+        el("td", { text: machine.declared ? "declared" : "not declared" }),
+        el("td", { class: "mono", text: machine.scopes.join(" ") }),
+        el("td", { class: "mono", text: policy }),
+        el("td", { class: "mono", text: `python -m local call --client ${machine.name} GET /news` }),
+      ),
+    );
+  }
+}
+
 function renderMatrix() {
   const users = session.config.users.map((u) => u.name);
+  const machines = (session.config.machines || []).map((m) => m.name);
   const table = $("#matrix");
   const head = el("tr", {}, el("th", { text: "route" }));
   for (const user of users) {
     head.append(el("th", { class: session.user && session.user.name === user ? "me" : "", text: user }));
   }
+  for (const machine of machines) head.append(el("th", { class: "machine", text: `${machine} (machine)` }));
   const rows = [el("thead", {}, head)];
   const body = el("tbody");
   for (const route of session.config.routes) {
@@ -326,6 +350,10 @@ function renderMatrix() {
     for (const user of users) {
       const outcome = (session.expected.expected[user] || {})[route.name];
       tr.append(el("td", { class: outcomeClass(outcome), "data-user": user, "data-route": route.name, text: label(outcome) }));
+    }
+    for (const machine of machines) {
+      const outcome = ((session.expected.machines || {})[machine] || {})[route.name];
+      tr.append(el("td", { class: outcomeClass(outcome), "data-machine": machine, "data-route": route.name, text: label(outcome) }));
     }
     body.append(tr);
   }
@@ -361,6 +389,7 @@ async function main() {
   renderSignIn();
   renderRoutes();
   renderMatrix();
+  renderMachines();
   if (session.tokens) {
     $("#whoami").textContent = session.user ? `${session.user.name} (${session.user.username})` : "an unknown user";
     await showIdentity();

@@ -67,6 +67,7 @@ provider "aws" {
 
   endpoints {
     apigateway      = var.emulator_url
+    cloudwatch      = var.emulator_url
     cloudwatchlogs  = var.emulator_url
     cognitoidentity = var.emulator_url
     cognitoidp      = var.emulator_url
@@ -74,6 +75,7 @@ provider "aws" {
     iam             = var.emulator_url
     kms             = var.emulator_url
     lambda          = var.emulator_url
+    sns             = var.emulator_url
     sts             = var.emulator_url
     wafv2           = var.emulator_url
   }

@@ -11,9 +11,9 @@ import pytest
 import requests
 
 from local.console.server import ConsoleHandle, start_console
-from local.demo_data import demo_users
+from local.demo_data import demo_machines, demo_users
 from tools import config
-from tools.matrix import ALLOW
+from tools.matrix import ALLOW, NOT_APPLICABLE
 
 API = "http://127.0.0.1:40001/local"
 EMULATOR = "http://127.0.0.1:40002"
@@ -36,6 +36,17 @@ def _stack() -> dict[str, Any]:
         "external_idp": {"group": cfg.raw["local_idp"]["group"]},
         "routes": cfg.access.raw["routes"],
         "users": [u.describe() for u in demo_users(cfg)],
+        "machines": [
+            {
+                "name": m.name,
+                "client_id": f"{m.name}-client-id-0000000",
+                "client_secret": f"{m.name}-SECRET-never-in-a-browser",
+                "scopes": list(m.scopes),
+                "declared": m.declared,
+                "policy_key": m.policy_key,
+            }
+            for m in demo_machines(cfg)
+        ],
     }
 
 
@@ -141,6 +152,44 @@ def test_expectations_cover_every_user_and_route(console: ConsoleHandle) -> None
     assert expected["pet-veterinarian"]["pets-v2-status"] == ALLOW
     assert expected["pet-veterinarian"]["pets-v2-pets"] == 403
     assert expected["external"]["cup-get"] == 401
+
+
+def test_machine_callers_are_listed_without_any_client_secret(console: ConsoleHandle) -> None:
+    """A browser never holds a client secret: the page gets the machines' names, scopes and
+    governing policy, never their credentials, and their promised row of the contract."""
+    stack = _stack()
+    console.publish(stack)
+    raw = get(console, "/config.json").text
+    for machine in stack["machines"]:
+        assert machine["client_secret"] not in raw
+        assert machine["client_id"] not in raw
+    listed = {m["name"]: m for m in get(console, "/config.json").json()["machines"]}
+    assert set(listed) == {m["name"] for m in stack["machines"]}
+    assert listed["reporter"] == {
+        "name": "reporter",
+        "declared": True,
+        "scopes": list(config.load("local").machine_clients["reporter"].scopes),
+        "policy": "client:reporter",
+    }
+    assert listed["undeclared"]["declared"] is False
+    machines = get(console, "/expectations.json").json()["machines"]
+    assert set(machines) == set(listed)
+    for row in machines.values():
+        assert set(row) == set(stack["routes"])
+    assert machines["reporter"]["pets-v2-pets"] == ALLOW
+    assert machines["partner"]["partner-pets"] == 401
+    assert machines["partner"]["news-delete"] == 403
+    assert machines["undeclared"]["news-get"] == 401
+    assert machines["reporter"]["cip-get"] == NOT_APPLICABLE
+
+
+def test_the_sign_in_asks_for_the_scopes_the_user_pool_routes_need(console: ConsoleHandle) -> None:
+    console.publish(_stack())
+    scopes = get(console, "/config.json").json()["scopes"]
+    needed = {s for r in config.load("local").routes.values() if r.auth == "user_pool" for s in r.scopes}
+    assert needed
+    assert needed <= set(scopes)
+    assert len(scopes) == len(set(scopes))
 
 
 def post(
