@@ -14,6 +14,8 @@ BASE = {
     "region": "us-east-1",
     "account_id": "111111111111",
     "cors_allow_origin": "https://dev.app.example.com",
+    # the access model declares machine clients, whose tokens need the pool's domain
+    "user_pool": {"domain_prefix": "fga-dev-example"},
 }
 
 
