@@ -65,9 +65,19 @@ from local.core.changes import ChangeFeed, EmulatorUnreachable, Generation, Vers
 from local.logs.shipper import shipper_for
 from tools import iam_policy
 
-__all__ = ["GatewayApp"]
+__all__ = ["MAX_REQUEST_HEAD_BYTES", "GatewayApp", "request_head_bytes"]
 
 Clock = Callable[[], datetime]
+#: REST API quota "Total combined size of request line and header values": 10,240 bytes, not
+#: adjustable (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-execution-service-limits-table.html).
+MAX_REQUEST_HEAD_BYTES = 10_240
+#: What API Gateway answers past it. Not in AWS's documentation; reported by its users: status 431
+#: and the text "HTTP header is larger than 10240 bytes." from API Gateway's front end, before the
+#: API is looked at (no gateway response, no CORS headers). The content type is the one the same
+#: front end sends with its sibling refusal, 413 "HTTP content length exceeded 10485760 bytes.".
+HEAD_TOO_LARGE_STATUS = 431
+HEAD_TOO_LARGE_BODY = f"HTTP header is larger than {MAX_REQUEST_HEAD_BYTES} bytes.".encode()
+HEAD_TOO_LARGE_TYPE = "text; charset=utf-8"
 # Refusals that come from authentication/authorization (logged as `authorizerError`).
 _AUTH_RESPONSE_TYPES = frozenset(
     {
@@ -140,6 +150,22 @@ class Invocation:
 class _Outcome:
     identity: dict[str, Any]
     authorizer: dict[str, Any] | None = None
+
+
+def _wire_bytes(text: str) -> int:
+    """Bytes `text` took on the wire (http.server decodes request lines and headers as Latin-1;
+    text given in-process that Latin-1 cannot hold is counted as UTF-8)."""
+    try:
+        return len(text.encode("latin-1"))
+    except UnicodeEncodeError:
+        return len(text.encode("utf-8"))
+
+
+def request_head_bytes(request: HttpRequest) -> int:
+    """What counts against MAX_REQUEST_HEAD_BYTES: the request line and every header value."""
+    target = request.raw_path + (f"?{request.query}" if request.query else "")
+    line = f"{request.method} {target} {request.protocol}"
+    return _wire_bytes(line) + sum(_wire_bytes(value) for _, value in request.headers)
 
 
 class GatewayApp:
@@ -230,6 +256,12 @@ class GatewayApp:
         (answered as the REQUEST_TOO_LARGE gateway response, with the API's headers such as CORS)."""
         started = time.perf_counter()
         request_id = str(uuid.uuid4())
+        if request_head_bytes(request) > MAX_REQUEST_HEAD_BYTES:
+            refused = HttpResponse(
+                HEAD_TOO_LARGE_STATUS, [("Content-Type", HEAD_TOO_LARGE_TYPE)], HEAD_TOO_LARGE_BODY
+            )
+            self._access_log(request, request_id, refused, started, {"error": "request head too large"})
+            return refused
         extended_id = extended_request_id()
         now = self._clock()
         log_fields: dict[str, Any] = {"cognitoIdentityId": None}
