@@ -12,8 +12,8 @@ from typing import NamedTuple
 
 _METHOD_ARN = re.compile(
     r"^arn:(?P<partition>aws[a-z-]*):execute-api:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):"
-    r"(?P<api>[A-Za-z0-9]+)/(?P<stage>[A-Za-z0-9_-]+)/(?P<verb>[A-Z]+|\*)(?P<path>/[^\s]*)?$"
-)
+    r"(?P<api>[A-Za-z0-9]+)/(?P<stage>[A-Za-z0-9_-]+)/(?P<verb>[A-Z]+|\*)(?P<path>/[^\s]*)?"
+)  # fullmatch: with `$`, a methodArn ending in a newline would parse
 
 
 class BadMethodArn(ValueError):
@@ -45,7 +45,7 @@ def parse_method_arn(value: object) -> MethodArn:
 
 @lru_cache(maxsize=1024)  # a container sees few distinct routes; errors are not cached
 def _parse(value: str) -> MethodArn:
-    match = _METHOD_ARN.match(value)
+    match = _METHOD_ARN.fullmatch(value)
     if not match:
         raise BadMethodArn("methodArn is not an execute-api method ARN")
     partition, region, account = match["partition"], match["region"], match["account"]

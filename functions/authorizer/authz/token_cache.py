@@ -34,6 +34,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any, NamedTuple
 
+from authz.errors import Unauthorized
 from authz.policies import GroupPolicy, PolicyReads
 from authz.verify import VerifiedToken
 
@@ -60,7 +61,10 @@ class VerifiedTokens:
 
     @staticmethod
     def digest(token: str) -> bytes:
-        return _sha256(token.encode()).digest()
+        try:
+            return _sha256(token.encode()).digest()
+        except UnicodeEncodeError:  # a lone surrogate (any str reaches here): no compact JWS has one
+            raise Unauthorized("malformed_token") from None
 
     def get(self, digest: bytes) -> Entry | None:
         return self._entries.get(digest)

@@ -173,6 +173,21 @@ def test_the_longest_authorization_value_api_gateway_passes_is_decided_and_one_m
     assert '"reason":"token_too_long"' in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("junk", [chr(0xD800), chr(0xDFFF), f"a{chr(0xDC80)}b"], ids=["d800", "dfff", "dc80"])
+def test_a_token_with_a_lone_surrogate_is_malformed_not_an_error(
+    junk: str, authorizer_app: ModuleType, tokens: support.TokenFactory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Any str can arrive (a REQUEST authorizer's header map, a test event): one that cannot be UTF-8
+    encoded is no compact JWS, refused as malformed before it is hashed for the token cache (it was
+    logged as verification_error_UnicodeEncodeError)."""
+    good = tokens.token()
+    capsys.readouterr()
+    for value in (f"Bearer {junk}", f"Bearer {good}{junk}", f"Bearer {good[:20]}{junk}{good[20:]}"):
+        assert decide_token(authorizer_app, value)[0] == "unauthorized"
+        assert '"reason":"malformed_token"' in capsys.readouterr().out
+    assert decide_token(authorizer_app, f"Bearer {good}")[0] == "allow"
+
+
 # --- the attack suite -------------------------------------------------------------------------
 
 

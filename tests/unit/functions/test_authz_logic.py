@@ -198,7 +198,15 @@ def test_method_arn_parts() -> None:
 
 @pytest.mark.parametrize(
     "value",
-    [None, "", "arn:aws:execute-api:us-east-1:123:abc/prod/GET/x", f"{API}", f"{API}/get/x", "x" * 3000],
+    [
+        None,
+        "",
+        "arn:aws:execute-api:us-east-1:123:abc/prod/GET/x",
+        f"{API}",
+        f"{API}/get/x",
+        "x" * 3000,
+        f"{API}/GET/petstore/v1/pets\n",  # `$` would let the trailing newline through
+    ],
 )
 def test_bad_method_arns(value: Any) -> None:
     with pytest.raises(arns.BadMethodArn):
