@@ -2,7 +2,8 @@
 
 Environment contract (docs/architecture.md): POLICY_TABLE, ISSUER, JWKS_URL (optional, default
 `<ISSUER>/.well-known/jwks.json`), ALLOWED_CLIENT_IDS (comma-separated, at least one),
-TOKEN_USE (`access` default, or `id`), POLICY_CACHE_TTL_SECONDS, JWKS_CACHE_TTL_SECONDS, LOG_LEVEL.
+TOKEN_USE (`access` default, or `id`), POLICY_CACHE_TTL_SECONDS, JWKS_CACHE_TTL_SECONDS, LOG_LEVEL,
+REVOCATION_TABLE, REVOCATION_CHECK_SECONDS.
 A separate JWKS_URL exists because the emulator serves the keys at an address that differs from the
 issuer the tokens name. Anything invalid raises ConfigError, and the handler then fails closed.
 """
@@ -20,6 +21,11 @@ from authz.errors import ConfigError
 # (docs/architecture.md, "Authorizer cache window"); 0 reads the table on every decision.
 DEFAULT_POLICY_CACHE_TTL_SECONDS = 60
 DEFAULT_JWKS_CACHE_TTL_SECONDS = 3600
+# How old the revocation record a decision relies on may be (authz/revocation.py): a revoked token
+# is refused at most this long after the record is written (plus API Gateway's result cache);
+# 0 reads the record on every decision. Bounded so that "revoked" keeps meaning "within seconds".
+DEFAULT_REVOCATION_CHECK_SECONDS = 10
+MAX_REVOCATION_CHECK_SECONDS = 300
 MAX_CACHE_TTL_SECONDS = 86_400
 # Minimum time between two JWKS fetches triggered by unknown `kid`s (and between failed fetches), so a
 # flood of tokens with random kids cannot hammer the JWKS endpoint.
@@ -45,6 +51,8 @@ class Settings:
     jwks_timeout: float = JWKS_FETCH_TIMEOUT_SECONDS
     clock_skew: int = CLOCK_SKEW_SECONDS
     log_level: str = "INFO"
+    revocation_table: str = ""
+    revocation_check_ttl: float = DEFAULT_REVOCATION_CHECK_SECONDS
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -64,6 +72,9 @@ class Settings:
         log_level = env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
         if log_level not in LOG_LEVELS:
             raise ConfigError(f"LOG_LEVEL must be one of {LOG_LEVELS}, not {log_level!r}")
+        revocation_table = env.get("REVOCATION_TABLE", "").strip()
+        if not revocation_table:
+            raise ConfigError("REVOCATION_TABLE is not set: give the revocation table's name")
         return cls(
             policy_table=table,
             issuer=issuer,
@@ -75,10 +86,20 @@ class Settings:
             ),
             jwks_cache_ttl=_ttl(env, "JWKS_CACHE_TTL_SECONDS", DEFAULT_JWKS_CACHE_TTL_SECONDS),
             log_level=log_level,
+            revocation_table=revocation_table,
+            revocation_check_ttl=_ttl(
+                env,
+                "REVOCATION_CHECK_SECONDS",
+                DEFAULT_REVOCATION_CHECK_SECONDS,
+                minimum=0,
+                maximum=MAX_REVOCATION_CHECK_SECONDS,
+            ),
         )
 
 
-def _ttl(env: Mapping[str, str], name: str, default: int, *, minimum: int = 1) -> float:
+def _ttl(
+    env: Mapping[str, str], name: str, default: int, *, minimum: int = 1, maximum: int = MAX_CACHE_TTL_SECONDS
+) -> float:
     raw = env.get(name, "").strip()
     if not raw:
         return float(default)
@@ -86,10 +107,8 @@ def _ttl(env: Mapping[str, str], name: str, default: int, *, minimum: int = 1) -
         value = int(raw)
     except ValueError:
         raise ConfigError(f"{name} must be a whole number of seconds, not {raw!r}") from None
-    if not minimum <= value <= MAX_CACHE_TTL_SECONDS:
-        raise ConfigError(
-            f"{name} must be between {minimum} and {MAX_CACHE_TTL_SECONDS} seconds, not {value}"
-        )
+    if not minimum <= value <= maximum:
+        raise ConfigError(f"{name} must be between {minimum} and {maximum} seconds, not {value}")
     return float(value)
 
 

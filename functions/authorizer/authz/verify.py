@@ -94,6 +94,11 @@ class Identity(NamedTuple):
     username: str
     groups: tuple[str, ...] | None  # None: the claim is present but not a list of strings
     client_id: str
+    # For the revocation check (authz/revocation.py): `iat` as PyJWT compares it (0, the safe
+    # default, is earlier than any revocation) and the refresh-token family (`origin_jti`, which
+    # Cognito's access and ID tokens carry when the client has token revocation on).
+    issued_at: int = 0
+    origin_jti: str | None = None
 
 
 class VerifiedToken(NamedTuple):
@@ -234,11 +239,14 @@ class TokenVerifier:
             groups = tuple(dict.fromkeys(raw_groups))  # de-duplicated, order kept
         else:
             groups = None
+        origin_jti = claims.get("origin_jti")
         return Identity(
             sub=sub,
             username=username if isinstance(username, str) else "",
             groups=groups,
             client_id=client_id,
+            issued_at=int(claims["iat"]),  # present and int()-convertible: jws.check_claims said so
+            origin_jti=origin_jti if isinstance(origin_jti, str) and origin_jti else None,
         )
 
 

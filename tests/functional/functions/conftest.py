@@ -82,10 +82,12 @@ def ddb_client() -> Any:
 
 @pytest.fixture
 def ddb(ddb_client: Any) -> Iterator[Any]:
-    """Fresh moto state per test: the policy table seeded from policy_templates/, an empty records table."""
+    """Fresh moto state per test: the policy table seeded from policy_templates/, empty records and
+    revocation tables."""
     with mock_aws():
         support.create_policy_table(ddb_client)
         support.create_records_table(ddb_client)
+        support.create_revocation_table(ddb_client)
         yield ddb_client
 
 
@@ -98,6 +100,7 @@ def authorizer_app(
         monkeypatch.setenv(name, value)
     # Reuse the session's client; test_warm_decisions_... puts the real factory back to count it.
     monkeypatch.setattr(app, "dynamodb_client", lambda: ddb)
+    monkeypatch.setattr(app, "revocation_client", lambda: ddb)
     app.reset()
     yield app
     app.reset()

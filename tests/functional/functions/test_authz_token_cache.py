@@ -22,23 +22,30 @@ from authz.decide import Authorizer
 from authz.errors import Unauthorized
 from authz.logs import get_logger
 from authz.policies import PolicyLookupError, PolicyStore
+from authz.revocation import RevocationStore
 from authz.settings import Settings
 from authz.verify import TokenVerifier
 
 from tests.functional.functions import support
-from tests.functional.functions.test_authorizer import REAL_DYNAMODB_CLIENT, NetworkCounter, decide_token
+from tests.functional.functions.test_authorizer import (
+    REAL_DYNAMODB_CLIENT,
+    REAL_REVOCATION_CLIENT,
+    NetworkCounter,
+    decide_token,
+)
 
 VET_ROUTE = support.method_arn("GET", "/petstore/v1/pets")
 STATUS_ROUTE = support.method_arn("GET", "/petstore/v2/status")
 SKEW = 30
 POLICY_TTL = 300
+REVOCATION_TTL = 400  # longer than POLICY_TTL: the policy-expiry tests see the policy expire first
 
 
 @dataclass
 class Harness:
     authorizer: Authorizer
     wall: list[float]  # the verifier's clock (time.time for a real container)
-    policy_clock: list[float]  # the policy store's clock (time.monotonic for a real container)
+    policy_clock: list[float]  # the policy and revocation stores' clock (time.monotonic in a container)
     monotonic: list[float]  # time.monotonic (PyJWT's JWKS cache TTL and the cool-down)
     verifications: list[str]
 
@@ -70,8 +77,12 @@ def harness(
         return real_verify(token)
 
     monkeypatch.setattr(verifier, "verify", counting_verify)
+    revocations = RevocationStore(
+        settings.revocation_table, REVOCATION_TTL, lambda: ddb, clock=lambda: policy_clock[0]
+    )
     with support.fake_monotonic(monkeypatch) as monotonic:
-        yield Harness(Authorizer(verifier, store, get_logger()), wall, policy_clock, monotonic, verifications)
+        authorizer = Authorizer(verifier, store, get_logger(), revocations=revocations)
+        yield Harness(authorizer, wall, policy_clock, monotonic, verifications)
 
 
 def _token(
@@ -237,10 +248,11 @@ def test_repeated_tokens_make_no_network_call_and_create_no_client(
     jwks: support.JwksServer,
 ) -> None:
     monkeypatch.setattr(authorizer_app, "dynamodb_client", REAL_DYNAMODB_CLIENT)
+    monkeypatch.setattr(authorizer_app, "revocation_client", REAL_REVOCATION_CLIENT)
     counter = NetworkCounter(monkeypatch)
     token = tokens.token()
-    assert decide_token(authorizer_app, token)[0] == "allow"  # cold: JWKS + client + one read
-    assert (counter.clients, counter.api_calls, jwks.requests) == (1, ["BatchGetItem"], 1)
+    assert decide_token(authorizer_app, token)[0] == "allow"  # cold: JWKS + clients + a read of each table
+    assert (counter.clients, counter.api_calls, jwks.requests) == (2, ["GetItem", "BatchGetItem"], 1)
     counter.clients, counter.api_calls, counter.connects = 0, [], 0
     for _ in range(20):
         assert decide_token(authorizer_app, token)[0] == "allow"
@@ -256,7 +268,8 @@ def test_policy_cache_ttl_zero_decides_every_repeated_token_in_full(
     cached policy, so nothing is reused; every request reads the table (and verifies again)."""
     settings = Settings.from_env(support.authorizer_env(jwks.url, POLICY_CACHE_TTL_SECONDS="0"))
     store = PolicyStore(settings.policy_table, settings.policy_cache_ttl, lambda: ddb)
-    authorizer = Authorizer(TokenVerifier(settings), store, get_logger())
+    revocations = RevocationStore(settings.revocation_table, settings.revocation_check_ttl, lambda: ddb)
+    authorizer = Authorizer(TokenVerifier(settings), store, get_logger(), revocations=revocations)
     token = tokens.token()
     for _ in range(3):
         assert support.outcome(authorizer.authorize(support.token_event(token, VET_ROUTE))) == "allow"
