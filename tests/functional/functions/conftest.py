@@ -1,5 +1,5 @@
 """Fixtures for the Lambda functions' functional tests: in-process moto, a local RSA key and a
-loopback JWKS server. Both function folders are put on sys.path the way Lambda sees them (zip root)."""
+loopback JWKS server. The function folders are put on sys.path the way Lambda sees them (zip root)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,12 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
-for _path in (ROOT, ROOT / "functions" / "authorizer", ROOT / "functions" / "backend"):
+for _path in (
+    ROOT,
+    ROOT / "functions" / "authorizer",
+    ROOT / "functions" / "backend",
+    ROOT / "functions" / "revocation",
+):
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
 

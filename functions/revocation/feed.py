@@ -1,0 +1,104 @@
+"""Administrators' actions, from anywhere, into the revocation record (`feed.handler`).
+
+An EventBridge rule on the default bus (terraform/stack/revocation.tf) sends this function the
+"AWS API Call via CloudTrail" events of this user pool's AdminUserGlobalSignOut, AdminDisableUser,
+AdminDeleteUser, AdminRemoveUserFromGroup and AdminAddUserToGroup calls that succeeded, whoever
+made them (console, CLI, another system). What AWS documents about these events, and so the bound
+(docs/architecture.md, "Revocation"):
+- EventBridge receives them only while a CloudTrail trail with logging on records the account's
+  management events, and CloudTrail delivers them on a best-effort basis;
+- Cognito records the user's `sub` (in `additionalEventData.sub`) but not the user name, so the
+  record is keyed by what the authorizer keys it by;
+- `eventTime` is the call's time, to the second.
+
+Each event revokes every token of the user issued before the call: `revoked_before` = the second
+after `eventTime` (a token issued within that second, before or after the call, counts as issued
+before it: the safe side; the client gets a new one a second later). A group change revokes too:
+tokens issued before it carry the old `cognito:groups`. Delivery is at least once and may be late:
+the same event written twice changes nothing, and a late event revokes only tokens issued before
+the call, never a sign-in that followed it. Then the stage's authorizer cache is flushed.
+
+An event this function cannot use (another pool, a failed call, no `sub`) is logged; one without a
+`sub` raises (the function's Errors metric counts it: the revocation did not happen). A record that
+cannot be written raises too, and Lambda retries the asynchronous invocation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from revocation_core import aws, gateway, settings
+from revocation_core.logs import log
+from revocation_core.record import RecordWriter, Revocation
+
+HANDLED = frozenset(
+    {
+        "AdminUserGlobalSignOut",
+        "AdminDisableUser",
+        "AdminDeleteUser",
+        "AdminRemoveUserFromGroup",
+        "AdminAddUserToGroup",
+    }
+)
+DETAIL_TYPE = "AWS API Call via CloudTrail"
+EVENT_SOURCE = "cognito-idp.amazonaws.com"
+
+
+class FeedError(RuntimeError):
+    """The event should have revoked tokens and did not (the message says why)."""
+
+
+def handler(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
+    detail = event.get("detail") if isinstance(event.get("detail"), Mapping) else {}
+    assert isinstance(detail, Mapping)
+    name = detail.get("eventName")
+    fields: dict[str, Any] = {
+        "event_name": name,
+        "event_id": detail.get("eventID"),
+        "request_id": getattr(context, "aws_request_id", None),
+    }
+    skip = _skip_reason(event, detail)
+    if skip:
+        log("INFO", "admin action ignored", reason=skip, **fields)
+        return {"revoked": False, "reason": skip}
+    additional = detail.get("additionalEventData")
+    sub = additional.get("sub") if isinstance(additional, Mapping) else None
+    if not isinstance(sub, str) or not sub:
+        log("ERROR", "admin action without the user's sub", **fields)
+        raise FeedError(f"{name} event {detail.get('eventID')} has no additionalEventData.sub")
+    at = _event_second(detail.get("eventTime")) + 1.0
+    writer = RecordWriter(
+        settings.required("TABLE_NAME"),
+        settings.seconds("TOKEN_LIFETIME_SECONDS", minimum=1),
+        lambda: aws.client("dynamodb"),
+    )
+    writer.write(Revocation(sub, at, None, str(name)))  # RecordError: Lambda retries the event
+    flushed = gateway.flush_authorizers(settings.required("REST_API_ID"), settings.required("STAGE_NAME"))
+    log("INFO", "admin action revoked tokens", sub=sub, revoked_before=at, flushed=flushed, **fields)
+    return {"revoked": True, "sub": sub, "revoked_before": at, "authorizer_cache_flushed": flushed}
+
+
+def _skip_reason(event: Mapping[str, Any], detail: Mapping[str, Any]) -> str:
+    if event.get("detail-type") != DETAIL_TYPE or detail.get("eventSource") != EVENT_SOURCE:
+        return "not a Cognito user pools API call"
+    if detail.get("eventName") not in HANDLED:
+        return "not an action that revokes tokens"
+    if detail.get("errorCode"):
+        return "the call failed"
+    parameters = detail.get("requestParameters")
+    pool = parameters.get("userPoolId") if isinstance(parameters, Mapping) else None
+    if pool != settings.required("USER_POOL_ID"):
+        return "another user pool"
+    return ""
+
+
+def _event_second(raw: object) -> float:
+    """CloudTrail's eventTime (`2024-05-01T12:34:56Z`) as epoch seconds."""
+    if not isinstance(raw, str):
+        raise FeedError("the event has no eventTime")
+    try:
+        return datetime.fromisoformat(raw.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        raise FeedError(f"eventTime {raw!r} is not an ISO 8601 time") from None
