@@ -80,8 +80,11 @@ def build_authorizer(env: dict[str, str] | None = None) -> Authorizer:
     settings = Settings.from_env(os.environ if env is None else env)
     logger = get_logger(settings.log_level)
     store = PolicyStore(settings.policy_table, settings.policy_cache_ttl, dynamodb_client)
+    # Looked up when first needed (not bound here), like dynamodb_client: tests swap the factory.
     revocations = RevocationStore(
-        settings.revocation_table, settings.revocation_check_ttl, lambda: revocation_client()
+        settings.revocation_table,
+        settings.revocation_check_ttl,
+        lambda: revocation_client(),  # noqa: PLW0108
     )
     return Authorizer(TokenVerifier(settings), store, logger, revocations=revocations)
 

@@ -11,6 +11,9 @@ What changes, and why (each is what real Cognito does):
 - InitiateAuth/AdminInitiateAuth enforce the client's ExplicitAuthFlows and, for clients with a
   secret, SECRET_HASH on the password flows;
 - DeleteResourceServer and UpdateResourceServer exist (Terraform needs them to update/destroy);
+- RevokeToken exists, and revoked, signed-out or disabled users' tokens are refused as Cognito
+  documents (`local.cognito_idp.revocation`); the admin calls the product's revocation feed listens
+  to are recorded for EventBridge as CloudTrail does (`local.cognito_idp.trail`);
 - every path that writes user attributes (AdminCreateUser, SignUp, AdminUpdateUserAttributes,
   UpdateUserAttributes) checks the names against the pool's schema, the app client's write
   permissions and immutability, and applies Cognito's email/phone change rules
@@ -42,7 +45,7 @@ from moto.core.responses import ActionResult, EmptyResult
 from moto.core.utils import utcnow
 from moto.moto_api._internal import mock_random
 
-from local.cognito_idp import user_attributes
+from local.cognito_idp import revocation, trail, user_attributes
 from local.cognito_idp.claims import group_claims, group_names
 from local.cognito_idp.pools import (
     ACCESS_TOKEN_USE,
@@ -460,6 +463,8 @@ def apply() -> None:
     response_cls = idp_responses.CognitoIdpResponse
     _install(response_cls, "delete_resource_server", _response_delete_resource_server)
     _install(response_cls, "update_resource_server", _response_update_resource_server)
+    revocation.apply()
+    trail.apply()
     # moto routes these paths through the dict in its urls module (read when the server's Flask
     # app for cognito-idp is built, and by the in-process mock on each request).
     for pattern in list(idp_urls.url_paths):

@@ -119,11 +119,12 @@ variable "settings" {
       })), [])
     })), {})
     authorizer = optional(object({
-      token_use            = optional(string, "access")
-      result_ttl_seconds   = optional(number, 300)
-      policy_cache_seconds = optional(number, 60)
-      jwks_cache_seconds   = optional(number, 3600)
-      jwks_origin          = optional(string)
+      token_use                = optional(string, "access")
+      result_ttl_seconds       = optional(number, 30)
+      policy_cache_seconds     = optional(number, 60)
+      jwks_cache_seconds       = optional(number, 3600)
+      revocation_check_seconds = optional(number, 10)
+      jwks_origin              = optional(string)
     }), {})
     throttling = optional(object({
       burst_limit = optional(number, 100)
@@ -171,12 +172,17 @@ variable "settings" {
 
   validation {
     condition     = var.settings.authorizer.result_ttl_seconds >= 0 && var.settings.authorizer.result_ttl_seconds <= 3600 && floor(var.settings.authorizer.result_ttl_seconds) == var.settings.authorizer.result_ttl_seconds
-    error_message = "authorizer.result_ttl_seconds must be a whole number of seconds from 0 (no cache: the authorizer runs on every request) to 3600 (API Gateway's maximum); 300 is the default."
+    error_message = "authorizer.result_ttl_seconds must be a whole number of seconds from 0 (no cache: the authorizer runs on every request) to 3600 (API Gateway's maximum); 30 is the default (a revoked token is refused within it plus revocation_check_seconds: docs/architecture.md, \"Revocation\")."
   }
 
   validation {
     condition     = var.settings.authorizer.policy_cache_seconds >= 0 && var.settings.authorizer.policy_cache_seconds <= 3600 && floor(var.settings.authorizer.policy_cache_seconds) == var.settings.authorizer.policy_cache_seconds
     error_message = "authorizer.policy_cache_seconds must be a whole number of seconds from 0 (read the policy table on every decision) to 3600; 60 is the default."
+  }
+
+  validation {
+    condition     = var.settings.authorizer.revocation_check_seconds >= 0 && var.settings.authorizer.revocation_check_seconds <= 300 && floor(var.settings.authorizer.revocation_check_seconds) == var.settings.authorizer.revocation_check_seconds
+    error_message = "authorizer.revocation_check_seconds must be a whole number of seconds from 0 (read the revocation record on every decision) to 300 (a revocation must still mean \"within seconds\"); 10 is the default."
   }
 
   validation {

@@ -22,3 +22,18 @@ output "log_group_name" {
   description = "CloudWatch log group of the function."
   value       = aws_cloudwatch_log_group.this.name
 }
+
+output "role_name" {
+  description = "Execution role name (for a policy attached outside the module, e.g. one that names a resource created after the function)."
+  value       = aws_iam_role.this.name
+}
+
+output "role_policy" {
+  description = "The execution role's inline policy document (JSON): what the function may do."
+  value       = local.role_policy
+}
+
+output "environment" {
+  description = "The function's environment variables (never secrets)."
+  value       = var.environment
+}

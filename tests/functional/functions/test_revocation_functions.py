@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,7 +59,7 @@ class Aws:
 
 
 @pytest.fixture
-def services(monkeypatch: pytest.MonkeyPatch, ddb: Any) -> Iterator[Aws]:
+def services(monkeypatch: pytest.MonkeyPatch, ddb: Any) -> Aws:
     fakes = Aws(Fake(), Fake(), ddb)
     by_service = {"cognito-idp": fakes.cognito, "apigateway": fakes.apigateway, "dynamodb": ddb}
     monkeypatch.setattr(aws, "client", lambda service: by_service[service])
@@ -76,7 +75,7 @@ def services(monkeypatch: pytest.MonkeyPatch, ddb: Any) -> Iterator[Aws]:
         "CORS_ALLOW_ORIGIN": "http://localhost:3000",
     }.items():
         monkeypatch.setenv(name, value)
-    yield fakes
+    return fakes
 
 
 def _signout(body: object = None, **claims: Any) -> dict[str, Any]:
@@ -103,7 +102,11 @@ def test_signing_out_one_session_revokes_its_refresh_token_then_records_the_fami
     response = _signout({"refresh_token": "the-refresh-token"})
     assert _answer(response) == (
         200,
-        {"signed_out": "session", "lambda_routes_refuse_within_seconds": 10, "authorizer_cache_flushed": True},
+        {
+            "signed_out": "session",
+            "lambda_routes_refuse_within_seconds": 10,
+            "authorizer_cache_flushed": True,
+        },
     )
     assert services.cognito.calls == [
         ("revoke_token", {"Token": "the-refresh-token", "ClientId": support.CLIENT_ID})
@@ -165,7 +168,11 @@ def test_bad_requests_are_refused_and_change_nothing(
 
 @pytest.mark.parametrize(
     ("code", "status"),
-    [("UnauthorizedException", 400), ("UnsupportedTokenTypeException", 400), ("TooManyRequestsException", 503)],
+    [
+        ("UnauthorizedException", 400),
+        ("UnsupportedTokenTypeException", 400),
+        ("TooManyRequestsException", 503),
+    ],
 )
 def test_cognito_refusing_or_failing_records_nothing(services: Aws, code: str, status: int) -> None:
     services.cognito.errors["revoke_token"] = code
@@ -217,7 +224,7 @@ def test_two_writers_never_lose_each_others_revocation(services: Aws) -> None:
         def put_item(self, **kwargs: Any) -> Any:
             return services.ddb.put_item(**kwargs)
 
-    writer = record.RecordWriter(support.REVOCATION_TABLE, LIFETIME, lambda: Racing())
+    writer = record.RecordWriter(support.REVOCATION_TABLE, LIFETIME, Racing)
     writer.write(record.Revocation(SUB, time.time(), FAMILY, "RevokeToken"))
     item = services.record()
     assert item is not None
@@ -281,7 +288,7 @@ def test_events_that_revoke_nothing_are_ignored(services: Aws, event: dict[str, 
 def test_an_event_without_the_users_sub_fails_loudly(
     services: Aws, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with pytest.raises(feed.FeedError, match="no additionalEventData.sub"):
+    with pytest.raises(feed.FeedError, match=r"no additionalEventData\.sub"):
         feed.handler(_feed_event(additionalEventData={}))
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [(line["level"], line["message"]) for line in lines] == [
