@@ -170,6 +170,7 @@ test-browser: venv build chromium $(TF_CONFIG) ## The browser console in a real 
 console-screenshot: venv build chromium $(TF_CONFIG) ## Regenerate docs/console.png (the README's screenshot) from the browser tests
 	$(BIN)/pytest tests/browser -k pet_veterinarian
 	cp build/browser/console-pet-veterinarian.png docs/console.png
+	$(PY) -m tools.console_screenshot record
 
 # `make test` runs three independent streams at once (make -j3, output grouped per stream): the
 # static checks, the in-process suites (pytest -n 2), and the suites sharing one applied local stack

@@ -34,6 +34,7 @@ from botocore.exceptions import BotoCoreError
 from botocore.exceptions import ClientError as AwsClientError
 
 from local.client import Session
+from local.demo_data import news_item
 from tools.config import Route
 from tools.matrix import Probe
 
@@ -50,9 +51,6 @@ Key = tuple[tuple[str, str], ...]
 
 
 def _disposable_news() -> tuple[Item, dict[str, str]]:
-    # local.stack imports the console, which imports the matrix, which imports this module.
-    from local.stack import news_item  # noqa: PLC0415
-
     item = news_item(DISPOSABLE_TITLE, "Written and deleted by one DELETE /news probe.")
     return item, {"id": str(item["sk"]["S"])}
 

@@ -9,11 +9,8 @@ and Terraform's outputs.
 from __future__ import annotations
 
 import json
-import secrets
-import string
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +19,7 @@ import boto3
 from local.apigateway.server import GatewayHandle, start_gateway
 from local.awslambda import LambdaRuntime, make_runtime
 from local.console.server import ConsoleHandle
+from local.demo_data import DEMO_NEWS, DemoUser, demo_users, news_item
 from local.deploy import LocalDeployment
 from local.emulator.server import EmulatorHandle
 from local.progress import Progress
@@ -33,77 +31,6 @@ from tools.config import EnvConfig
 _boto3_client: Callable[..., Any] = boto3.client
 
 ENV = "local"
-NO_GROUP = "no-group"
-MULTI_GROUP = "multi-group"
-EXTERNAL = "external"
-DEMO_NEWS = (
-    ("Welcome", "The local stack is up: every route below answers as it would on AWS."),
-    ("Maintenance", "Only admins can delete news (scenario S5)."),
-)
-
-
-@dataclass(frozen=True)
-class DemoUser:
-    name: str
-    username: str
-    password: str
-    groups: tuple[str, ...]
-    given_name: str
-    family_name: str
-    external: bool = False
-
-    def describe(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "username": self.username,
-            "password": self.password,
-            "groups": list(self.groups),
-            "external": self.external,
-        }
-
-
-def _password() -> str:
-    """Random, and always satisfying the pool's policy (12+ chars, every character class)."""
-    body = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(14))
-    return f"{body}aZ7!"
-
-
-def demo_users(cfg: EnvConfig) -> list[DemoUser]:
-    """One user per group, one in no group, one in two groups, one at the external IdP.
-
-    The two-group user belongs to the second and third groups by precedence, so the matrix shows the
-    multi-group rule (the lower precedence wins, the other group's grants do not carry over).
-    """
-    ordered = cfg.groups_by_precedence()
-    users = [
-        DemoUser(g.name, f"{g.name}@example.com", _password(), (g.name,), "Demo", g.name.title())
-        for g in ordered
-    ]
-    users.append(DemoUser(NO_GROUP, "no-group@example.com", _password(), (), "Nobody", "Ingroup"))
-    if len(ordered) >= 3:
-        pair = (ordered[2].name, ordered[1].name)
-        users.append(DemoUser(MULTI_GROUP, "multi-group@example.com", _password(), pair, "Multi", "Group"))
-    users.append(
-        DemoUser(EXTERNAL, "external@idp.example", _password(), (), "Grace", "External", external=True)
-    )
-    return users
-
-
-def news_id(sequence: int) -> str:
-    """An id in the news handler's format (sortable time + random suffix); `sequence` keeps the
-    seeded items in order when they are written within the same second."""
-    stamp = datetime.now(UTC) + timedelta(seconds=sequence)
-    return f"{stamp:%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}"
-
-
-def news_item(title: str, body: str, sequence: int = 0) -> dict[str, Any]:
-    """A news item as the news handler stores it in the records table (DynamoDB JSON)."""
-    return {
-        "pk": {"S": "news"},
-        "sk": {"S": news_id(sequence)},
-        "title": {"S": title},
-        "body": {"S": body},
-    }
 
 
 def _seed_user_pool(client: Any, pool_id: str, user: DemoUser) -> None:

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 from playwright.sync_api import Request
 
 from local.client import Session, find_user
-from local.console.expectations import SOURCE
+from local.console.expectations import expected_outcomes
 from tools import config
 from tools.matrix import matches, probe
 
@@ -21,8 +21,8 @@ from .conftest import Console
 
 
 def _expected(stack: dict[str, Any], user: str) -> dict[str, Any]:
-    """The outcomes the access matrix (or contract: local/console/expectations.py) promises `user`."""
-    return SOURCE(stack)[user]
+    """The outcomes the access contract promises `user` (local/console/expectations.py)."""
+    return expected_outcomes(stack)[1][user]
 
 
 def _label(outcome: Any) -> str:
@@ -87,6 +87,7 @@ def test_pet_veterinarian_sees_the_terminal_matrix_answers_on_every_route(consol
         cell = page.locator(f'#matrix td[data-user="pet-veterinarian"][data-route="{route}"]')
         assert cell.inner_text() == f"{status}/{_label(outcome)}"
     assert set(expected.values()) >= {"allow", 403}  # the run covered grants and denials
+    assert page.inner_text("#expect-source").startswith("Expected: tests/contract/access.yaml")
     console.screenshot("console-pet-veterinarian")
 
 

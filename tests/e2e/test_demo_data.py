@@ -17,7 +17,7 @@ import pytest
 
 from local import matrix
 from local.__main__ import example_call, main
-from local.stack import DEMO_NEWS
+from local.demo_data import DEMO_NEWS
 from tools.config import REPO_ROOT
 
 pytestmark = pytest.mark.local_only

@@ -5,7 +5,7 @@ tests/policy/test_access_contract.py.)
 
 One test per cell, so a failure names the user and the route. The cells are known at collection
 time: the users come from the stack.json FGA_STACK_JSON names, or for the local stack from
-`local.stack.demo_users` (deterministic names); `test_the_cells_cover_every_user_and_route` checks
+`local.demo_data.demo_users` (deterministic names); `test_the_cells_cover_every_user_and_route` checks
 that the collected cells are exactly the running stack's users x routes.
 
 Routes whose probe needs an OAuth-scoped access token (the hosted UI's code flow, which only the
@@ -21,9 +21,9 @@ from typing import Any
 
 import pytest
 
+from local.demo_data import demo_users
 from local.matrix import call, expectations
 from local.stack import ENV as LOCAL_ENV
-from local.stack import demo_users
 from tests.e2e.support import Sessions
 from tests.stack_fixture import STACK_JSON_ENV
 from tools import config, contract

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 import tools.iam_policy
-from local.stack import demo_users
+from local.demo_data import demo_users
 from tools import config, contract
 from tools.config import Group, Route
 from tools.matrix import ROLE_MAPPINGS, user_pool_role_mapping

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from local.stack import demo_users
+from local.demo_data import demo_users
 from tools import config, tf
 from tools.matrix import ALLOW, FORBIDDEN, Principal, expected_matrix
 from tools.render import render_group

@@ -1,6 +1,6 @@
 """The one place the reliability tests learn what a caller may do: `expected(stack, user, route)`.
 
-It is the access contract (tests/contract/access.yaml through tools/contract.py): the promise
+It is the access contract (tests/contract/access.yaml through tools/contract/): the promise
 people wrote, under the environment's identity-pool role mapping, for the route's probe request
 (tools.matrix.probe). Nothing else in the reliability tests knows where the answer comes from.
 

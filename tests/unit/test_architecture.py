@@ -2,6 +2,9 @@
 
 - `functions/` (the product) imports neither `tools/` nor `local/`; `tools/` never imports `local/`;
   `local/` may import `tools/` (STYLE.md: a module both sides need goes down a layer).
+- No import cycle among the modules of `local/` and `tools/`, imports inside functions included
+  (a lazy import that dodges a cycle is still one); inside `local/`, the orchestrator of `make up`
+  (`stack`, `startup`, `__main__`) is on top: nothing it runs imports it back.
 - Each group, route, handler and OAuth scope is declared in exactly one place outside the policy
   templates and the tests: `policy_templates/access_model.json`.
 - The env roots read access only from that file, and so does Python (through `tools/config.py`).
@@ -12,9 +15,11 @@ Each rule's checker is also run on a small bad example, to show it can fail.
 from __future__ import annotations
 
 import ast
+import functools
 import json
 import re
 import subprocess
+from collections import deque
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -78,6 +83,160 @@ def test_the_import_check_catches_each_wrong_direction(tmp_path: Path) -> None:
         "tools/bad.py imports local/ (tools/ must not)",
         "tools/lazy.py imports local/ (tools/ must not)",
     ]
+
+
+# --- no import cycles ---------------------------------------------------------------------------------
+
+CYCLE_LAYERS = ("local", "tools")
+#: `make up`'s orchestrator: it imports what it runs; nothing else in local/ may import it.
+ORCHESTRATOR = {"local.__main__", "local.stack", "local.startup"}
+
+
+def _module_files(root: Path) -> dict[str, Path]:
+    """Dotted module name -> file, for every module of the CYCLE_LAYERS (a package is its __init__)."""
+    modules = {}
+    for layer in CYCLE_LAYERS:
+        for path in sorted((root / layer).rglob("*.py")):
+            parts = path.relative_to(root).with_suffix("").parts
+            modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    return modules
+
+
+def _imported_names(path: Path, module: str) -> set[str]:
+    """Every dotted name `module` imports, anywhere in the file: `import a.b`, `from a import b`
+    (as `a.b`), relative imports made absolute, `importlib.import_module("a.b")` with a literal."""
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parents = package.split(".")[: len(package.split(".")) - (node.level - 1)]
+                base = ".".join([*parents, *([base] if base else [])])
+            names.update(f"{base}.{alias.name}" for alias in node.names)
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "import_module"
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
+            names.add(node.args[0].value)
+    return names
+
+
+@functools.cache  # three tests read the repository's graph; parsing ~150 files once is enough
+def import_graph(root: Path) -> dict[str, set[str]]:
+    """Module -> the modules of the CYCLE_LAYERS it imports. A name resolves to its longest prefix
+    that is a module (`from local.matrix import run` -> local.matrix). Parent packages are not
+    edges: a package's `__init__` importing its own submodules is no cycle."""
+    modules = _module_files(root)
+
+    def resolve(name: str) -> str | None:
+        while name and name not in modules:
+            name = name.rpartition(".")[0]
+        return name or None
+
+    graph = {}
+    for module, path in modules.items():
+        targets = {resolve(name) for name in _imported_names(path, module)}
+        graph[module] = {t for t in targets if t is not None and t != module}
+    return graph
+
+
+def _reachable(graph: dict[str, set[str]], start: str) -> set[str]:
+    found: set[str] = set()
+    stack = [start]
+    while stack:
+        for nxt in graph[stack.pop()] - found:
+            found.add(nxt)
+            stack.append(nxt)
+    return found
+
+
+def _chain_back(graph: dict[str, set[str]], start: str) -> list[str]:
+    """The shortest import chain from `start` back to itself (breadth first); `start` is on a cycle."""
+    came_from: dict[str, str] = {}
+    queue = deque([start])
+    while start not in came_from:
+        node = queue.popleft()
+        for nxt in sorted(graph[node] - came_from.keys()):
+            came_from[nxt] = node
+            queue.append(nxt)
+    chain = [start]
+    while len(chain) == 1 or chain[-1] != start:
+        chain.append(came_from[chain[-1]])
+    return chain[::-1]
+
+
+def import_cycles(root: Path) -> list[str]:
+    """One chain per group of modules that import each other, e.g. `local.a -> local.b -> local.a`."""
+    graph = import_graph(root)
+    reach = {module: _reachable(graph, module) for module in graph}
+    cycles, seen = [], set()
+    for module in sorted(graph):
+        if module in reach[module] and module not in seen:
+            seen.update(m for m in reach[module] if module in reach[m])
+            cycles.append(" -> ".join(_chain_back(graph, module)))
+    return cycles
+
+
+def orchestrator_imports(root: Path) -> list[str]:
+    graph = import_graph(root)
+    return [
+        f"{module} imports {target}"
+        for module in sorted(set(graph) - ORCHESTRATOR)
+        for target in sorted(graph[module] & ORCHESTRATOR)
+    ]
+
+
+def test_no_import_cycles_in_local_and_tools() -> None:
+    assert import_cycles(ROOT) == []
+
+
+def test_nothing_the_orchestrator_runs_imports_it_back() -> None:
+    assert orchestrator_imports(ROOT) == []
+
+
+def test_the_import_graph_sees_the_layers_it_checks() -> None:
+    """Not vacuous: the graph holds the real edges (shared demo data below both sides)."""
+    graph = import_graph(ROOT)
+    assert {"local.demo_data", "local.console.server", "local.startup"} <= graph["local.stack"]
+    assert "local.demo_data" in graph["local.probe_data"]
+    assert "local.emulator.changes" in graph["local.snapshot"]  # an import inside a function
+    assert "tools.matrix" in graph["local.matrix"]
+    assert sum(map(len, graph.values())) > 100
+
+
+def test_the_cycle_check_catches_a_cycle_however_it_is_imported(tmp_path: Path) -> None:
+    files = {
+        # lazy import -> relative import -> importlib: one cycle of three
+        "local/__init__.py": "",
+        "local/a.py": "def f():\n    from local import b\n",
+        "local/b.py": "from . import c\n",
+        "local/c.py": 'import importlib\nimportlib.import_module("local.a")\n',
+        # below the orchestrator, importing it back (no cycle: stack imports nothing)
+        "local/stack.py": "",
+        "local/probes.py": "def seed():\n    from local.stack import news_item\n",
+        # two modules of tools/, one importing a name from the other
+        "tools/x.py": "from tools.y import thing\n",
+        "tools/y.py": "import tools.x\n",
+        # a package importing its own submodule, which imports a sibling: no cycle
+        "tools/pkg/__init__.py": "from tools.pkg.mod import f\n",
+        "tools/pkg/mod.py": "from tools.pkg import other\n",
+        "tools/pkg/other.py": "",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    assert import_cycles(tmp_path) == [
+        "local.a -> local.b -> local.c -> local.a",
+        "tools.x -> tools.y -> tools.x",
+    ]
+    assert orchestrator_imports(tmp_path) == ["local.probes imports local.stack"]
 
 
 # --- each access fact declared once ----------------------------------------------------------------

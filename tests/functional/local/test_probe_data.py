@@ -17,8 +17,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from local.demo_data import news_item
 from local.probe_data import DISPOSABLE_TITLE, ProbeDataError, ProbeSandbox
-from local.stack import news_item
 from tools.config import Route
 from tools.matrix import Probe
 

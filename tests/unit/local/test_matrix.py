@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from local import matrix
-from local.stack import demo_users
+from local.demo_data import demo_users
 from tools import config
 from tools.matrix import ALLOW, FORBIDDEN, UNAUTHORIZED
 

@@ -105,3 +105,38 @@ def test_compare_reports_missing_extra_and_different_cells() -> None:
         "admin GET /news (news-get): contract says allow, found nothing (the matrix has no such cell)",
         "ghost GET /news (news-get): contract says nothing, found allow (the contract has no such cell)",
     ]
+
+
+# --- a new section plugs in with one entry --------------------------------------------------------
+
+
+def _read_notes(value: Any, where: str, earlier: contract.Parsed) -> dict[str, str]:
+    """A made-up section: a note per route name (the routes read before it)."""
+    notes = {} if value is None else dict(value)
+    unknown = sorted(set(notes) - set(earlier[contract.ROUTES]))
+    if unknown:
+        raise contract.ContractError(f"{where}: {unknown} are not routes")
+    return notes
+
+
+NOTES = contract.Section("notes", _read_notes)
+
+
+def test_a_key_no_section_reads_is_refused_until_its_section_is_listed(raw: dict[str, Any]) -> None:
+    with_notes = {**raw, "notes": {"news-get": "read by everyone signed in"}}
+    with pytest.raises(contract.ContractError, match=r"unknown key\(s\) \['notes'\]"):
+        contract.parse(with_notes, source="access.yaml")
+    promise = contract.parse(with_notes, source="access.yaml", sections=(*contract.SECTIONS, NOTES))
+    assert promise.section(NOTES) == {"news-get": "read by everyone signed in"}
+    assert promise.section(contract.ROUTES) is promise.routes
+    assert promise.cells("Rules") == contract.parse(raw).cells("Rules")
+    absent = contract.parse(raw, sections=(*contract.SECTIONS, NOTES))
+    assert absent.section(NOTES) == {}
+
+
+def test_a_new_section_reports_its_own_place_and_reads_only_earlier_sections(raw: dict[str, Any]) -> None:
+    with_notes = {**raw, "notes": {"nowhere": "?"}}
+    with pytest.raises(contract.ContractError, match=r"^access.yaml: notes: \['nowhere'\] are not routes"):
+        contract.parse(with_notes, source="access.yaml", sections=(*contract.SECTIONS, NOTES))
+    with pytest.raises(LookupError, match="'routes' is not read yet"):
+        contract.parse(raw, sections=(NOTES, *contract.SECTIONS))

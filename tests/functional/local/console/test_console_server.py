@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from local.console.server import ConsoleHandle, start_console
-from local.stack import demo_users
+from local.demo_data import demo_users
 from tools import config
 from tools.matrix import ALLOW
 

@@ -6,7 +6,7 @@ import importlib
 
 import pytest
 
-from local.stack import EXTERNAL, MULTI_GROUP, NO_GROUP, demo_users, news_id
+from local.demo_data import EXTERNAL, MULTI_GROUP, NO_GROUP, demo_users, news_id
 from tools import config
 from tools.config import REPO_ROOT
 
