@@ -11,12 +11,20 @@ made them (console, CLI, another system). What AWS documents about these events,
   record is keyed by what the authorizer keys it by;
 - `eventTime` is the call's time, to the second.
 
-Each event revokes every token of the user issued before the call: `revoked_before` = the second
-after `eventTime` (a token issued within that second, before or after the call, counts as issued
-before it: the safe side; the client gets a new one a second later). A group change revokes too:
-tokens issued before it carry the old `cognito:groups`. Delivery is at least once and may be late:
-the same event written twice changes nothing, and a late event revokes only tokens issued before
-the call, never a sign-in that followed it. Then the stage's authorizer cache is flushed.
+Each event revokes every token of the user issued before the call (a group change too: those tokens
+carry the old `cognito:groups`). CloudTrail gives the call's second only, and `iat` is whole seconds,
+so a token issued within that second cannot be placed before or after the call:
+- AdminDisableUser, AdminDeleteUser: `revoked_before` = the second after `eventTime`: that whole
+  second is revoked (the safe side; no valid token can follow the call in it);
+- AdminUserGlobalSignOut and the group changes: `revoked_before` = `eventTime`: tokens of earlier
+  seconds are revoked, tokens of the call's own second are kept. A client that signs in (or
+  refreshes) right after the change gets a token of that second, and it must work: "create a user,
+  add it to a group, sign in" is what every provisioning script does. The price, documented in
+  docs/architecture.md ("Revocation"): a token issued earlier within that same second keeps its old
+  groups until it expires. (The product's own sign-out records the instant to the millisecond.)
+Delivery is at least once and may be late: the same event written twice changes nothing, and a late
+event revokes only tokens issued before the call, never a sign-in that followed it. Then the stage's
+authorizer cache is flushed.
 
 An event this function cannot use (another pool, a failed call, no `sub`) is logged; one without a
 `sub` raises (the function's Errors metric counts it: the revocation did not happen). A record that
@@ -42,6 +50,8 @@ HANDLED = frozenset(
         "AdminAddUserToGroup",
     }
 )
+# Actions after which no valid token of the user can be issued within the same second.
+WHOLE_SECOND = frozenset({"AdminDisableUser", "AdminDeleteUser"})
 DETAIL_TYPE = "AWS API Call via CloudTrail"
 EVENT_SOURCE = "cognito-idp.amazonaws.com"
 
@@ -68,7 +78,7 @@ def handler(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
     if not isinstance(sub, str) or not sub:
         log("ERROR", "admin action without the user's sub", **fields)
         raise FeedError(f"{name} event {detail.get('eventID')} has no additionalEventData.sub")
-    at = _event_second(detail.get("eventTime")) + 1.0
+    at = _event_second(detail.get("eventTime")) + (1.0 if name in WHOLE_SECOND else 0.0)
     writer = RecordWriter(
         settings.required("TABLE_NAME"),
         settings.seconds("TOKEN_LIFETIME_SECONDS", minimum=1),

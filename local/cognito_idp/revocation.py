@@ -20,7 +20,11 @@ text (one path puts the token itself in the error message). Here, per the API re
 - AdminDisableUser revokes all of the user's access tokens ("Deactivates a user profile and revokes
   all access tokens for the user"), as the sign-outs do;
 - a revoked access token presented to GetUser or GlobalSignOut: NotAuthorizedException `Access
-  Token has been revoked`.
+  Token has been revoked`;
+- the identity pool's ServerSideTokenCheck refuses a signed-out user's ID token ("Amazon Cognito no
+  longer accepts a signed-out user's ID token in a GetId request to an identity pool with
+  ServerSideTokenCheck enabled"), and an ID token of a revoked refresh-token family:
+  `id_token_revoked()` (used by local.cognito_identity.federation).
 
 Tokens the emulator signs are still valid JWTs afterwards, exactly as on AWS: "revoked tokens will
 still be valid if they are verified using any JWT library". Refusing them at the API is the
@@ -33,6 +37,7 @@ import base64
 import binascii
 import hmac
 import json
+import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -84,6 +89,34 @@ def revoke_access_tokens(pool: Any, which: Callable[[str, tuple[str, str]], bool
     return len(chosen)
 
 
+def _revoked_families(pool: Any) -> set[str]:
+    families: set[str] | None = getattr(pool, "local_revoked_families", None)
+    if families is None:
+        families = pool.local_revoked_families = set()
+    return families
+
+
+def _signed_out_at(pool: Any) -> dict[str, float]:
+    signed_out: dict[str, float] | None = getattr(pool, "local_signed_out_at", None)
+    if signed_out is None:
+        signed_out = pool.local_signed_out_at = {}
+    return signed_out
+
+
+def id_token_revoked(pool: Any, claims: dict[str, Any]) -> bool:
+    """Was this (verified) ID token's session ended: its family revoked, or its user signed out
+    everywhere after it was issued?"""
+    if claims.get("origin_jti") in getattr(pool, "local_revoked_families", ()):
+        return True
+    user = pool._get_user(str(claims.get("cognito:username") or ""))
+    signed_out = getattr(pool, "local_signed_out_at", {}).get(user.username) if user is not None else None
+    try:
+        issued = int(claims.get("iat", 0))
+    except (TypeError, ValueError):
+        return True
+    return signed_out is not None and issued < signed_out
+
+
 def _pool_of_client(backend: Any, client_id: str) -> Any | None:
     for pool in backend.user_pools.values():
         if client_id in pool.clients:
@@ -118,6 +151,7 @@ def revoke_token(self: Any, token: str, client_id: str, client_secret: str | Non
             "UnauthorizedException", "A refresh token must be revoked by the app client that obtained it"
         )
     pool.refresh_tokens[token] = None
+    _revoked_families(pool).add(origin_jti)
     revoke_access_tokens(pool, lambda access, _issued: token_claims(access).get("origin_jti") == origin_jti)
 
 
@@ -192,6 +226,7 @@ def _wrap_sign_out(original: Callable[..., None]) -> Callable[..., None]:
     @wraps(original)
     def sign_out(self: Any, username: str) -> None:
         revoke_access_tokens(self, lambda _token, issued: issued[1] == username)
+        _signed_out_at(self)[username] = time.time()
         original(self, username)
 
     return sign_out
