@@ -49,6 +49,7 @@ export PYTHONPATH := $(ROOT)
         test-unit test-functional test-policy test-terraform test-integration test-e2e \
         test-browser chromium console-screenshot \
         checkov workflows plan plan-store plan-fetch plan-reviewers apply up up-prebuild down call matrix \
+        revoke-sessions \
         bench bench-first-run clean
 
 help: ## List the targets
@@ -267,6 +268,10 @@ down: venv-runtime ## Stop the local stack started by `make up`
 
 call: venv-runtime ## Call a route as a demo user: make call AS=pet-veterinarian ARGS="GET /petstore/v2/status"
 	@$(PY) -m local call --user $(AS) $(ARGS)
+
+revoke-sessions: venv-runtime ## iam mode's emergency lever: deny every session GROUP's role issued before now (UNDO=1 removes it)
+	@test -n "$(GROUP)" || { echo "set GROUP=<group>, e.g. make revoke-sessions ENV=$(ENV) GROUP=cip-users"; exit 2; }
+	@$(PY) -m tools.revoke_sessions --env $(ENV) --group $(GROUP) $(if $(UNDO),--undo)
 
 bench: venv build ## Benchmarks (figures written to docs/benchmarks.md)
 	@$(PY) -m tests.bench

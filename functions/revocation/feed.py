@@ -23,8 +23,9 @@ so a token issued within that second cannot be placed before or after the call:
   docs/architecture.md ("Revocation"): a token issued earlier within that same second keeps its old
   groups until it expires. (The product's own sign-out records the instant to the millisecond.)
 Delivery is at least once and may be late: the same event written twice changes nothing, and a late
-event revokes only tokens issued before the call, never a sign-in that followed it. Then the stage's
-authorizer cache is flushed.
+event revokes only tokens issued before the call, never a sign-in that followed it. Then, once
+REVOCATION_CHECK_SECONDS have passed, the stage's authorizer cache is flushed
+(revocation_core/gateway.py says why it waits).
 
 An event this function cannot use (another pool, a failed call, no `sub`) is logged; one without a
 `sub` raises (the function's Errors metric counts it: the revocation did not happen). A record that
@@ -33,6 +34,7 @@ cannot be written raises too, and Lambda retries the asynchronous invocation.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -85,9 +87,15 @@ def handler(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
         lambda: aws.client("dynamodb"),
     )
     writer.write(Revocation(sub, at, None, str(name)))  # RecordError: Lambda retries the event
-    flushed = gateway.flush_authorizers(settings.required("REST_API_ID"), settings.required("STAGE_NAME"))
-    log("INFO", "admin action revoked tokens", sub=sub, revoked_before=at, flushed=flushed, **fields)
-    return {"revoked": True, "sub": sub, "revoked_before": at, "authorizer_cache_flushed": flushed}
+    flush = gateway.flush_after_check(
+        settings.required("REST_API_ID"),
+        settings.required("STAGE_NAME"),
+        check_seconds=settings.seconds("REVOCATION_CHECK_SECONDS"),
+        result_ttl_seconds=settings.seconds("RESULT_TTL_SECONDS"),
+        written_at=time.monotonic(),
+    )
+    log("INFO", "admin action revoked tokens", sub=sub, revoked_before=at, flushed=flush.flushed, **fields)
+    return {"revoked": True, "sub": sub, "revoked_before": at, "authorizer_cache_flushed": flush.flushed}
 
 
 def _skip_reason(event: Mapping[str, Any], detail: Mapping[str, Any]) -> str:

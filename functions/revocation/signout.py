@@ -15,11 +15,12 @@ One of the two is required: revoking only the access token's family without its 
 would let the refresh token mint new tokens of that family once the record entry expires.
 
 Then, in order, and the answer only once all are done: Cognito revokes, the record is written
-(functions/revocation/revocation_core/record.py), the stage's authorizer cache is flushed
-(revocation_core/gateway.py). 200 `{"signed_out": "session"|"everywhere",
-"lambda_routes_refuse_within_seconds": N, "authorizer_cache_flushed": bool}`: N is
-REVOCATION_CHECK_SECONDS after a flush, RESULT_TTL_SECONDS + REVOCATION_CHECK_SECONDS when the
-flush failed. user_pool and iam routes are bounded by the token lifetime (docs/architecture.md).
+(functions/revocation/revocation_core/record.py), and once REVOCATION_CHECK_SECONDS have passed
+(every authorizer container then reads the new record) the stage's authorizer cache is flushed
+(revocation_core/gateway.py): the answer comes that much later. 200 `{"signed_out":
+"session"|"everywhere", "lambda_routes_refuse_within_seconds": N, "authorizer_cache_flushed":
+bool}`: N is REVOCATION_CHECK_SECONDS (+0.2 s, rounded up) after a flush, RESULT_TTL_SECONDS +
+REVOCATION_CHECK_SECONDS without one. user_pool and iam routes are bounded by the token lifetime (docs/architecture.md).
 Errors: 400 (bad body, Cognito refused the refresh token: nothing was recorded), 401 (no verified
 access token: API Gateway answers it before this function), 403 (a token of another app client),
 503 (Cognito or the table unavailable: try again; a repeated sign-out is harmless).
@@ -130,6 +131,7 @@ def sign_out(event: Event, fields: dict[str, Any]) -> tuple[int, dict[str, Any]]
     )
     try:
         writer.write(revocation)
+        written_at = time.monotonic()
     except RecordError as exc:
         fields["record_error"] = str(exc)
         message = "signed out at Cognito, but the revocation could not be recorded: try again"
@@ -137,15 +139,19 @@ def sign_out(event: Event, fields: dict[str, Any]) -> tuple[int, dict[str, Any]]
     context = event.get("requestContext")
     api_id = str(context.get("apiId") or "") if isinstance(context, Mapping) else ""
     stage = str(context.get("stage") or "") if isinstance(context, Mapping) else ""
-    flushed = gateway.flush_authorizers(api_id, stage)
-    check = settings.seconds("REVOCATION_CHECK_SECONDS")
-    bound = check if flushed else settings.seconds("RESULT_TTL_SECONDS") + check
+    flush = gateway.flush_after_check(
+        api_id,
+        stage,
+        check_seconds=settings.seconds("REVOCATION_CHECK_SECONDS"),
+        result_ttl_seconds=settings.seconds("RESULT_TTL_SECONDS"),
+        written_at=written_at,
+    )
     scope = "everywhere" if everywhere or revocation.family is None else "session"
-    fields.update(signed_out=scope, flushed=flushed)
+    fields.update(signed_out=scope, flushed=flush.flushed)
     return 200, {
         "signed_out": scope,
-        "lambda_routes_refuse_within_seconds": bound,
-        "authorizer_cache_flushed": flushed,
+        "lambda_routes_refuse_within_seconds": flush.bound_seconds,
+        "authorizer_cache_flushed": flush.flushed,
     }
 
 

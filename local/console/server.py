@@ -78,6 +78,10 @@ def public_config(stack: dict[str, Any], origin: str) -> dict[str, Any]:
         # What the hosted UI is asked for: the web client's OIDC scopes from the access model (an ID
         # token, and the scopes the scope-protected user_pool routes need).
         "scopes": list(cfg.access.oauth.oidc_scopes),
+        # The product's sign-out (not a route of the access model), and the lambda route the console
+        # calls with the old access token afterwards to show that it is refused.
+        "signout_path": stack["signout_path"],
+        "revocation_probe": revocation_probe(cfg),
         "routes": [
             {
                 "name": r.name,
@@ -101,6 +105,15 @@ def public_config(stack: dict[str, Any], origin: str) -> dict[str, Any]:
             for u in stack["users"]
         ],
     }
+
+
+def revocation_probe(cfg: config.EnvConfig) -> dict[str, str]:
+    """A lambda route read with GET (never a write: it is called until the answer changes)."""
+    for route in sorted(cfg.routes.values(), key=lambda r: r.name):
+        check = probe(route)
+        if route.auth == "lambda" and check.method == "GET":
+            return {"name": route.name, "method": check.method, "path": check.path}
+    raise LookupError("the access model has no lambda route read with GET for the console's sign-out")
 
 
 def _csp(stack: dict[str, Any] | None) -> str:

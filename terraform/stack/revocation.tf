@@ -38,12 +38,13 @@ module "revocations" {
 module "signout" {
   source = "../modules/function"
 
-  name            = "${local.prefix}-signout"
-  description     = "The product's sign-out: revokes the session at Cognito and in the revocation table, then flushes the authorizer cache."
-  zip_path        = "${local.lambda_zip_dir}/revocation.zip"
-  handler         = "signout.handler"
-  architecture    = var.settings.lambda_architecture
-  timeout_seconds = 15
+  name         = "${local.prefix}-signout"
+  description  = "The product's sign-out: revokes the session at Cognito and in the revocation table, then flushes the authorizer cache."
+  zip_path     = "${local.lambda_zip_dir}/revocation.zip"
+  handler      = "signout.handler"
+  architecture = var.settings.lambda_architecture
+  # Cognito, the table and up to 10 s of waiting before the flush (revocation_core/gateway.py).
+  timeout_seconds = 25
 
   environment = {
     TABLE_NAME               = module.revocations.table_name
@@ -100,15 +101,17 @@ module "revocation_feed" {
   zip_path        = "${local.lambda_zip_dir}/revocation.zip"
   handler         = "feed.handler"
   architecture    = var.settings.lambda_architecture
-  timeout_seconds = 15
+  timeout_seconds = 25
 
   environment = {
-    TABLE_NAME             = module.revocations.table_name
-    USER_POOL_ID           = module.user_pool.id
-    TOKEN_LIFETIME_SECONDS = tostring(local.token_lifetime_seconds)
-    REST_API_ID            = module.api.id
-    STAGE_NAME             = local.stage_name
-    LOG_LEVEL              = "INFO"
+    TABLE_NAME               = module.revocations.table_name
+    USER_POOL_ID             = module.user_pool.id
+    TOKEN_LIFETIME_SECONDS   = tostring(local.token_lifetime_seconds)
+    REST_API_ID              = module.api.id
+    STAGE_NAME               = local.stage_name
+    RESULT_TTL_SECONDS       = tostring(local.authorizer.result_ttl_seconds)
+    REVOCATION_CHECK_SECONDS = tostring(local.authorizer.revocation_check_seconds)
+    LOG_LEVEL                = "INFO"
   }
 
   policy_statements = {

@@ -123,7 +123,7 @@ variable "settings" {
       result_ttl_seconds       = optional(number, 30)
       policy_cache_seconds     = optional(number, 60)
       jwks_cache_seconds       = optional(number, 3600)
-      revocation_check_seconds = optional(number, 10)
+      revocation_check_seconds = optional(number, 2)
       jwks_origin              = optional(string)
     }), {})
     throttling = optional(object({
@@ -182,7 +182,7 @@ variable "settings" {
 
   validation {
     condition     = var.settings.authorizer.revocation_check_seconds >= 0 && var.settings.authorizer.revocation_check_seconds <= 300 && floor(var.settings.authorizer.revocation_check_seconds) == var.settings.authorizer.revocation_check_seconds
-    error_message = "authorizer.revocation_check_seconds must be a whole number of seconds from 0 (read the revocation record on every decision) to 300 (a revocation must still mean \"within seconds\"); 10 is the default."
+    error_message = "authorizer.revocation_check_seconds must be a whole number of seconds from 0 (read the revocation record on every decision) to 300 (a revocation must still mean \"within seconds\"); 2 is the default (above 10 the sign-out and the feed do not flush API Gateway's cache: docs/architecture.md, \"Revocation\")."
   }
 
   validation {

@@ -24,7 +24,7 @@ DEFAULT_JWKS_CACHE_TTL_SECONDS = 3600
 # How old the revocation record a decision relies on may be (authz/revocation.py): a revoked token
 # is refused at most this long after the record is written (plus API Gateway's result cache);
 # 0 reads the record on every decision. Bounded so that "revoked" keeps meaning "within seconds".
-DEFAULT_REVOCATION_CHECK_SECONDS = 10
+DEFAULT_REVOCATION_CHECK_SECONDS = 2
 MAX_REVOCATION_CHECK_SECONDS = 300
 MAX_CACHE_TTL_SECONDS = 86_400
 # Minimum time between two JWKS fetches triggered by unknown `kid`s (and between failed fetches), so a

@@ -347,12 +347,12 @@ run "authorizer_cache_defaults" {
   command = plan
 
   assert {
-    condition     = var.settings.authorizer.result_ttl_seconds == 30 && var.settings.authorizer.policy_cache_seconds == 60 && var.settings.authorizer.revocation_check_seconds == 10
-    error_message = "The documented defaults (docs/architecture.md, Authorizer cache window) are 30 s (API Gateway), 60 s (policy cache) and 10 s (revocation record)."
+    condition     = var.settings.authorizer.result_ttl_seconds == 30 && var.settings.authorizer.policy_cache_seconds == 60 && var.settings.authorizer.revocation_check_seconds == 2
+    error_message = "The documented defaults (docs/architecture.md, Authorizer cache window) are 30 s (API Gateway), 60 s (policy cache) and 2 s (revocation record)."
   }
 
   assert {
-    condition     = module.authorizer.environment.REVOCATION_CHECK_SECONDS == "10" && module.authorizer.environment.REVOCATION_TABLE == output.revocation_table
+    condition     = module.authorizer.environment.REVOCATION_CHECK_SECONDS == "2" && module.authorizer.environment.REVOCATION_TABLE == output.revocation_table
     error_message = "The authorizer must be told the revocation table and how long it may trust a record it read."
   }
 }
@@ -419,7 +419,7 @@ run "admin_actions_reach_the_feed_through_eventbridge" {
   }
 
   assert {
-    condition     = module.revocation_feed.environment.REST_API_ID == "a1b2c3d4e5" && module.revocation_feed.environment.STAGE_NAME == "dev" && module.revocation_feed.environment.TOKEN_LIFETIME_SECONDS == "3630"
+    condition     = module.revocation_feed.environment.REST_API_ID == "a1b2c3d4e5" && module.revocation_feed.environment.STAGE_NAME == "dev" && module.revocation_feed.environment.TOKEN_LIFETIME_SECONDS == "3630" && module.revocation_feed.environment.REVOCATION_CHECK_SECONDS == "2"
     error_message = "The feed flushes this stage's authorizer cache and remembers a revocation for the longest token lifetime + skew."
   }
 

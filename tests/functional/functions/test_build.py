@@ -469,6 +469,8 @@ def test_revocation_zip_runs_on_python312(
         TOKEN_LIFETIME_SECONDS="3630",
         REST_API_ID=support.API_ID,
         STAGE_NAME=support.STAGE,
+        RESULT_TTL_SECONDS="30",
+        REVOCATION_CHECK_SECONDS="0",
     )
     result = _run_in_zip(
         built["x86_64"]["revocation"], "feed", [event], env=env, sdk=runtime_sdk, tmp_path=tmp_path

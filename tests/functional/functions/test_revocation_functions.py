@@ -17,7 +17,7 @@ import feed
 import pytest
 import signout
 from botocore.exceptions import ClientError
-from revocation_core import aws, record
+from revocation_core import aws, gateway, record
 
 from tests.functional.functions import support
 
@@ -50,6 +50,7 @@ class Aws:
     cognito: Fake
     apigateway: Fake
     ddb: Any
+    waits: list[float]  # what the functions slept for (recorded, not slept)
 
     def record(self, sub: str = SUB) -> dict[str, Any] | None:
         item: dict[str, Any] | None = self.ddb.get_item(
@@ -60,7 +61,8 @@ class Aws:
 
 @pytest.fixture
 def services(monkeypatch: pytest.MonkeyPatch, ddb: Any) -> Aws:
-    fakes = Aws(Fake(), Fake(), ddb)
+    fakes = Aws(Fake(), Fake(), ddb, [])
+    monkeypatch.setattr(gateway.time, "sleep", fakes.waits.append)
     by_service = {"cognito-idp": fakes.cognito, "apigateway": fakes.apigateway, "dynamodb": ddb}
     monkeypatch.setattr(aws, "client", lambda service: by_service[service])
     for name, value in {
@@ -69,7 +71,7 @@ def services(monkeypatch: pytest.MonkeyPatch, ddb: Any) -> Aws:
         "ALLOWED_CLIENT_IDS": support.CLIENT_ID,
         "TOKEN_LIFETIME_SECONDS": str(LIFETIME),
         "RESULT_TTL_SECONDS": "30",
-        "REVOCATION_CHECK_SECONDS": "10",
+        "REVOCATION_CHECK_SECONDS": "2",
         "REST_API_ID": support.API_ID,
         "STAGE_NAME": support.STAGE,
         "CORS_ALLOW_ORIGIN": "http://localhost:3000",
@@ -104,10 +106,13 @@ def test_signing_out_one_session_revokes_its_refresh_token_then_records_the_fami
         200,
         {
             "signed_out": "session",
-            "lambda_routes_refuse_within_seconds": 10,
+            "lambda_routes_refuse_within_seconds": 3,  # ceil(REVOCATION_CHECK_SECONDS + 0.2)
             "authorizer_cache_flushed": True,
         },
     )
+    # The flush waits until every authorizer container trusts only records read after the write.
+    (waited,) = services.waits
+    assert 2.0 < waited <= 2.2
     assert services.cognito.calls == [
         ("revoke_token", {"Token": "the-refresh-token", "ClientId": support.CLIENT_ID})
     ]
@@ -199,10 +204,23 @@ def test_a_failed_flush_still_signs_out_and_says_the_longer_bound(services: Aws)
     assert status == 200
     assert body == {
         "signed_out": "session",
-        "lambda_routes_refuse_within_seconds": 40,  # RESULT_TTL_SECONDS + REVOCATION_CHECK_SECONDS
+        "lambda_routes_refuse_within_seconds": 32,  # RESULT_TTL_SECONDS + REVOCATION_CHECK_SECONDS
         "authorizer_cache_flushed": False,
     }
     assert services.record() is not None
+
+
+def test_a_long_check_interval_is_not_waited_for_and_the_bound_says_so(
+    services: Aws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REVOCATION_CHECK_SECONDS", "60")
+    status, body = _answer(_signout({"refresh_token": "rt"}))
+    assert (status, body["authorizer_cache_flushed"], body["lambda_routes_refuse_within_seconds"]) == (
+        200,
+        False,
+        90,
+    )
+    assert services.waits == [] and services.apigateway.calls == []
 
 
 def test_two_writers_never_lose_each_others_revocation(services: Aws) -> None:

@@ -95,7 +95,7 @@ def test_settings_defaults() -> None:
     assert s.allowed_client_ids == frozenset({"a", "b"})
     assert s.token_use == "access"
     assert (s.policy_cache_ttl, s.jwks_cache_ttl) == (60, 3600)
-    assert (s.revocation_table, s.revocation_check_ttl) == ("r", 10)
+    assert (s.revocation_table, s.revocation_check_ttl) == ("r", 2)
     assert 0 < s.jwks_timeout <= 5
     assert 0 < s.clock_skew <= 120
 

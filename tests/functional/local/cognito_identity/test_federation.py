@@ -431,7 +431,7 @@ def test_server_side_token_check_refuses_a_disabled_user(world: World) -> None:
 
 @pytest.mark.parametrize("how", ["AdminUserGlobalSignOut", "RevokeToken"])
 def test_server_side_token_check_refuses_an_id_token_whose_session_ended(world: World, how: str) -> None:
-    """"Amazon Cognito no longer accepts a signed-out user's ID token in a GetId request to an
+    """ "Amazon Cognito no longer accepts a signed-out user's ID token in a GetId request to an
     identity pool with ServerSideTokenCheck enabled"; nor the ID token of a revoked refresh token.
     A new sign-in is accepted again."""
     pool = world.user_pool()

@@ -130,6 +130,8 @@ def feed(emulator: EmulatorHandle, world: World) -> Iterator[Feed]:
                 "TOKEN_LIFETIME_SECONDS": "3630",
                 "REST_API_ID": "noapi00000",
                 "STAGE_NAME": "local",
+                "RESULT_TTL_SECONDS": "30",
+                "REVOCATION_CHECK_SECONDS": "0",
             }
         },
     )["FunctionArn"]
