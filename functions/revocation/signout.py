@@ -20,7 +20,8 @@ Then, in order, and the answer only once all are done: Cognito revokes, the reco
 (revocation_core/gateway.py): the answer comes that much later. 200 `{"signed_out":
 "session"|"everywhere", "lambda_routes_refuse_within_seconds": N, "authorizer_cache_flushed":
 bool}`: N is REVOCATION_CHECK_SECONDS (+0.2 s, rounded up) after a flush, RESULT_TTL_SECONDS +
-REVOCATION_CHECK_SECONDS without one. user_pool and iam routes are bounded by the token lifetime (docs/architecture.md).
+REVOCATION_CHECK_SECONDS without one. user_pool and iam routes are bounded by the token lifetime
+(docs/architecture.md).
 Errors: 400 (bad body, Cognito refused the refresh token: nothing was recorded), 401 (no verified
 access token: API Gateway answers it before this function), 403 (a token of another app client),
 503 (Cognito or the table unavailable: try again; a repeated sign-out is harmless).

@@ -7,6 +7,7 @@ goals, checked with a stated margin for a loaded machine:
 
 - the product's sign-out -> the old access token refused on a lambda route within SIGN_OUT_BOUND;
 - AdminDisableUser, AdminRemoveUserFromGroup -> within ADMIN_BOUND;
+(both from the contract's `revocation` section: the oracle, tests/contract/access.yaml);
 each measured from the moment the call that ends the session is sent, polling every POLL seconds.
 Against another deployment the sign-out's own answer states the bound (R + C, or C after a flush).
 The other modes state their bound instead (tests/contract/access.yaml, "revocation"): user_pool
@@ -31,18 +32,25 @@ from tests.e2e.support import (
     call,
     claims_of,
     collection_env,
+    credentials_for,
     identity_pool_error,
     public_client,
+    signed_call,
     user_pool_provider,
     user_pool_user,
     with_token,
 )
+from tools import config, contract, revoke_sessions
+from tools.matrix import matches
 
 LAMBDA_ROUTE = "/petstore/v2/status"  # group pet-veterinarian may GET it
 USER_POOL_ROUTE = "/cup"  # any valid ID token of the pool
 GROUP = "pet-veterinarian"
-SIGN_OUT_BOUND = 5.0  # seconds, local stack (issue 18's goal)
-ADMIN_BOUND = 10.0  # seconds, local stack
+# The promise (tests/contract/access.yaml, `revocation`): the oracle, not computed here.
+PROMISE = contract.load().section(contract.REVOCATION)
+LAMBDA = PROMISE.modes["lambda"]
+SIGN_OUT_BOUND = LAMBDA.within_seconds["sign_out"]  # 5 s on the local stack (issue 18's goal)
+ADMIN_BOUND = LAMBDA.within_seconds["disabled"]  # 10 s
 MARGIN = 1.0  # stated allowance for a loaded machine; a test fails beyond bound + margin
 POLL = 0.2
 LOCAL = collection_env() == "local"
@@ -76,13 +84,13 @@ def _sign_out(stack: dict[str, Any], session: dict[str, str], **body: Any) -> di
 
 
 def _refused_within(stack: dict[str, Any], token: str, started: float, bound: float) -> float:
-    """Seconds from `started` until the token is refused (401) on the lambda route; fails past
-    bound + MARGIN."""
+    """Seconds from `started` until the token gets the promised answer (401) on the lambda route;
+    fails past bound + MARGIN."""
     deadline = started + bound + MARGIN
     while True:
         status = _status(stack, token)
         now = time.monotonic()
-        if status == 401:
+        if matches(LAMBDA.answer, status):
             return now - started
         assert status == 200, f"unexpected {status} while waiting for the revocation"
         assert now < deadline, f"still accepted {now - started:.1f} s after (bound {bound} s + {MARGIN} s)"
@@ -99,6 +107,11 @@ def _refresh_error(stack: dict[str, Any], refresh_token: str) -> str:
     except ClientError as exc:
         return f"{exc.response['Error']['Code']}: {exc.response['Error']['Message']}"
     return ""
+
+
+def test_the_sign_out_is_the_promised_endpoint(stack: dict[str, Any]) -> None:
+    assert (PROMISE.method, PROMISE.path) == ("POST", stack["signout_path"])
+    assert PROMISE.path not in {r["path"] for r in stack["routes"].values()}, "not a contract cell"
 
 
 def test_signing_out_a_session_refuses_its_tokens_within_the_bound(stack: dict[str, Any]) -> None:
@@ -124,7 +137,7 @@ def test_user_pool_routes_accept_a_signed_out_token_until_it_expires(stack: dict
     session = _sign_in(stack, user_pool_user(stack, GROUP))
     _sign_out(stack, session, refresh_token=session["refresh"])
     response = with_token(stack, "GET", USER_POOL_ROUTE, session["id"])
-    assert response.status_code == 200
+    assert matches(PROMISE.modes["user_pool"].answer, response.status_code)  # allow (2xx) until exp
     assert claims_of(session["id"])["exp"] > time.time()
 
 
@@ -151,7 +164,8 @@ def test_signing_out_everywhere_ends_every_session_and_the_identity_pool_refuses
 
     started = time.monotonic()
     assert _sign_out(stack, sessions[0], **{"global": True})["signed_out"] == "everywhere"
-    elapsed = max(_refused_within(stack, s["access"], started, SIGN_OUT_BOUND) for s in sessions)
+    bound = LAMBDA.within_seconds["sign_out_everywhere"]
+    elapsed = max(_refused_within(stack, s["access"], started, bound) for s in sessions)
     print(f"\nglobal sign-out -> every session refused after {elapsed:.2f} s")
     for session in sessions:
         assert _refresh_error(stack, session["refresh"]).startswith("NotAuthorizedException")
@@ -178,14 +192,41 @@ def test_an_administrators_action_refuses_the_users_tokens_within_the_bound(
         cognito.admin_disable_user(UserPoolId=pool_id, Username=user["username"])
     else:
         cognito.admin_remove_user_from_group(UserPoolId=pool_id, Username=user["username"], GroupName=GROUP)
-    elapsed = _refused_within(stack, session["access"], started, ADMIN_BOUND)
-    print(f"\n{action} -> refused on a lambda route after {elapsed:.2f} s (bound {ADMIN_BOUND} s)")
+    bound = LAMBDA.within_seconds["disabled" if action == "AdminDisableUser" else "regrouped"]
+    elapsed = _refused_within(stack, session["access"], started, bound)
+    print(f"\n{action} -> refused on a lambda route after {elapsed:.2f} s (bound {bound} s)")
 
     if action == "AdminRemoveUserFromGroup":
         # Authenticated still, without the group: a new token is decided by its groups (403).
         assert _status(stack, _sign_in(stack, user)["access"]) == 403
     else:
         assert _refresh_error(stack, session["refresh"]) == "NotAuthorizedException: User is disabled."
+
+
+@pytest.mark.local_only
+def test_the_iam_lever_denies_a_groups_older_credentials_through_the_gateway(
+    stack: dict[str, Any], running: Any
+) -> None:
+    """make revoke-sessions: identity-pool credentials cannot be revoked one user at a time; the
+    group role's sessions issued before now are denied (aws:TokenIssueTime, evaluated by the local
+    gateway with tools/iam_policy.py), while credentials obtained afterwards work."""
+    user = local_support.create_pool_user(running, stack["user_pool_id"], groups=("cip-users",))
+    logins = {user_pool_provider(stack): _sign_in(stack, user)["id"]}
+    older = credentials_for(stack, logins)
+    assert signed_call(stack, older, "GET", "/cip").status_code == 200
+    iam = running.aws("iam")
+    role = revoke_sessions.role_name(config.load("local"), "cip-users")
+    try:
+        revoke_sessions.revoke(iam, role, revoke_sessions.revocation_instant())
+        denied = signed_call(stack, older, "GET", "/cip")
+        assert denied.status_code == 403
+        assert "with an explicit deny" in denied.json()["message"]
+        time.sleep(_to_next_second())  # the revocation instant is the next whole second
+        newer = credentials_for(stack, logins)
+        assert signed_call(stack, newer, "GET", "/cip").status_code == 200
+    finally:
+        revoke_sessions.undo(iam, role)
+    assert signed_call(stack, older, "GET", "/cip").status_code == 200  # undone
 
 
 def _to_next_second() -> float:

@@ -2,9 +2,9 @@
 
 TABLE_NAME (the revocation table), USER_POOL_ID, TOKEN_LIFETIME_SECONDS (the longest access/ID
 token lifetime plus the authorizer's clock skew: how long a revocation must be remembered); the
-sign-out also ALLOWED_CLIENT_IDS (the app clients whose sessions it ends) and CORS_ALLOW_ORIGIN; the feed REST_API_ID
-and STAGE_NAME (the stage whose authorizer cache it flushes); both RESULT_TTL_SECONDS and
-REVOCATION_CHECK_SECONDS (when to flush, and the bound). LOG_LEVEL for both.
+sign-out also ALLOWED_CLIENT_IDS (the app clients whose sessions it ends) and CORS_ALLOW_ORIGIN;
+the feed REST_API_ID and STAGE_NAME (the stage whose authorizer cache it flushes); both
+RESULT_TTL_SECONDS and REVOCATION_CHECK_SECONDS (when to flush, and the bound). LOG_LEVEL for both.
 """
 
 from __future__ import annotations

@@ -220,7 +220,8 @@ def test_a_long_check_interval_is_not_waited_for_and_the_bound_says_so(
         False,
         90,
     )
-    assert services.waits == [] and services.apigateway.calls == []
+    assert services.waits == []
+    assert services.apigateway.calls == []
 
 
 def test_two_writers_never_lose_each_others_revocation(services: Aws) -> None:
