@@ -220,16 +220,24 @@ def _wrap_admin_initiate_auth(original: Callable[..., Any]) -> Callable[..., Any
 # --- sign-outs, disabling, revoked access tokens ---------------------------------------------------
 
 
-def _wrap_sign_out(original: Callable[..., None]) -> Callable[..., None]:
-    """GlobalSignOut / AdminUserGlobalSignOut (moto's pool.sign_out): keep what was revoked."""
+def _sign_out(self: Any, username: str) -> None:
+    """GlobalSignOut / AdminUserGlobalSignOut (moto's pool.sign_out): every refresh token and access
+    token of the user, whatever name they were issued under. moto compares the name as given with the
+    name each token was issued to; in a pool that signs in by email those differ (the email, or the
+    sub a token's `username` claim carries), and nothing was signed out."""
+    target = self._get_user(username)
+    if target is None:
+        return
 
-    @wraps(original)
-    def sign_out(self: Any, username: str) -> None:
-        revoke_access_tokens(self, lambda _token, issued: issued[1] == username)
-        _signed_out_at(self)[username] = time.time()
-        original(self, username)
+    def same(name: str) -> bool:
+        user = self._get_user(name)
+        return user is not None and user.id == target.id
 
-    return sign_out
+    for token, issued in list(self.refresh_tokens.items()):
+        if issued is not None and same(issued[1]):
+            self.refresh_tokens[token] = None
+    revoke_access_tokens(self, lambda _token, issued: same(issued[1]))
+    _signed_out_at(self)[target.username] = time.time()
 
 
 def _wrap_admin_disable_user(original: Callable[..., None]) -> Callable[..., None]:
@@ -281,7 +289,7 @@ def apply() -> None:
         "create_tokens_from_refresh_token",
         _wrap_create_tokens_from_refresh_token(pool_cls.create_tokens_from_refresh_token),
     )
-    _install(pool_cls, "sign_out", _wrap_sign_out(pool_cls.sign_out))
+    _install(pool_cls, "sign_out", _sign_out)
     backend_cls = idp_models.CognitoIdpBackend
     _install(backend_cls, "revoke_token", revoke_token)
     _install(backend_cls, "initiate_auth", _wrap_initiate_auth(backend_cls.initiate_auth))

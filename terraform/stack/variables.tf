@@ -193,7 +193,7 @@ variable "settings" {
 
 variable "lambda_build_dir" {
   type        = string
-  description = "Directory of the Lambda zips `make build` writes, one subdirectory per architecture (build/lambda): the stack deploys <dir>/<settings.lambda_architecture>/{authorizer,backend}.zip."
+  description = "Directory of the Lambda zips `make build` writes, one subdirectory per architecture (build/lambda): the stack deploys <dir>/<settings.lambda_architecture>/{authorizer,backend,revocation}.zip."
 }
 
 variable "templates_dir" {

@@ -77,12 +77,17 @@ class Window:
         return int(self.gateway.app.handle(request).status)
 
 
-def _short_lived(pool_id: str, access_token: str, seconds_left: float) -> tuple[str, float]:
-    """The same access token re-signed to be accepted by the function for `seconds_left` more seconds."""
+def _short_lived(
+    pool_id: str, access_token: str, seconds_left: float, *, issued_an_hour_ago: bool = True
+) -> tuple[str, float]:
+    """The same access token re-signed to be accepted by the function for `seconds_left` more
+    seconds; issued an hour ago, or (`issued_an_hour_ago=False`) when it really was: a user's record
+    of revocations refuses tokens issued before its group was last changed."""
     claims: dict[str, Any] = jwt.decode(access_token, options={"verify_signature": False})
     now = time.time()
     claims["exp"] = int(now - CLOCK_SKEW_SECONDS + seconds_left)
-    claims["iat"] = claims["auth_time"] = int(now - 3600)
+    if issued_an_hour_ago:
+        claims["iat"] = claims["auth_time"] = int(now - 3600)
     return local_support.pool_sign(pool_id, claims), claims["exp"] + CLOCK_SKEW_SECONDS
 
 
@@ -124,7 +129,7 @@ def window(running: Any, stack: dict[str, Any]) -> Iterator[Window]:
         # The feed revokes and flushes the stage's cache (both gateways'): done before the fill.
         assert delivery.drain(60), "the revocation feed did not run"
 
-        expiring, refused_from = _short_lived(pool_id, fresh, SECONDS_LEFT)
+        expiring, refused_from = _short_lived(pool_id, fresh, SECONDS_LEFT, issued_an_hour_ago=False)
         filled_at = time.time()
         assert probe.status(expiring) == 200
         assert filled_at < refused_from, "the cache must be filled while the function still accepts"

@@ -9,7 +9,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from local.cognito_idp.pools import find_user_pool
-from tests.functional.local.support import UserPool, World
+from tests.functional.local.support import PASSWORD, UserPool, World
 
 
 def _refresh(world: World, pool: UserPool, refresh_token: str, client_id: str | None = None) -> str:
@@ -171,3 +171,28 @@ def test_revoked_tokens_still_verify_offline_as_on_aws(world: World, pool: UserP
     key = jwks.get_signing_key_from_jwt(tokens["AccessToken"]).key
     claims = jwt.decode(tokens["AccessToken"], key, algorithms=["RS256"])
     assert claims["token_use"] == "access"
+
+
+def test_global_sign_outs_find_the_user_by_any_of_its_names(world: World) -> None:
+    """In a pool that signs in by email (the product's), a session is issued to the email, and the
+    access token's `username` claim is the sub: AdminUserGlobalSignOut with either name, and
+    GlobalSignOut, end it."""
+    pool_id = world.idp.create_user_pool(PoolName="by-email", UsernameAttributes=["email"])["UserPool"]["Id"]
+    client_id = world.idp.create_user_pool_client(
+        UserPoolId=pool_id,
+        ClientName="web",
+        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    )["UserPoolClient"]["ClientId"]
+    pool = UserPool(pool_id, client_id)
+    email = "someone@example.com"
+    world.idp.admin_create_user(UserPoolId=pool_id, Username=email, MessageAction="SUPPRESS")
+    world.idp.admin_set_user_password(UserPoolId=pool_id, Username=email, Password=PASSWORD, Permanent=True)
+    for name in ("sub", "email"):
+        tokens = world.sign_in(pool, email)
+        sub = jwt.decode(tokens["AccessToken"], options={"verify_signature": False})["username"]
+        world.idp.admin_user_global_sign_out(UserPoolId=pool_id, Username=sub if name == "sub" else email)
+        _refused(
+            lambda t=tokens: _refresh(world, pool, t["RefreshToken"]),
+            "NotAuthorizedException",
+            "Refresh Token has been revoked",
+        )
