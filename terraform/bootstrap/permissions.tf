@@ -1,6 +1,7 @@
 # What each deploy role may do to its environment's resources (named <name_prefix>-*, fga-<env> by
 # default). Services and names follow terraform/stack: Cognito user and identity pools, API Gateway
-# REST API + stage (+ optional WAF association), Lambda, DynamoDB, CloudWatch Logs, KMS, IAM roles.
+# REST API + stage (+ optional WAF association), Lambda, DynamoDB, CloudWatch Logs, KMS, IAM roles,
+# the revocation feed's EventBridge rule and its dead-letter SQS queue.
 locals {
   arn = {
     for env, e in var.environments : env => {
@@ -24,6 +25,9 @@ locals {
       policies     = "arn:${local.partition}:iam::${var.account_id}:policy/${local.name_prefixes[env]}-*"
       oidc         = "arn:${local.partition}:iam::${var.account_id}:oidc-provider/*"
       web_acls     = "arn:${local.partition}:wafv2:${var.region}:${var.account_id}:regional/webacl/*/*"
+      # The revocation feed (terraform/stack/revocation.tf): a rule on the default bus, a queue.
+      event_rules = "arn:${local.partition}:events:${var.region}:${var.account_id}:rule/${local.name_prefixes[env]}-*"
+      queues      = "arn:${local.partition}:sqs:${var.region}:${var.account_id}:${local.name_prefixes[env]}-*"
     }
   }
 }
@@ -140,6 +144,19 @@ data "aws_iam_policy_document" "plan" {
   }
 
   statement {
+    sid       = "ReadEventRules"
+    actions   = ["events:DescribeRule", "events:ListTargetsByRule", "events:ListTagsForResource"]
+    resources = [local.arn[each.key].event_rules]
+  }
+
+  statement {
+    # Attributes and tags only: sqs:ReceiveMessage (the dead letters) is not granted.
+    sid       = "ReadQueues"
+    actions   = ["sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:ListQueueTags"]
+    resources = [local.arn[each.key].queues]
+  }
+
+  statement {
     sid = "ListAccountLevel"
     # None of these supports resource-level permissions (Service Authorization Reference): a Resource
     # other than "*" never matches them. DescribeUserPoolDomain reads the hosted-UI domain.
@@ -228,6 +245,39 @@ data "aws_iam_policy_document" "apply" {
     sid       = "ManageTables"
     actions   = ["dynamodb:*"]
     resources = [local.arn[each.key].tables]
+  }
+
+  statement {
+    sid = "ManageEventRules"
+    actions = [
+      "events:PutRule",
+      "events:DeleteRule",
+      "events:DescribeRule",
+      "events:EnableRule",
+      "events:DisableRule",
+      "events:PutTargets",
+      "events:RemoveTargets",
+      "events:ListTargetsByRule",
+      "events:TagResource",
+      "events:UntagResource",
+      "events:ListTagsForResource",
+    ]
+    resources = [local.arn[each.key].event_rules]
+  }
+
+  statement {
+    sid = "ManageQueues"
+    actions = [
+      "sqs:CreateQueue",
+      "sqs:DeleteQueue",
+      "sqs:GetQueueAttributes",
+      "sqs:SetQueueAttributes",
+      "sqs:GetQueueUrl",
+      "sqs:TagQueue",
+      "sqs:UntagQueue",
+      "sqs:ListQueueTags",
+    ]
+    resources = [local.arn[each.key].queues]
   }
 
   statement {
