@@ -48,6 +48,17 @@ REVOCATION_READ_TIMEOUT_SECONDS = 1
 REVOCATION_MAX_ATTEMPTS = 2
 
 _authorizer: Authorizer | None = None
+# One botocore session per container for both clients: a second client from the same session reuses
+# its loaded service model and credentials (~10 ms), one from a new session costs a whole client
+# creation again (~as much as the first; docs/benchmarks.md, cold start).
+_session: botocore.session.Session | None = None
+
+
+def _botocore_session() -> botocore.session.Session:
+    global _session  # noqa: PLW0603 - per container, like _authorizer
+    if _session is None:
+        _session = botocore.session.get_session()
+    return _session
 
 
 def dynamodb_client(
@@ -57,7 +68,7 @@ def dynamodb_client(
 ) -> DynamoDBClient:
     """Region from the runtime (AWS_REGION); endpoint overridable with AWS_ENDPOINT_URL (emulator)."""
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-    client = botocore.session.get_session().create_client(
+    client = _botocore_session().create_client(
         "dynamodb",
         region_name=region,
         config=Config(
@@ -98,8 +109,9 @@ def get_authorizer() -> Authorizer:
 
 def reset() -> None:
     """Forget the container's state (tests, and the benchmark's cold runs)."""
-    global _authorizer  # noqa: PLW0603
+    global _authorizer, _session  # noqa: PLW0603
     _authorizer = None
+    _session = None
 
 
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:

@@ -607,8 +607,11 @@ class NetworkCounter:
         connect = socket.socket.connect
         counter = self
 
+        self.sessions: set[int] = set()
+
         def counting_create_client(self: Any, *args: Any, **kwargs: Any) -> Any:
             counter.clients += 1
+            counter.sessions.add(id(self))
             return create_client(self, *args, **kwargs)
 
         def counting_api_call(self: Any, operation: str, params: Any) -> Any:
@@ -630,7 +633,8 @@ def test_warm_decisions_make_no_network_calls_and_create_no_client(
     tokens: support.TokenFactory,
     jwks: support.JwksServer,
 ) -> None:
-    """Cold: JWKS, two clients (policy reads, revocation reads), one read of each table. Warm, for a
+    """Cold: JWKS, two clients of one botocore session (policy reads, revocation reads; a second
+    session would cost a whole client creation again), one read of each table. Warm, for a
     user already checked within REVOCATION_CHECK_SECONDS: new tokens (a refresh) and other routes
     make no call at all. A user the container has not seen costs one GetItem of their revocation
     record (the group's policy stays cached), and no client."""
@@ -640,6 +644,7 @@ def test_warm_decisions_make_no_network_calls_and_create_no_client(
     sub = "5d1f3c2e-0000-4000-8000-00000000c01d"
     assert decide_token(authorizer_app, tokens.token(sub=sub))[0] == "allow"  # cold
     assert counter.clients == 2
+    assert len(counter.sessions) == 1, "both clients come from one botocore session (cold start)"
     assert counter.api_calls == ["GetItem", "BatchGetItem"]
     assert jwks.requests == 1
     assert counter.connects >= 1
