@@ -44,7 +44,8 @@ export PYTHONDONTWRITEBYTECODE := 1
 export GOGC ?= 400
 export PYTHONPATH := $(ROOT)
 
-.PHONY: help venv venv-runtime lock build policies fmt lint typecheck tf-init tf-fmt tf-validate tf-test \
+.PHONY: help venv venv-runtime lock build policies fmt lint lint-python lint-terraform lint-workflows lint-shell \
+        hooks typecheck tf-init tf-fmt tf-validate tf-test access-diff access-diff-comment \
         test test-static test-inprocess test-stack reliability \
         test-unit test-functional test-policy test-terraform test-integration test-e2e \
         test-browser chromium console-screenshot \
@@ -123,12 +124,28 @@ fmt: venv ## Format Python and Terraform in place
 # Shell scripts shellcheck reads (the Makefile's own recipes are bash too, but not separate files).
 SHELL_SCRIPTS = $(shell git ls-files -- '*.sh' '.ci/*')
 
-lint: venv $(TF_CONFIG) ## ruff lint + format check, terraform fmt check, zizmor (workflows, offline), shellcheck
+# The fast static checks, one target per tool. The pre-commit hooks (.pre-commit-config.yaml, `make
+# hooks`) call these same targets, so the hooks and `make lint` run the same commands with the same
+# tools, at the versions requirements/dev.txt pins (tests/policy/test_repo_habits.py keeps it so).
+LINT_TARGETS := lint-python lint-terraform lint-workflows lint-shell
+
+lint: $(LINT_TARGETS) ## ruff lint + format check, terraform fmt check, zizmor (workflows, offline), shellcheck
+
+lint-python: venv ## ruff lint and format check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+lint-terraform: $(TF_CONFIG) ## terraform fmt check
 	terraform fmt -check -recursive terraform
+
+lint-workflows: venv ## zizmor over the workflows (offline, pedantic)
 	$(BIN)/zizmor --offline --persona=pedantic --quiet .github/workflows
+
+lint-shell: venv ## shellcheck over the shell scripts
 	$(BIN)/shellcheck $(SHELL_SCRIPTS)
+
+hooks: venv ## Install the git pre-commit hook (.pre-commit-config.yaml: the lint-* targets on each commit)
+	$(BIN)/pre-commit install
 
 typecheck: venv ## mypy over functions/, local/, tools/
 	$(BIN)/mypy
@@ -142,8 +159,23 @@ tf-test: tf-init ## terraform test (mock_provider) for every module and the stac
 checkov: venv policies ## checkov over terraform/ and the rendered policies (with custom checks)
 	@$(PY) -m tools.validate checkov
 
-workflows: venv ## Validate .github/workflows against the GitHub schema (offline)
+workflows: venv ## Validate .github/workflows and .github/dependabot.yml against their schemas (offline), and the pipeline invariants
 	@$(PY) -m tools.validate workflows
+
+# --- access review ----------------------------------------------------------------------------
+
+# What a change does to who may call what: the static matrix and the contract at BASE (a git ref:
+# its files only, evaluated with the working tree's code) against the working tree, only the cells
+# that change (README, "Access review"). CI (access-review.yml) passes the pull request's base commit.
+BASE ?=
+ACCESS_DIFF_DIR := build/access-diff
+access-diff: venv-runtime ## Who may call what, before and after: the access-matrix cells that change between BASE=<git ref> and the working tree
+	@test -n "$(BASE)" || { echo "set BASE to a git ref: make access-diff BASE=main"; exit 2; }
+	@$(PY) -m tools.access_diff --base "$(BASE)" --markdown $(ACCESS_DIFF_DIR)/report.md \
+	  $(if $(GITHUB_STEP_SUMMARY),--summary "$(GITHUB_STEP_SUMMARY)")
+
+access-diff-comment: venv-runtime ## (pipeline) Post or update the pull request's one access-review comment (gh, GH_TOKEN, GITHUB_REPOSITORY, PR_NUMBER)
+	@$(PY) -m tools.pr_comment --name access-diff --body-file $(ACCESS_DIFF_DIR)/report.md
 
 # --- tests ------------------------------------------------------------------------------------
 

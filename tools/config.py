@@ -352,3 +352,22 @@ def parse(raw: dict[str, Any], source: str = "<config>", access: AccessModel | N
         access=access if access is not None else load_access_model(),
         raw=raw,
     )
+
+
+# --- another copy of the repository (make access-diff reads a git ref's files into a directory) ---
+
+
+def model_path(root: Path = REPO_ROOT) -> Path:
+    """The access model's file in the copy of the repository at `root`."""
+    return root / ACCESS_MODEL.relative_to(REPO_ROOT)
+
+
+def settings_path(env: str, root: Path = REPO_ROOT) -> Path:
+    """`terraform/envs/<env>/config.json` in the copy of the repository at `root`."""
+    return root / env_dir(env).relative_to(REPO_ROOT) / "config.json"
+
+
+def read_json(path: Path) -> dict[str, Any]:
+    """A model or settings file as `load` reads it (a JSON object, no duplicate keys), for callers
+    that adapt it before `parse_access_model` / `parse` (an older copy of the repository)."""
+    return _read_json(path)

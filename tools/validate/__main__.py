@@ -12,7 +12,13 @@ from tools.validate import Problem
 from tools.validate.checkov_run import BUILD_DIR
 from tools.validate.policies import check_policies, load_env_configs
 from tools.validate.terraform import check_terraform
-from tools.validate.workflows import WORKFLOWS_DIR, check_workflow_schema, workflow_invariant_problems
+from tools.validate.workflows import (
+    DEPENDABOT_FILE,
+    WORKFLOWS_DIR,
+    check_dependabot_schema,
+    check_workflow_schema,
+    workflow_invariant_problems,
+)
 
 
 def _report(title: str, problems: Sequence[Problem]) -> int:
@@ -33,12 +39,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     ck.add_argument("--templates-dir", type=Path, default=config.TEMPLATES_DIR, help="policy templates")
     ck.add_argument("--work-dir", type=Path, default=BUILD_DIR, help="generated wrapper and checkov output")
     ck.add_argument("--skip-terraform", action="store_true", help="only the policy templates")
-    wf = sub.add_parser("workflows", help="GitHub workflows: schema and pipeline invariants")
+    wf = sub.add_parser("workflows", help="GitHub workflows and Dependabot: schemas and pipeline invariants")
     wf.add_argument("--workflows-dir", type=Path, default=WORKFLOWS_DIR)
+    wf.add_argument("--dependabot", type=Path, default=DEPENDABOT_FILE, help="the Dependabot configuration")
     args = parser.parse_args(argv)
 
     if args.command == "workflows":
-        problems = check_workflow_schema(args.workflows_dir) + workflow_invariant_problems(args.workflows_dir)
+        problems = (
+            check_workflow_schema(args.workflows_dir)
+            + workflow_invariant_problems(args.workflows_dir)
+            + check_dependabot_schema(args.dependabot)
+        )
         return _report("workflows", problems)
 
     work_dir: Path = args.work_dir

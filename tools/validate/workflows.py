@@ -1,7 +1,8 @@
 """GitHub workflows: the GitHub schema (offline) and the pipeline's invariants (`make workflows`).
 
 `check_workflow_schema` validates `.github/workflows/*.yml` against the workflow schema bundled with
-check-jsonschema; `workflow_invariant_problems` checks what the pipeline promises (actions pinned to
+check-jsonschema, `check_dependabot_schema` `.github/dependabot.yml` against the Dependabot schema
+bundled with it; `workflow_invariant_problems` checks what the pipeline promises (actions pinned to
 a commit SHA with a version comment, least-privilege permissions, make-only steps, the CI and deploy
 workflows' shape, the reusable plan/apply workflow).
 """
@@ -22,6 +23,7 @@ from tools.validate import Problem
 
 REPO_ROOT = config.REPO_ROOT
 WORKFLOWS_DIR = REPO_ROOT / ".github" / "workflows"
+DEPENDABOT_FILE = REPO_ROOT / ".github" / "dependabot.yml"
 
 
 SHA_PIN_RE = re.compile(
@@ -307,19 +309,24 @@ def check_workflow_schema(workflows_dir: Path = WORKFLOWS_DIR) -> list[Problem]:
     files = sorted([*workflows_dir.glob("*.yml"), *workflows_dir.glob("*.yaml")])
     if not files:
         return [Problem(render.display_path(workflows_dir), "workflow/missing", "no workflows")]
-    problems = []
-    for schema in ("vendor.github-workflows", "custom.github-workflows-require-timeout"):
-        cmd = [
-            sys.executable,
-            "-m",
-            "check_jsonschema",
-            "--builtin-schema",
-            schema,
-            "--output-format",
-            "text",
-        ]
-        proc = subprocess.run([*cmd, *map(str, files)], capture_output=True, text=True, check=False)
-        if proc.returncode != 0:
-            output = (proc.stdout + proc.stderr).strip()
-            problems.append(Problem(render.display_path(workflows_dir), f"schema/{schema}", output))
-    return problems
+    return [
+        problem
+        for schema in ("vendor.github-workflows", "custom.github-workflows-require-timeout")
+        for problem in _check_builtin_schema(schema, files, render.display_path(workflows_dir))
+    ]
+
+
+def check_dependabot_schema(path: Path = DEPENDABOT_FILE) -> list[Problem]:
+    """check-jsonschema's bundled Dependabot (version 2) schema, offline."""
+    if not path.is_file():
+        return [Problem(render.display_path(path), "dependabot/missing", "no Dependabot configuration")]
+    return _check_builtin_schema("vendor.dependabot", [path], render.display_path(path))
+
+
+def _check_builtin_schema(schema: str, files: list[Path], location: str) -> list[Problem]:
+    """One check-jsonschema run with a schema it bundles (no network): a Problem if it fails."""
+    cmd = [sys.executable, "-m", "check_jsonschema", "--builtin-schema", schema, "--output-format", "text"]
+    proc = subprocess.run([*cmd, *map(str, files)], capture_output=True, text=True, check=False)
+    if proc.returncode == 0:
+        return []
+    return [Problem(location, f"schema/{schema}", (proc.stdout + proc.stderr).strip())]
