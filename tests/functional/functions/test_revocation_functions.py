@@ -224,9 +224,17 @@ def test_a_long_check_interval_is_not_waited_for_and_the_bound_says_so(
     assert services.apigateway.calls == []
 
 
-def test_two_writers_never_lose_each_others_revocation(services: Aws) -> None:
-    """A write that lands between another writer's read and put makes that put fail its condition;
-    it reads again and merges: both revocations are in the record."""
+@pytest.mark.parametrize("existing", [False, True], ids=["new-record", "existing-record"])
+def test_two_writers_never_lose_each_others_revocation(services: Aws, existing: bool) -> None:
+    """A write that lands between another writer's read and put makes that put fail its condition
+    (no item yet, or the version it read); it reads again and merges: both revocations are in the
+    record."""
+    earlier: set[str] = set()
+    if existing:
+        record.RecordWriter(support.REVOCATION_TABLE, LIFETIME, lambda: services.ddb).write(
+            record.Revocation(SUB, time.time(), "earlier-family", "RevokeToken")
+        )
+        earlier = {"earlier-family"}
     real_get = services.ddb.get_item
     interfered = []
 
@@ -247,8 +255,8 @@ def test_two_writers_never_lose_each_others_revocation(services: Aws) -> None:
     writer.write(record.Revocation(SUB, time.time(), FAMILY, "RevokeToken"))
     item = services.record()
     assert item is not None
-    assert set(item["families"]["M"]) == {FAMILY, "other-family"}
-    assert item["version"] == {"N": "2"}
+    assert set(item["families"]["M"]) == {FAMILY, "other-family", *earlier}
+    assert item["version"] == {"N": str(2 + len(earlier))}
 
 
 # --- the admin-action feed -------------------------------------------------------------------
