@@ -49,8 +49,8 @@ export PYTHONPATH := $(ROOT)
         test test-static test-inprocess test-stack reliability \
         test-unit test-functional test-policy test-terraform test-integration test-e2e \
         test-browser chromium console-screenshot \
-        checkov workflows plan plan-store plan-fetch plan-reviewers apply up up-prebuild down call matrix \
-        revoke-sessions \
+        checkov workflows plan plan-store plan-fetch plan-reviewers apply verify verify-target \
+        up up-prebuild down call matrix revoke-sessions \
         bench bench-first-run clean
 
 help: ## List the targets
@@ -278,6 +278,25 @@ apply: ## Apply exactly the saved plan build/plan/<env>.tfplan (from make plan) 
 	@test -f $(PLAN_DIR)/$(ENV).tfplan || { echo "no saved plan $(PLAN_DIR)/$(ENV).tfplan: run make plan ENV=$(ENV)"; exit 2; }
 	$(TF_ENV_INIT)
 	terraform -chdir=terraform/envs/$(ENV) apply -input=false -lock-timeout=10m $(PLAN_DIR)/$(ENV).tfplan
+
+# --- verifying a deployment (docs/deploying.md, "Verifying an environment") ----------------------
+# One engine for every environment (tools/live): users of its own per kind of user of the access
+# contract, every route x method, everything it created removed afterwards. local: the running
+# `make up` (its .local/stack.json). dev/staging/prod: AWS with the caller's credentials (the verify
+# role in the pipeline); the deployment's description comes from FGA_VERIFY_TARGET (the pipeline's
+# apply job, `make verify-target`) or from `terraform output` of the initialised env.
+VERIFY_FLAGS ?=
+
+verify: venv-runtime ## Check ENV's deployment against the access contract, cell by cell (local: the running make up); VERIFY_FLAGS=--help
+	@case "$(ENV)" in \
+	  local) $(PY) -m local verify $(VERIFY_FLAGS) ;; \
+	  dev|staging|prod) $(PY) -m tools.live --env $(ENV) $(VERIFY_FLAGS) ;; \
+	  *) echo "ENV=$(ENV): one of $(ENVS)"; exit 2 ;; \
+	esac
+
+verify-target: venv-runtime ## (pipeline) After make apply: ENV's `verification` output as the step output `target` (GITHUB_OUTPUT) for the verify job
+	$(require_real_env)
+	@$(PY) -m tools.live.target --env $(ENV) $(if $(GITHUB_OUTPUT),--github-output "$(GITHUB_OUTPUT)")
 
 # --- local stack ------------------------------------------------------------------------------
 

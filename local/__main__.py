@@ -1,4 +1,5 @@
-"""`python -m local up | down | call | matrix` — the local stack's command line (make up / make down)."""
+"""`python -m local up | down | call | matrix | verify` — the local stack's command line (make up, make
+down, make call, make verify ENV=local)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,9 @@ from local import matrix
 from local.client import ClientError, Session, find_user, load_stack
 from local.progress import Progress
 from local.stack import RunningStack, start_stack, write_stack_file
+from local.verify_hooks import local_hooks
 from tools.config import REPO_ROOT
+from tools.live import cli as live_cli
 
 LOCAL_DIR = REPO_ROOT / ".local"
 STACK_FILE = LOCAL_DIR / "stack.json"
@@ -128,10 +131,14 @@ def up(args: argparse.Namespace) -> int:
         lines.append(f"==> stack description written to {STACK_FILE.relative_to(REPO_ROOT)}")
         progress.print("\n".join(lines))
         with progress.phase("live matrix") as phase:
-            cells = matrix.run(desc)
-            mismatches = sum(not c.ok for c in cells)
-            progress.update(phase, note=f"{len(cells)} calls, {mismatches} mismatches, data left as seeded")
-        progress.print(matrix.render(cells, desc))
+            report = matrix.run(desc)
+            mismatches = len(report.mismatches) + len(report.leftovers) + len(report.errors)
+            progress.update(
+                phase,
+                note=f"{len(report.cells)} cells, {len(report.mismatches)} mismatches, "
+                f"{len(report.leftovers)} left behind",
+            )
+        progress.print(matrix.render(report))
         _write_timings(progress, stack, time.monotonic() - started)
         progress.say(f"browser console: {desc['console_url']}  (sign in as any demo user, call every route)")
         progress.say(
@@ -192,9 +199,21 @@ def call(args: argparse.Namespace) -> int:
 def show_matrix(args: argparse.Namespace) -> int:
 
     stack = load_stack(Path(args.stack))
-    cells = matrix.run(stack)
-    print(matrix.render(cells, stack))
-    return 1 if any(not c.ok for c in cells) else 0
+    report = matrix.run(stack)
+    print(matrix.render(report))
+    return 0 if report.passed else 1
+
+
+def verify(argv: Sequence[str]) -> int:
+    """make verify ENV=local: the same code as against AWS (tools/live/cli.py), pointed at the
+    running stack's description, with the emulator's hooks."""
+    return live_cli.main(
+        argv,
+        hooks_for=local_hooks,
+        env="local",
+        default_target=STACK_FILE,
+        prog="python -m local verify",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -236,7 +255,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     p_matrix = sub.add_parser("matrix", help="print the live access matrix of the running stack")
     p_matrix.add_argument("--stack", default=str(STACK_FILE))
     p_matrix.set_defaults(func=show_matrix)
-    args = parser.parse_args(argv)
+    # `verify` takes tools/live/cli.py's options: main() hands it its arguments before parsing.
+    sub.add_parser(
+        "verify", help="check the running stack against the access contract (make verify ENV=local)"
+    )
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["verify"]:
+        return verify(arguments[1:])
+    args = parser.parse_args(arguments)
     return int(args.func(args))
 
 

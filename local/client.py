@@ -1,40 +1,35 @@
-"""A small client for the deployed API: sign in as a demo user and call a route in its auth mode.
+"""The demo client of the local stack: sign in as a demo user and call a route in its mode.
 
-It only uses what a real client has: the stack description (`.local/stack.json`), Cognito's public
-APIs (InitiateAuth, the hosted UI's code flow, the identity pool's GetId/GetCredentialsForIdentity),
-an external IdP's token endpoint, and HTTP to the API. Pointed at a real deployment's stack.json
-(no `emulator_url`), the same code talks to AWS.
+The client itself is `tools.live.session.Session` (it talks to AWS as well as to the emulator); what
+is local here is the stack description file (`.local/stack.json`), the demo users in it, and the one
+thing only the emulator can do without a browser: drive the hosted UI's authorization-code flow for
+an OAuth-scoped access token (`emulator_scoped_tokens`, plugged into every local Session).
 """
 
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
-import requests
-from botocore import UNSIGNED
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
-from botocore.config import Config
-from botocore.credentials import Credentials
-
 from local.cognito_idp.oauth import code_flow_tokens
 from tools.config import REPO_ROOT
+from tools.live.session import HTTP_TIMEOUT_SECONDS, ClientError, NotVerifiable, ScopedTokens, find_route
+from tools.live.session import Session as LiveSession
 
-# boto3-stubs types client() per literal service name; these helpers take the name as data.
-_boto3_client: Callable[..., Any] = boto3.client
+__all__ = [
+    "HTTP_TIMEOUT_SECONDS",
+    "STACK_FILE",
+    "ClientError",
+    "Session",
+    "emulator_scoped_tokens",
+    "find_route",
+    "find_user",
+    "load_stack",
+]
 
 STACK_FILE = REPO_ROOT / ".local" / "stack.json"
-HTTP_TIMEOUT_SECONDS = 30
-
-
-class ClientError(RuntimeError):
-    """Signing in or obtaining credentials failed; the message says which step and why."""
 
 
 def load_stack(path: Path = STACK_FILE) -> dict[str, Any]:
@@ -53,143 +48,26 @@ def find_user(stack: dict[str, Any], name: str) -> dict[str, Any]:
     raise ClientError(f"no demo user {name!r}; known users: {known}")
 
 
-def find_route(stack: dict[str, Any], method: str, path: str) -> dict[str, Any] | None:
-    """The configured route a request would hit (ANY matches every verb; {x} one segment, {x+} the rest)."""
-    for name, route in stack["routes"].items():
-        if route["method"] not in ("ANY", method.upper()):
-            continue
-        pattern = re.sub(r"\\\{[^/]+?\\\+\\\}", ".+", re.escape(route["path"]))
-        pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", pattern)
-        if re.fullmatch(pattern, path.split("?", 1)[0]):
-            return {"name": name, **route}
-    return None
-
-
-def _client(stack: dict[str, Any], service: str) -> Any:
-    """A boto3 client for Cognito's public (unauthenticated) APIs, at the emulator or at AWS."""
-    if stack.get("emulator_url"):
-        return _boto3_client(
-            service,
-            region_name=stack["region"],
-            endpoint_url=stack["emulator_url"],
-            aws_access_key_id="local",
-            aws_secret_access_key="local",  # noqa: S106 - the emulator's fixed, non-secret credentials
-        )
-    return _boto3_client(service, region_name=stack["region"], config=Config(signature_version=UNSIGNED))
+def emulator_scoped_tokens(session: LiveSession, scopes: tuple[str, ...]) -> str:
+    """An access token with `scopes` from the emulator's hosted UI, driven headlessly (the web
+    client's authorization-code flow, as the browser console does it)."""
+    stack = session.stack
+    if not stack.get("emulator_url"):
+        raise NotVerifiable("scoped access tokens need a browser sign-in against a real hosted UI")
+    response = code_flow_tokens(
+        stack["emulator_url"],
+        stack["user_pool_id"],
+        stack["user_pool_client_id"],
+        session.user["username"],
+        session.user["password"],
+        ["openid", *scopes],
+        stack["oauth_redirect_uri"],
+    )
+    return str(response["access_token"])
 
 
 @dataclass
-class Session:
-    """One signed-in demo user; tokens and credentials are fetched once and reused."""
+class Session(LiveSession):
+    """A caller of the local stack: the live client with the emulator's hosted UI plugged in."""
 
-    stack: dict[str, Any]
-    user: dict[str, Any]
-    _tokens: dict[str, str] = field(default_factory=dict)
-    _scoped: dict[tuple[str, ...], str] = field(default_factory=dict)
-    _credentials: Credentials | None = None
-
-    @property
-    def external(self) -> bool:
-        return bool(self.user.get("external"))
-
-    def tokens(self) -> dict[str, str]:
-        """ID and access token of a user-pool user (USER_PASSWORD_AUTH)."""
-        if self.external:
-            raise ClientError(f"{self.user['name']} signs in at the external IdP and has no user-pool tokens")
-        if not self._tokens:
-            result = _client(self.stack, "cognito-idp").initiate_auth(
-                ClientId=self.stack["user_pool_client_id"],
-                AuthFlow="USER_PASSWORD_AUTH",
-                AuthParameters={"USERNAME": self.user["username"], "PASSWORD": self.user["password"]},
-            )["AuthenticationResult"]
-            self._tokens = {"id": result["IdToken"], "access": result["AccessToken"]}
-        return self._tokens
-
-    def scoped_access_token(self, scopes: tuple[str, ...]) -> str:
-        """An access token carrying OAuth scopes, from the hosted UI's authorization-code flow."""
-        if scopes not in self._scoped:
-            if not self.stack.get("emulator_url"):
-                raise ClientError("scoped access tokens need a browser sign-in against a real hosted UI")
-            response = code_flow_tokens(
-                self.stack["emulator_url"],
-                self.stack["user_pool_id"],
-                self.stack["user_pool_client_id"],
-                self.user["username"],
-                self.user["password"],
-                ["openid", *scopes],
-                self.stack["oauth_redirect_uri"],
-            )
-            self._scoped[scopes] = str(response["access_token"])
-        return self._scoped[scopes]
-
-    def external_id_token(self) -> str:
-        idp = self.stack["external_idp"]
-        response = requests.post(
-            idp["token_endpoint"],
-            data={
-                "grant_type": "password",
-                "client_id": idp["client_id"],
-                "username": self.user["username"],
-                "password": self.user["password"],
-            },
-            timeout=HTTP_TIMEOUT_SECONDS,
-        )
-        if response.status_code != 200:
-            raise ClientError(f"external IdP refused {self.user['name']}: {response.text}")
-        return str(response.json()["id_token"])
-
-    def logins(self) -> dict[str, str]:
-        if self.external:
-            return {self.stack["external_idp"]["provider_name"]: self.external_id_token()}
-        provider = f"cognito-idp.{self.stack['region']}.amazonaws.com/{self.stack['user_pool_id']}"
-        return {provider: self.tokens()["id"]}
-
-    def aws_credentials(self) -> Credentials:
-        """Temporary credentials of the IAM role the identity pool maps this user to."""
-        if self._credentials is None:
-            identity = _client(self.stack, "cognito-identity")
-            logins = self.logins()
-            identity_id = identity.get_id(IdentityPoolId=self.stack["identity_pool_id"], Logins=logins)[
-                "IdentityId"
-            ]
-            creds = identity.get_credentials_for_identity(IdentityId=identity_id, Logins=logins)[
-                "Credentials"
-            ]
-            self._credentials = Credentials(creds["AccessKeyId"], creds["SecretKey"], creds["SessionToken"])
-        return self._credentials
-
-    def auth_headers(self, auth: str, scopes: tuple[str, ...] = ()) -> dict[str, str]:
-        """The Authorization header for a user_pool or lambda route ({} for external users)."""
-        if self.external:
-            return {}
-        if auth == "user_pool":
-            return {"Authorization": self.scoped_access_token(scopes) if scopes else self.tokens()["id"]}
-        return {"Authorization": f"Bearer {self.tokens()['access']}"}
-
-    def request(
-        self,
-        method: str,
-        path: str,
-        body: Any = None,
-        *,
-        auth: str | None = None,
-        scopes: tuple[str, ...] | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> requests.Response:
-        """Call `method path` (path below the stage) the way the route's auth mode requires."""
-        route = find_route(self.stack, method, path)
-        mode = auth or (route["auth"] if route else "lambda")
-        wanted_scopes = tuple(scopes if scopes is not None else (route or {}).get("scopes") or ())
-        url = f"{self.stack['api_url']}{path}"
-        data = None if body is None else json.dumps(body)
-        all_headers = {"Content-Type": "application/json"} if data is not None else {}
-        all_headers.update(headers or {})
-        if mode == "iam":
-            signed = AWSRequest(method=method.upper(), url=url, data=data, headers=all_headers)
-            SigV4Auth(self.aws_credentials(), "execute-api", self.stack["region"]).add_auth(signed)
-            all_headers = dict(signed.headers.items())
-        else:
-            all_headers.update(self.auth_headers(mode, wanted_scopes))
-        return requests.request(
-            method.upper(), url, data=data, headers=all_headers, timeout=HTTP_TIMEOUT_SECONDS
-        )
+    scoped_tokens: ScopedTokens | None = emulator_scoped_tokens

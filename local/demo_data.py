@@ -1,8 +1,9 @@
 """The demo data of the local stack: who `make up` signs up and which news it stores.
 
-Shared facts, below everything that uses them: the orchestrator (local/stack.py) seeds them, the
-live matrix's probes (local/probe_data.py) write disposable items of the same shape, and tests read
-the names. Nothing here talks to a service; it only says what the data look like.
+Shared facts, below everything that uses them: the orchestrator (local/stack.py) seeds them and
+tests read the names. The news items have the shape the live matrix's own items have too
+(`news_item`, from tools/live/records.py). Nothing here talks to a service; it only says what the
+data look like.
 """
 
 from __future__ import annotations
@@ -10,10 +11,21 @@ from __future__ import annotations
 import secrets
 import string
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tools.config import EnvConfig
+from tools.live.records import news_id, news_item
+
+__all__ = [
+    "DEMO_NEWS",
+    "EXTERNAL",
+    "MULTI_GROUP",
+    "NO_GROUP",
+    "DemoUser",
+    "demo_users",
+    "news_id",
+    "news_item",
+]
 
 NO_GROUP = "no-group"
 MULTI_GROUP = "multi-group"
@@ -69,20 +81,3 @@ def demo_users(cfg: EnvConfig) -> list[DemoUser]:
         DemoUser(EXTERNAL, "external@idp.example", _password(), (), "Grace", "External", external=True)
     )
     return users
-
-
-def news_id(sequence: int) -> str:
-    """An id in the news handler's format (sortable time + random suffix); `sequence` keeps the
-    seeded items in order when they are written within the same second."""
-    stamp = datetime.now(UTC) + timedelta(seconds=sequence)
-    return f"{stamp:%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}"
-
-
-def news_item(title: str, body: str, sequence: int = 0) -> dict[str, Any]:
-    """A news item as the news handler stores it in the records table (DynamoDB JSON)."""
-    return {
-        "pk": {"S": "news"},
-        "sk": {"S": news_id(sequence)},
-        "title": {"S": title},
-        "body": {"S": body},
-    }

@@ -90,6 +90,7 @@ class RunningStack:
             "stage": stage,
             "user_pool_id": self.outputs["user_pool_id"],
             "user_pool_client_id": self.outputs["user_pool_client_ids"]["web"],
+            "verification_client_id": self.outputs["user_pool_client_ids"].get("verify"),
             "user_pool_issuer": self.outputs["user_pool_issuer"],
             "identity_pool_id": self.outputs["identity_pool_id"],
             "oauth_redirect_uri": self.cfg.raw["user_pool"]["callback_urls"][0],

@@ -53,6 +53,7 @@ STACK_SETTINGS_KEYS = frozenset(
         "external_providers",
         "authorizer",
         "identity_pool",
+        "verification",
         "throttling",
         "execution_logging_level",
         "log_retention_days",
@@ -81,6 +82,11 @@ AUTHORIZER_SECONDS = {
 }
 #: Keys only the local environment has (the local OIDC issuer standing in for Google).
 LOCAL_SETTINGS_KEYS = frozenset({"local_idp"})
+
+
+#: settings.verification: whether `make verify` may run against the environment (a verification app
+#: client exists) and whether its write probes may run (False: reads only, e.g. prod).
+VERIFICATION_KEYS = frozenset({"enabled", "writes"})
 
 
 class ConfigError(ValueError):
@@ -145,6 +151,14 @@ class AccessModel:
 
 
 @dataclass(frozen=True)
+class Verification:
+    """settings.verification (both off unless config.json says otherwise)."""
+
+    enabled: bool = False
+    writes: bool = False
+
+
+@dataclass(frozen=True)
 class EnvConfig:
     environment: str
     region: str
@@ -173,6 +187,11 @@ class EnvConfig:
 
     def groups_by_precedence(self) -> list[Group]:
         return self.access.groups_by_precedence()
+
+    @property
+    def verification(self) -> Verification:
+        raw = self.raw.get("verification") or {}
+        return Verification(enabled=bool(raw.get("enabled", False)), writes=bool(raw.get("writes", False)))
 
 
 def env_dir(env: str) -> Path:
@@ -344,6 +363,7 @@ def parse(raw: dict[str, Any], source: str = "<config>", access: AccessModel | N
             f'role) or "Token" (callers may choose among their groups\' roles), not '
             f"{identity_pool['user_pool_role_mapping']!r}"
         )
+    _check_verification(raw.get("verification", {}), source)
     return EnvConfig(
         environment=environment,
         region=str(raw["region"]),
@@ -352,6 +372,21 @@ def parse(raw: dict[str, Any], source: str = "<config>", access: AccessModel | N
         access=access if access is not None else load_access_model(),
         raw=raw,
     )
+
+
+def _check_verification(value: object, source: str) -> None:
+    """settings.verification: {"enabled": bool, "writes": bool}, writes only with enabled (as the
+    stack's validation says)."""
+    if not isinstance(value, dict) or set(value) - VERIFICATION_KEYS:
+        raise ConfigError(f'{source}: verification takes only "enabled" and "writes" (true or false)')
+    for key in VERIFICATION_KEYS & set(value):
+        if not isinstance(value[key], bool):
+            raise ConfigError(f"{source}: verification.{key} must be true or false, not {value[key]!r}")
+    if value.get("writes") and not value.get("enabled"):
+        raise ConfigError(
+            f"{source}: verification.writes needs verification.enabled = true (without the "
+            "verification client `make verify` cannot run at all)"
+        )
 
 
 # --- another copy of the repository (make access-diff reads a git ref's files into a directory) ---

@@ -13,7 +13,9 @@ https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-l
 
 * An explicit ``Deny`` in any statement of any policy wins; otherwise any matching ``Allow``
   allows; otherwise the request is implicitly denied.
-* ``Action``/``NotAction`` match case-insensitively with ``*`` and ``?`` wildcards.
+* ``Action``/``NotAction`` match case-insensitively with ``*`` and ``?`` wildcards. Every
+  wildcard match runs in time linear in the value (`tools/iam_wildcards.py`): the value is often
+  the caller's (the request path is in the method ARN).
 * ``Resource``/``NotResource`` match ARNs the way ``ArnLike`` does: each of the six
   colon-delimited segments separately and case-sensitively, ``*`` matching any run of characters
   inside its segment (so it spans ``/`` in an execute-api resource path) and ``?`` one character;
@@ -58,6 +60,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+
+from tools import iam_wildcards as wildcards
 
 __all__ = [
     "Decision",
@@ -236,25 +240,25 @@ def _substitute(text: str, context: Mapping[str, Any], enabled: bool) -> list[tu
 
 
 # Splits a policy piece into its text runs and wildcards: text, wildcard, text, ... (the runs
-# possibly empty). The regexes below escape whole runs, not character by character: the local
-# gateway evaluates an authorizer's policy and a resource policy on every request, and escaping
-# each character cost more than the rest of the evaluation. (`re.escape` escapes character by
-# character, so a run escaped at once is the same text.)
+# possibly empty). Patterns become tokens of tools/iam_wildcards.py, which matches them in time
+# linear in the value: a caller controls the value (the request path is in the method ARN), and a
+# backtracking regex took seconds on a policy like `.../*/a/*/a/*/a/*/b` (issue 22).
 _WILDCARDS = re.compile(r"([*?])")
 
 
-def _glob_regex(parts: Iterable[tuple[str, bool]], wildcards: bool = True) -> str:
-    out: list[str] = []
+def _glob_tokens(parts: Iterable[tuple[str, bool]]) -> tuple[wildcards.Token, ...]:
+    """``*`` any run of characters, ``?`` any one; substituted values literal."""
+    out: list[wildcards.Token] = []
     for piece, literal in parts:
-        if literal or not wildcards:
-            out.append(re.escape(piece))
+        if literal:
+            out.append(wildcards.Lit(piece))
             continue
         for index, run in enumerate(_WILDCARDS.split(piece)):
             if index % 2 == 0:
-                out.append(re.escape(run))
+                out.append(wildcards.Lit(run))
             else:
-                out.append(".*" if run == "*" else ".")
-    return "".join(out)
+                out.append(wildcards.Star(wildcards.ANY) if run == "*" else wildcards.One(wildcards.ANY))
+    return tuple(out)
 
 
 def _glob_match(
@@ -264,8 +268,7 @@ def _glob_match(
         parts = _substitute(pattern, context, variables)
     except _Unresolved:
         return False
-    flags = re.DOTALL | (re.IGNORECASE if ignore_case else 0)
-    return re.fullmatch(_glob_regex(parts), value, flags) is not None
+    return wildcards.compile_pattern(_glob_tokens(parts), ignore_case)(value)
 
 
 _ARN_SEGMENTS = 6  # arn:partition:service:region:account:resource (the resource keeps its colons)
@@ -292,31 +295,32 @@ def _arn_segments(resolved: list[tuple[str, bool]]) -> list[list[tuple[str, bool
     return segments
 
 
-def _segment_regex(segment: list[tuple[str, bool]], *, resource: bool) -> str:
-    """One pattern segment as a regex.
+def _segment_tokens(segment: list[tuple[str, bool]], *, resource: bool) -> list[wildcards.Token]:
+    """One pattern segment as tokens.
 
     Inside the resource segment ``*`` matches any run of characters and ``?`` any one. In the
     segments before it a wildcard stays inside its segment (no ``:``), except a ``*`` that is the
     segment's last character: that one may extend past colon boundaries.
     """
     pieces = [(piece, literal) for piece, literal in segment if piece]
-    out: list[str] = []
+    inside = wildcards.ANY if resource else wildcards.NOT_COLON
+    out: list[wildcards.Token] = []
     for index, (piece, literal) in enumerate(pieces):
         if literal:
-            out.append(re.escape(piece))
+            out.append(wildcards.Lit(piece))
             continue
         last_piece = index == len(pieces) - 1
         runs = _WILDCARDS.split(piece)
         for pos, run in enumerate(runs):
             if pos % 2 == 0:
-                out.append(re.escape(run))
+                out.append(wildcards.Lit(run))
             elif run == "*":
                 # The piece's last character: the split ends with this wildcard and an empty run.
                 trailing = last_piece and pos == len(runs) - 2 and runs[-1] == ""
-                out.append(".*" if resource or trailing else "[^:]*")
+                out.append(wildcards.Star(wildcards.ANY if trailing else inside))
             else:
-                out.append("." if resource else "[^:]")
-    return "".join(out)
+                out.append(wildcards.One(inside))
+    return out
 
 
 def _arn_match(pattern: str, arn: str, *, context: Mapping[str, Any], variables: bool) -> bool:
@@ -342,11 +346,12 @@ def _arn_match(pattern: str, arn: str, *, context: Mapping[str, Any], variables:
         return False
     if resolved == [("*", False)]:
         return True
-    segments = _arn_segments(resolved)
-    regex = ":".join(
-        _segment_regex(segment, resource=index == _ARN_SEGMENTS - 1) for index, segment in enumerate(segments)
-    )
-    return re.fullmatch(regex, arn, re.DOTALL) is not None
+    tokens: list[wildcards.Token] = []
+    for index, segment in enumerate(_arn_segments(resolved)):
+        if index:
+            tokens.append(wildcards.Lit(":"))
+        tokens.extend(_segment_tokens(segment, resource=index == _ARN_SEGMENTS - 1))
+    return wildcards.compile_pattern(tuple(tokens))(arn)
 
 
 # --- conditions --------------------------------------------------------------------------------

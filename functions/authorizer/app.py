@@ -5,8 +5,9 @@ policy cache live as long as the container; the DynamoDB client is created on th
 and maps the outcome to what API Gateway understands: a policy dict, or `Exception("Unauthorized")`,
 which API Gateway turns into 401. Nothing else ever escapes, so a bad token never becomes a 500.
 
-Runtime: python3.12. botocore comes from the Lambda runtime and is not vendored; PyJWT and
-cryptography are vendored for the function's architecture by `make build` (see tools/build_lambda.py).
+Runtime: python3.12. botocore comes from the Lambda runtime and is not vendored; cryptography is
+vendored for the function's architecture by `make build` (see tools/build_lambda.py). PyJWT is not
+used at run time (authz/jwks.py says why).
 
 Cold start: the client is botocore's, created directly: boto3 adds nothing this function uses (its
 `client()` is a call to botocore's `Session.create_client`) and importing it measured ~15-25 ms of

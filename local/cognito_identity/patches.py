@@ -3,7 +3,8 @@
 moto dispatches an API action to the method of the same snake_case name on the response class,
 so adding `set_identity_pool_roles` / `get_identity_pool_roles` there implements the two actions
 Terraform's `aws_cognito_identity_pool_roles_attachment` needs, and replacing `get_id` /
-`get_credentials_for_identity` routes them to `local.cognito_identity.federation`.
+`get_credentials_for_identity` routes them to `local.cognito_identity.federation`; `delete_identities`
+(missing in moto) is `local.cognito_identity.identities`.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from moto.cognitoidentity import models as identity_models
 from moto.cognitoidentity import responses as identity_responses
 from moto.core.exceptions import JsonRESTError
 
-from local.cognito_identity import federation
+from local.cognito_identity import federation, identities
 from local.core.errors import AwsError
 
 
@@ -98,6 +99,12 @@ def get_credentials_for_identity(self: Any) -> str:
     )
 
 
+@_aws_errors
+def delete_identities(self: Any) -> str:
+    unprocessed = identities.delete_identities(self.current_account, self._get_param("IdentityIdsToDelete"))
+    return json.dumps({"UnprocessedIdentityIds": unprocessed})
+
+
 def _wrap_delete_identity_pool(original: Callable[[Any, str], None]) -> Callable[[Any, str], None]:
     @wraps(original)
     def delete_identity_pool(self: Any, identity_pool_id: str) -> None:
@@ -118,6 +125,7 @@ def apply() -> None:
     _install(response_cls, "get_identity_pool_roles", get_identity_pool_roles)
     _install(response_cls, "get_id", get_id)
     _install(response_cls, "get_credentials_for_identity", get_credentials_for_identity)
+    _install(response_cls, "delete_identities", delete_identities)
     backend_cls = identity_models.CognitoIdentityBackend
     _install(
         backend_cls, "delete_identity_pool", _wrap_delete_identity_pool(backend_cls.delete_identity_pool)

@@ -9,7 +9,8 @@ What changes, and why (each is what real Cognito does):
   with `email_verified`/`phone_number_verified` as booleans;
 - token lifetimes follow the app client's IdTokenValidity/AccessTokenValidity and units;
 - InitiateAuth/AdminInitiateAuth enforce the client's ExplicitAuthFlows and, for clients with a
-  secret, SECRET_HASH on the password flows;
+  secret, SECRET_HASH on the password flows; a pool requiring MFA answers a password sign-in of a
+  user without a factor with MFA_SETUP, and TOTP codes are always checked (`local.cognito_idp.mfa`);
 - DeleteResourceServer and UpdateResourceServer exist (Terraform needs them to update/destroy);
 - RevokeToken exists, and revoked, signed-out or disabled users' tokens are refused as Cognito
   documents (`local.cognito_idp.revocation`); the admin calls the product's revocation feed listens
@@ -45,7 +46,7 @@ from moto.core.responses import ActionResult, EmptyResult
 from moto.core.utils import utcnow
 from moto.moto_api._internal import mock_random
 
-from local.cognito_idp import revocation, trail, user_attributes
+from local.cognito_idp import mfa, revocation, trail, user_attributes
 from local.cognito_idp.claims import group_claims, group_names
 from local.cognito_idp.pools import (
     ACCESS_TOKEN_USE,
@@ -199,6 +200,10 @@ def _wrap_initiate_auth(original: Callable[..., dict[str, Any]]) -> Callable[...
         client = _find_client(self, client_id)
         if client is not None:
             check_auth_flow(client, auth_flow, auth_parameters)
+            pool = next((p for p in self.user_pools.values() if client_id in p.clients), None)
+            challenge = mfa.setup_challenge(self, pool, auth_flow, auth_parameters)
+            if challenge is not None:
+                return challenge
         return original(self, client_id, auth_flow, auth_parameters)
 
     return initiate_auth
@@ -212,6 +217,11 @@ def _wrap_admin_initiate_auth(original: Callable[..., dict[str, Any]]) -> Callab
         client = _find_client(self, client_id, user_pool_id)
         if client is not None:
             check_auth_flow(client, auth_flow, auth_parameters)
+            challenge = mfa.setup_challenge(
+                self, self.user_pools.get(user_pool_id), auth_flow, auth_parameters
+            )
+            if challenge is not None:
+                return challenge
         return original(self, user_pool_id, client_id, auth_flow, auth_parameters)
 
     return admin_initiate_auth
@@ -447,6 +457,7 @@ def _install(target: Any, name: str, value: Any) -> None:
 def apply() -> None:
     """Install the patches above (called once, from `local.emulator.apply_patches`)."""
     _install(idp_models, "jwk", _MemoisedRsaImport(getattr(idp_models, "jwk")))  # noqa: B009 - not re-exported
+    mfa.apply()
     pool_cls = CognitoIdpUserPool
     _install(pool_cls, "__init__", _wrap_pool_init(pool_cls.__init__))
     _install(pool_cls, "create_jwt", _create_jwt)

@@ -14,6 +14,10 @@ also served over HTTP under `<emulator url>/_local/oidc/`:
   `id_token` with iss, aud, sub, email, email_verified, given_name, family_name, iat, exp
 - `POST /_local/oidc/users` (JSON) and `POST /_local/oidc/clients` (JSON) to seed users and
   clients from another process; `LocalIdP.add_user` / `add_client` do the same in-process.
+- what an IdP's administrator can do, for `make verify`'s ephemeral external user (its sweeper finds
+  the leftovers of a killed run by name prefix): `GET /_local/oidc/users?prefix=` (names, subs and
+  creation times, never a password), `DELETE /_local/oidc/users/<username>` and
+  `PUT /_local/oidc/users/<username>/password` (JSON `{"password": ...}`).
 
 Unknown clients answer 400 `invalid_client`, wrong passwords 400 `invalid_grant`, as OAuth does.
 """
@@ -26,7 +30,8 @@ import secrets
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from werkzeug.wrappers import Request, Response
@@ -60,6 +65,7 @@ class LocalUser:
     salt: bytes = field(repr=False)
     password_hash: bytes = field(repr=False)
     claims: dict[str, Any] = field(default_factory=dict)
+    created: float = field(default_factory=time.time)
 
     def password_matches(self, password: str) -> bool:
         return hmac.compare_digest(self.password_hash, _hash_password(password, self.salt))
@@ -149,6 +155,26 @@ class LocalIdP:
                 raise ValueError(f"user {username!r} already exists")
             self._users[username] = user
         return user.sub
+
+    def remove_user(self, username: str) -> bool:
+        """Delete a user; False when there is none of that name."""
+        with self._lock:
+            return self._users.pop(username, None) is not None
+
+    def set_password(self, username: str, password: str) -> None:
+        """Replace a user's password (KeyError for an unknown user, ValueError for an empty one)."""
+        if not password or not isinstance(password, str):
+            raise ValueError("password must be a non-empty string")
+        salt = secrets.token_bytes(16)
+        with self._lock:
+            user = self._users[username]
+            self._users[username] = replace(user, salt=salt, password_hash=_hash_password(password, salt))
+
+    def list_users(self, prefix: str = "") -> list[dict[str, Any]]:
+        """Users whose name starts with `prefix`: name, sub and creation time (epoch seconds)."""
+        with self._lock:
+            users = [u for name, u in sorted(self._users.items()) if name.startswith(prefix)]
+        return [{"username": u.username, "sub": u.sub, "created": u.created} for u in users]
 
     # --- tokens --------------------------------------------------------------------------------
 
@@ -281,19 +307,42 @@ class LocalIdP:
         self.add_client(client_id)
         return json_response({"client_id": client_id}, status=201)
 
+    def _admin_existing_user(self, request: Request, username: str, action: str) -> Response:
+        if action == "" and request.method == "DELETE":
+            if not self.remove_user(username):
+                return oauth_error("invalid_request", f"no user {username!r}", 404)
+            return Response(status=204)
+        if action == "/password" and request.method == "PUT":
+            body = json_body(request)
+            password = body.get("password") if body else None
+            if not isinstance(password, str) or not password:
+                return oauth_error("invalid_request", "Body must be a JSON object with a non-empty password")
+            try:
+                self.set_password(username, password)
+            except KeyError:
+                return oauth_error("invalid_request", f"no user {username!r}", 404)
+            return Response(status=204)
+        return json_response({"message": f"No route {request.method} {request.path}"}, status=404)
+
+    def _routes(self) -> dict[tuple[str, str], Callable[[Request], Response]]:
+        return {
+            ("GET", "/.well-known/openid-configuration"): lambda r: json_response(self.discovery(r.root_url)),
+            ("GET", "/jwks.json"): lambda _r: json_response(self.jwks()),
+            ("POST", "/token"): self._token,
+            ("POST", "/users"): self._admin_user,
+            ("GET", "/users"): lambda r: json_response({"users": self.list_users(r.args.get("prefix", ""))}),
+            ("POST", "/clients"): self._admin_client,
+        }
+
     def dispatch(self, request: Request) -> Response:
         """Route a request whose path is relative to the mount point (`/_local/oidc`)."""
         path, method = request.path, request.method
-        if path == "/.well-known/openid-configuration" and method == "GET":
-            return json_response(self.discovery(request.root_url))
-        if path == "/jwks.json" and method == "GET":
-            return json_response(self.jwks())
-        if path == "/token" and method == "POST":
-            return self._token(request)
-        if path == "/users" and method == "POST":
-            return self._admin_user(request)
-        if path == "/clients" and method == "POST":
-            return self._admin_client(request)
+        handler = self._routes().get((method, path))
+        if handler is not None:
+            return handler(request)
+        if path.startswith("/users/"):
+            username, slash, rest = path.removeprefix("/users/").partition("/")
+            return self._admin_existing_user(request, username, slash + rest)
         return json_response({"message": f"No route {method} {request.script_root}{path}"}, status=404)
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:

@@ -43,15 +43,22 @@ output "apply_role_arns" {
   value       = { for env in keys(var.environments) : env => aws_iam_role.deploy["${env}-apply"].arn }
 }
 
+output "verify_role_arns" {
+  description = "Verify role ARN per environment (GitHub variable AWS_VERIFY_ROLE_ARN of environment <env>-verify)."
+  value       = { for env in keys(var.environments) : env => aws_iam_role.deploy["${env}-verify"].arn }
+}
+
 output "github_environment_variables" {
-  description = "The variables each GitHub environment needs, keyed by GitHub environment name."
+  description = "The variables each GitHub environment needs, keyed by GitHub environment name (the verify environment gets no state bucket: its role reads no state)."
   value = merge([
     for key, role in local.deploy_roles : {
-      (role.github_environment) = {
-        AWS_REGION                                                         = var.region
-        TF_STATE_BUCKET                                                    = aws_s3_bucket.state.id
-        (role.kind == "plan" ? "AWS_PLAN_ROLE_ARN" : "AWS_APPLY_ROLE_ARN") = aws_iam_role.deploy[key].arn
-      }
+      (role.github_environment) = merge(
+        {
+          AWS_REGION                        = var.region
+          (local.role_variables[role.kind]) = aws_iam_role.deploy[key].arn
+        },
+        role.kind == "verify" ? {} : { TF_STATE_BUCKET = aws_s3_bucket.state.id },
+      )
     }
   ]...)
 }
@@ -71,11 +78,16 @@ output "gh_commands" {
       ))
     ] : [],
     flatten([
-      for key, role in local.deploy_roles : [
-        "gh variable set AWS_REGION --env ${role.github_environment} --body ${var.region}",
-        "gh variable set TF_STATE_BUCKET --env ${role.github_environment} --body ${aws_s3_bucket.state.id}",
-        "gh variable set ${role.kind == "plan" ? "AWS_PLAN_ROLE_ARN" : "AWS_APPLY_ROLE_ARN"} --env ${role.github_environment} --body ${aws_iam_role.deploy[key].arn}",
-      ]
+      for key, role in local.deploy_roles : concat(
+        ["gh variable set AWS_REGION --env ${role.github_environment} --body ${var.region}"],
+        role.kind == "verify" ? [] : ["gh variable set TF_STATE_BUCKET --env ${role.github_environment} --body ${aws_s3_bucket.state.id}"],
+        ["gh variable set ${local.role_variables[role.kind]} --env ${role.github_environment} --body ${aws_iam_role.deploy[key].arn}"],
+      )
     ]),
   )
+}
+
+locals {
+  # The GitHub variable each kind of role's ARN goes in (read by .github/workflows/terraform.yml).
+  role_variables = { plan = "AWS_PLAN_ROLE_ARN", apply = "AWS_APPLY_ROLE_ARN", verify = "AWS_VERIFY_ROLE_ARN" }
 }

@@ -18,13 +18,15 @@ locals {
       tables    = "arn:${local.partition}:dynamodb:${var.region}:${var.account_id}:table/${local.name_prefixes[env]}-*"
       # The only table whose items are Terraform resources (terraform/stack: <prefix>-policies).
       policy_table = "arn:${local.partition}:dynamodb:${var.region}:${var.account_id}:table/${local.name_prefixes[env]}-policies"
-      log_groups   = "arn:${local.partition}:logs:${var.region}:${var.account_id}:log-group:/aws/*/${local.name_prefixes[env]}*"
-      keys         = "arn:${local.partition}:kms:${var.region}:${var.account_id}:key/*"
-      aliases      = "arn:${local.partition}:kms:${var.region}:${var.account_id}:alias/${local.name_prefixes[env]}*"
-      roles        = "arn:${local.partition}:iam::${var.account_id}:role/${local.name_prefixes[env]}-*"
-      policies     = "arn:${local.partition}:iam::${var.account_id}:policy/${local.name_prefixes[env]}-*"
-      oidc         = "arn:${local.partition}:iam::${var.account_id}:oidc-provider/*"
-      web_acls     = "arn:${local.partition}:wafv2:${var.region}:${var.account_id}:regional/webacl/*/*"
+      # The table of the callers' records (make verify's items and its users' records go there).
+      records_table = "arn:${local.partition}:dynamodb:${var.region}:${var.account_id}:table/${local.name_prefixes[env]}-records"
+      log_groups    = "arn:${local.partition}:logs:${var.region}:${var.account_id}:log-group:/aws/*/${local.name_prefixes[env]}*"
+      keys          = "arn:${local.partition}:kms:${var.region}:${var.account_id}:key/*"
+      aliases       = "arn:${local.partition}:kms:${var.region}:${var.account_id}:alias/${local.name_prefixes[env]}*"
+      roles         = "arn:${local.partition}:iam::${var.account_id}:role/${local.name_prefixes[env]}-*"
+      policies      = "arn:${local.partition}:iam::${var.account_id}:policy/${local.name_prefixes[env]}-*"
+      oidc          = "arn:${local.partition}:iam::${var.account_id}:oidc-provider/*"
+      web_acls      = "arn:${local.partition}:wafv2:${var.region}:${var.account_id}:regional/webacl/*/*"
       # The revocation feed (terraform/stack/revocation.tf): a rule on the default bus, a queue.
       event_rules = "arn:${local.partition}:events:${var.region}:${var.account_id}:rule/${local.name_prefixes[env]}-*"
       queues      = "arn:${local.partition}:sqs:${var.region}:${var.account_id}:${local.name_prefixes[env]}-*"
@@ -420,6 +422,110 @@ data "aws_iam_policy_document" "apply" {
       "arn:${local.partition}:iam::${var.account_id}:role/${local.apigateway_logs_role_name}",
     ]
   }
+}
+
+locals {
+  # The records table's partitions: those the access model's handlers may use (their leading_keys),
+  # the same file the stack builds the backend functions' grants from.
+  access_model       = jsondecode(file("${path.module}/../../policy_templates/access_model.json"))
+  records_partitions = sort(distinct(flatten([for h in values(local.access_model.handlers) : h.leading_keys])))
+}
+
+# --- verify: `make verify` after the apply (tools/live; docs/deploying.md, "Verifying an environment")
+# It creates users of its own in the environment's user pool, signs them in through the verification
+# client, calls the API as they would, and removes them, their identity-pool identities and what
+# they stored. Every grant names this environment's resources: the pools by their fga:environment
+# tag (their ids are random), the records table by name. No state, no IAM, no other table.
+
+data "aws_iam_policy_document" "verify" {
+  for_each = var.environments
+
+  statement {
+    sid = "ManageItsOwnUsers"
+    # ListUsers finds the leftovers of a killed run (the code filters on the run's name prefix and
+    # asks for email, sub and nickname only); AdminUpdateUserAttributes keeps a user's identity id
+    # in its nickname for that sweep; AdminInitiateAuth/AdminRespondToAuthChallenge sign in through
+    # the verification client (which allows nothing else).
+    actions = [
+      "cognito-idp:AdminCreateUser",
+      "cognito-idp:AdminSetUserPassword",
+      "cognito-idp:AdminAddUserToGroup",
+      "cognito-idp:AdminUpdateUserAttributes",
+      "cognito-idp:AdminInitiateAuth",
+      "cognito-idp:AdminRespondToAuthChallenge",
+      "cognito-idp:AdminDeleteUser",
+      "cognito-idp:ListUsers",
+    ]
+    resources = [local.arn[each.key].user_pools]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/fga:environment"
+      values   = [each.key]
+    }
+  }
+
+  statement {
+    sid       = "RemoveItsUsersIdentities"
+    actions   = ["cognito-identity:DeleteIdentities"]
+    resources = [local.arn[each.key].identity_pools]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/fga:environment"
+      values   = [each.key]
+    }
+  }
+
+  statement {
+    sid = "ItsItemsAndItsUsersRecords"
+    # Put/Delete the items its write probes aim at and delete the records its users stored (their
+    # profiles, the items they created); Query finds its own items (a key range, or a filter on
+    # its run attribute) and Get checks they are gone. The code deletes only with a condition that
+    # the item is the run's or keys it owns; IAM can narrow to the backend's partitions only.
+    actions   = ["dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:Query"]
+    resources = [local.arn[each.key].records_table]
+
+    condition {
+      test     = "ForAllValues:StringLike"
+      variable = "dynamodb:LeadingKeys"
+      values   = local.records_partitions
+    }
+  }
+
+  statement {
+    # The records table is encrypted with the environment's key: DynamoDB uses it on the caller's
+    # behalf (the same grant the backend functions have), for that table only.
+    sid       = "DecryptTheRecordsTableThroughDynamoDB"
+    actions   = ["kms:Decrypt"]
+    resources = [local.arn[each.key].keys]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/fga:environment"
+      values   = [each.key]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["dynamodb.${var.region}.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:EncryptionContext:aws:dynamodb:tableName"
+      values   = ["${local.name_prefixes[each.key]}-records"]
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "verify" {
+  for_each = var.environments
+
+  name   = "verify-${each.key}"
+  role   = aws_iam_role.deploy["${each.key}-verify"].id
+  policy = data.aws_iam_policy_document.verify[each.key].json
 }
 
 resource "aws_iam_role_policy" "plan" {

@@ -1,8 +1,10 @@
-# Per environment, two roles for the pipeline, each assumable only by this repository (pinned by its
+# Per environment, three roles for the pipeline, each assumable only by this repository (pinned by its
 # numeric id, and by its owner's id through the customised subject) running the reusable workflow
-# `github_workflow` in one GitHub environment; the apply role only from the default branch:
-#   <prefix>-github-<env>-plan   read-only + the state lock: `terraform plan` on pull requests and main
-#   <prefix>-github-<env>-apply  manages the environment's resources: `terraform apply` of a saved plan
+# `github_workflow` in one GitHub environment; the apply and verify roles only from the default branch:
+#   <prefix>-github-<env>-plan    read-only + the state lock: `terraform plan` on pull requests and main
+#   <prefix>-github-<env>-apply   manages the environment's resources: `terraform apply` of a saved plan
+#   <prefix>-github-<env>-verify  `make verify` after the apply: its own users in the env's user pool,
+#                                 their identities and records (permissions.tf); no state, no IAM
 # Their names deliberately do not start with the environment's resource prefix (fga-<env>-), so the
 # apply role's IAM rights on fga-<env>-* roles never cover the deploy roles themselves.
 locals {
@@ -22,8 +24,18 @@ locals {
         github_environment = coalesce(e.github_apply_environment, env)
         name_prefix        = local.name_prefixes[env]
       }
+      "${env}-verify" = {
+        environment        = env
+        kind               = "verify"
+        github_environment = coalesce(e.github_verify_environment, "${env}-verify")
+        name_prefix        = local.name_prefixes[env]
+      }
     }
   ]...)
+
+  # The roles that hold the environment's state (the verify role reads none: the apply job hands it
+  # the deployment's `verification` output).
+  state_roles = { for key, role in local.deploy_roles : key => role if role.kind != "verify" }
 }
 
 # What the trust can pin. IAM accepts these GitHub claims as condition keys of
@@ -39,10 +51,11 @@ locals {
   workflow_ref_base = "${var.github_repository}/${var.github_workflow}@"
   branch_ref        = "refs/heads/${var.github_default_branch}"
 
-  # Applies run only from the default branch; plans also from pull-request merge refs.
+  # Applies and verifications run only from the default branch; plans also from pull-request merge refs.
   trusted_refs = {
-    plan  = [local.branch_ref, "refs/pull/*/merge"]
-    apply = [local.branch_ref]
+    plan   = [local.branch_ref, "refs/pull/*/merge"]
+    apply  = [local.branch_ref]
+    verify = [local.branch_ref]
   }
 
   subjects = {
@@ -78,7 +91,7 @@ locals {
                     "${local.github_token_host}:repository_id" = var.github_repository_id
                     "${local.github_token_host}:environment"   = role.github_environment
                   },
-                  role.kind == "apply" ? {
+                  role.kind != "plan" ? {
                     "${local.github_token_host}:sub"              = one(distinct(local.subjects[key]))
                     "${local.github_token_host}:ref"              = local.branch_ref
                     "${local.github_token_host}:job_workflow_ref" = "${local.workflow_ref_base}${local.branch_ref}"
@@ -118,7 +131,7 @@ resource "aws_iam_role" "deploy" {
 # --- state access: plan reads the state and holds the lock; apply also writes the state -------------
 
 data "aws_iam_policy_document" "state_access" {
-  for_each = local.deploy_roles
+  for_each = local.state_roles
 
   statement {
     sid       = "ListOwnState"
@@ -173,7 +186,7 @@ data "aws_iam_policy_document" "state_access" {
 }
 
 resource "aws_iam_role_policy" "state_access" {
-  for_each = local.deploy_roles
+  for_each = local.state_roles
 
   name   = "terraform-state"
   role   = aws_iam_role.deploy[each.key].id

@@ -83,15 +83,17 @@ variable "github_default_branch" {
 
 variable "environments" {
   type = map(object({
-    github_plan_environment  = optional(string)
-    github_apply_environment = optional(string)
+    github_plan_environment   = optional(string)
+    github_apply_environment  = optional(string)
+    github_verify_environment = optional(string)
   }))
   description = <<-EOT
     Environments deployed to this account, keyed by name (dev, staging, prod). Each gets a plan role
-    (read-only, assumable only from the GitHub environment `<env>-plan`) and an apply role (assumable
-    only from the GitHub environment `<env>`). The apply role may manage only resources named with the
-    environment's prefix: name_prefix in terraform/envs/<env>/config.json (default fga-<env>), the
-    file the environment's stack reads too.
+    (read-only, assumable only from the GitHub environment `<env>-plan`), an apply role (assumable
+    only from the GitHub environment `<env>`) and a verify role (`make verify` after the apply,
+    assumable only from the GitHub environment `<env>-verify`). The apply role may manage only
+    resources named with the environment's prefix: name_prefix in terraform/envs/<env>/config.json
+    (default fga-<env>), the file the environment's stack reads too.
   EOT
 
   validation {
@@ -102,10 +104,21 @@ variable "environments" {
   validation {
     condition = alltrue([
       for e in values(var.environments) : alltrue([
-        for name in compact([e.github_plan_environment, e.github_apply_environment]) : can(regex("^[A-Za-z0-9._-]{1,255}$", name))
+        for name in compact([e.github_plan_environment, e.github_apply_environment, e.github_verify_environment]) : can(regex("^[A-Za-z0-9._-]{1,255}$", name))
       ])
     ])
     error_message = "GitHub environment names may only use letters, digits, '.', '_' and '-' here."
+  }
+
+  validation {
+    condition = alltrue([
+      for k, e in var.environments : length(distinct([
+        coalesce(e.github_plan_environment, "${k}-plan"),
+        coalesce(e.github_apply_environment, k),
+        coalesce(e.github_verify_environment, "${k}-verify"),
+      ])) == 3
+    ])
+    error_message = "An environment's plan, apply and verify roles need three different GitHub environments: the environment claim is what keeps one job from assuming another job's role (defaults: <env>-plan, <env>, <env>-verify)."
   }
 }
 

@@ -17,6 +17,14 @@ locals {
     for name in sort(keys(var.access.oauth.scopes)) : "${var.access.oauth.resource_server}/${name}" if var.access.oauth.scopes[name].service_client
   ]
 
+  # `make verify` (settings.verification): its own app client, accepted wherever the web client's
+  # tokens are (the Lambda authorizer's ALLOWED_CLIENT_IDS, the identity pool), only when enabled.
+  verification               = var.settings.verification
+  verification_clients       = local.verification.enabled ? ["verify"] : []
+  verification_token_minutes = 15
+  # The app clients whose access tokens the Lambda authorizer accepts (ALLOWED_CLIENT_IDS).
+  token_client_ids = [for name in concat(["web"], local.verification_clients) : module.user_pool.client_ids[name]]
+
   group_policies = {
     for g in keys(var.access.groups) : g => templatefile("${var.templates_dir}/${g}.json.tftpl", local.template_vars)
   }
@@ -75,6 +83,23 @@ module "user_pool" {
         refresh_token_validity_days   = local.user_pool.refresh_token_validity_days
       }
     },
+    local.verification.enabled ? {
+      verify = {
+        # The client `make verify` signs its ephemeral users in with (docs/deploying.md, "Verifying
+        # an environment"): admin-initiated password sign-in only. AdminInitiateAuth needs AWS
+        # credentials allowed cognito-idp:AdminInitiateAuth on this pool (the verify role), so no
+        # browser, app or end user can use this client; no hosted UI, no OAuth flow or scope,
+        # short-lived tokens. The web client keeps its own flows: no password flow is added to it.
+        allowed_oauth_flows           = []
+        allowed_oauth_scopes          = []
+        explicit_auth_flows           = ["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+        read_attributes               = local.web_client_read_attributes
+        write_attributes              = ["given_name"] # Cognito needs one; nothing reads it for identity
+        access_token_validity_minutes = local.verification_token_minutes
+        id_token_validity_minutes     = local.verification_token_minutes
+        refresh_token_validity_days   = 1
+      }
+    } : {},
     local.user_pool.confidential_client ? {
       service = {
         # Confidential machine client: client_credentials with custom scopes only.
@@ -104,6 +129,9 @@ module "identity_pool" {
   user_pool = {
     endpoint  = module.user_pool.endpoint
     client_id = module.user_pool.client_ids["web"]
+    # The verification client's ID tokens get credentials too, mapped by the same rules: iam-mode
+    # cells are verified the way the web client's users get their roles.
+    extra_client_ids = [for name in local.verification_clients : module.user_pool.client_ids[name]]
   }
   group_policies         = { for g, doc in local.group_policies : g => { policy = doc } }
   user_pool_role_mapping = var.settings.identity_pool.user_pool_role_mapping

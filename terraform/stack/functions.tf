@@ -10,18 +10,22 @@ module "authorizer" {
   # The revocation read (at most ~3 s) and the policy read (~5 s) both fail closed inside it.
   timeout_seconds = 10
 
-  environment = {
+  # The function reads its keys from the issuer (<ISSUER>/.well-known/jwks.json) and refuses any other
+  # JWKS_URL unless LOCAL_JWKS is true, which this stack sets only from the local-only jwks_origin
+  # (a loopback origin, see the validation in variables.tf); even then the function admits loopback
+  # hosts only.
+  environment = merge({
     POLICY_TABLE             = module.policy_store.table_name
     ISSUER                   = module.user_pool.issuer
     JWKS_URL                 = local.authorizer.jwks_origin == null ? "${module.user_pool.issuer}/.well-known/jwks.json" : "${local.authorizer.jwks_origin}/${module.user_pool.id}/.well-known/jwks.json"
-    ALLOWED_CLIENT_IDS       = module.user_pool.client_ids["web"]
+    ALLOWED_CLIENT_IDS       = join(",", local.token_client_ids)
     TOKEN_USE                = local.authorizer.token_use
     POLICY_CACHE_TTL_SECONDS = tostring(local.authorizer.policy_cache_seconds)
     JWKS_CACHE_TTL_SECONDS   = tostring(local.authorizer.jwks_cache_seconds)
     REVOCATION_TABLE         = module.revocations.table_name
     REVOCATION_CHECK_SECONDS = tostring(local.authorizer.revocation_check_seconds)
     LOG_LEVEL                = "INFO"
-  }
+  }, local.authorizer.jwks_origin == null ? {} : { LOCAL_JWKS = "true" })
 
   policy_statements = {
     ReadGroupPolicies = {

@@ -121,3 +121,21 @@ output "deletion_protection" {
   description = "Whether the user pool and the tables refuse deletion."
   value       = local.deletion_protection
 }
+
+output "verification" {
+  description = "What `make verify` needs to reach this environment (settings.verification.enabled), null when verification is off: ids and URLs only, no secret. The pipeline's apply job hands it to the verify job."
+  value = local.verification.enabled ? {
+    environment            = local.environment
+    region                 = local.region
+    account_id             = local.account_id
+    api_url                = module.api.invoke_url
+    api_id                 = module.api.id
+    stage                  = module.api.stage_name
+    user_pool_id           = module.user_pool.id
+    user_pool_client_id    = module.user_pool.client_ids["web"]
+    verification_client_id = module.user_pool.client_ids["verify"]
+    identity_pool_id       = module.identity_pool.id
+    records_table          = module.records.table_name
+    writes                 = local.verification.writes
+  } : null
+}

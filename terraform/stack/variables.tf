@@ -133,6 +133,10 @@ variable "settings" {
     identity_pool = optional(object({
       user_pool_role_mapping = optional(string, "Rules")
     }), {})
+    verification = optional(object({
+      enabled = optional(bool, false)
+      writes  = optional(bool, false)
+    }), {})
     execution_logging_level = optional(string, "ERROR")
     log_retention_days      = optional(number, 365)
     web_acl_arn             = optional(string)
@@ -153,6 +157,11 @@ variable "settings" {
   validation {
     condition     = contains(["Rules", "Token"], var.settings.identity_pool.user_pool_role_mapping)
     error_message = "identity_pool.user_pool_role_mapping must be \"Rules\" (default: only the preferred role, the group the Lambda authorizer applies; a user in no group gets no credentials) or \"Token\" (callers may choose among their own groups' roles with CustomRoleArn; docs/architecture.md, \"Multi-group rule\")."
+  }
+
+  validation {
+    condition     = !var.settings.verification.writes || var.settings.verification.enabled
+    error_message = "verification.writes needs verification.enabled = true (writes are what `make verify` sends; without the verification client nothing runs). Set both, or neither."
   }
 
   validation {
@@ -183,6 +192,11 @@ variable "settings" {
   validation {
     condition     = var.settings.authorizer.revocation_check_seconds >= 0 && var.settings.authorizer.revocation_check_seconds <= 300 && floor(var.settings.authorizer.revocation_check_seconds) == var.settings.authorizer.revocation_check_seconds
     error_message = "authorizer.revocation_check_seconds must be a whole number of seconds from 0 (read the revocation record on every decision) to 300 (a revocation must still mean \"within seconds\"); 2 is the default (above 10 the sign-out and the feed do not flush API Gateway's cache: docs/architecture.md, \"Revocation\")."
+  }
+
+  validation {
+    condition     = var.settings.authorizer.jwks_origin == null || (var.settings.environment == "local" && can(regex("^http://(127\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}|localhost|\\[::1\\]):[0-9]{1,5}$", coalesce(var.settings.authorizer.jwks_origin, "x"))))
+    error_message = "authorizer.jwks_origin is for the local environment only (its emulator serves the keys at another address than the issuer): leave it unset in dev, staging and prod, where the authorizer reads <issuer>/.well-known/jwks.json; in local it must be a loopback origin such as http://127.0.0.1:4566 (no path, no trailing slash)."
   }
 
   validation {

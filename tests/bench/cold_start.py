@@ -11,7 +11,8 @@ decision (interpreter start-up, the same for every variant, is left out):
   loads the zip's own bytecode or compiles every module in memory at each cold start
   (PYTHONDONTWRITEBYTECODE=1 reproduces that: nothing is written beside the code);
 - sources only: the same files without the zip's `__pycache__` (what a build without bytecode
-  ships: the zip before it carried any, or one built by another Python than the runtime's).
+  ships: the zip before it carried any, or one built by another Python than the runtime's);
+- the peer: the sample-style authorizer's first decision (tests/bench/sample_style.py).
 
 `python -X importtime` of `import app` (as deployed) says where the import time goes.
 """
@@ -58,6 +59,27 @@ import boto3
 boto3.client("dynamodb")
 print(json.dumps(time.perf_counter() - started))
 """
+# The peer: the sample-style authorizer (tests/bench/sample_style.py: python-jose and a boto3
+# resource, as the public sample does) making the same first decision from a fresh process: it
+# fetches the JWKS once (urllib, as a Lambda without extra packages would), verifies the same token
+# and reads the group's item.
+SAMPLE_FIRST_DECISION = """\
+import json, os, sys, time
+event = json.loads(sys.stdin.read())
+started = time.perf_counter()
+import urllib.request
+from tests.bench.sample_style import SampleStyleAuthorizer
+with urllib.request.urlopen(os.environ["JWKS_URL"], timeout=3) as answer:
+    jwks = json.load(answer)
+clients = {c.strip() for c in os.environ["ALLOWED_CLIENT_IDS"].split(",")}
+authorizer = SampleStyleAuthorizer(
+    jwks, os.environ["POLICY_TABLE"], os.environ["AWS_REGION"], os.environ["ISSUER"], clients
+)
+response = authorizer.authorize(event)
+elapsed = time.perf_counter() - started
+assert response["policyDocument"]["Statement"][0]["Effect"] == "Allow", response
+print(json.dumps(elapsed))
+"""
 
 
 @dataclass
@@ -65,6 +87,7 @@ class ColdStart:
     floor: list[float]
     as_deployed: list[float]
     sources_only: list[float]
+    sample_style: list[float]
     zip_pycs: int  # bytecode files in the zip (0: built by a Python other than the runtime's)
     zip_sources: int
     zip_bytes: int
@@ -193,14 +216,17 @@ def run(rounds: int = 7) -> ColdStart:
         floor: list[float] = []
         deployed: list[float] = []
         plain: list[float] = []
+        sample: list[float] = []
         with support.JwksServer([key]) as jwks:
             env.update(support.authorizer_env(jwks.url, LOG_LEVEL="WARNING"))
             _run(FIRST_DECISION, as_deployed, env, event)  # warms the OS file cache for every variant
             _run(FIRST_DECISION, sources_only, env, event)
+            _run(SAMPLE_FIRST_DECISION, ROOT, env, event)
             runs = [
                 (floor, FLOOR, work, ""),
                 (deployed, FIRST_DECISION, as_deployed, event),
                 (plain, FIRST_DECISION, sources_only, event),
+                (sample, SAMPLE_FIRST_DECISION, ROOT, event),
             ]
             for round_ in range(rounds):
                 # Each round runs every variant once, starting with a different one each time, so
@@ -210,7 +236,7 @@ def run(rounds: int = 7) -> ColdStart:
                     samples.append(_run(code, cwd, env, stdin))
             imports = _importtime(as_deployed, env)
         return ColdStart(
-            floor, deployed, plain, pycs, py_sources, source.stat().st_size, unpacked, source, imports
+            floor, deployed, plain, sample, pycs, py_sources, source.stat().st_size, unpacked, source, imports
         )
     finally:
         server.stop()

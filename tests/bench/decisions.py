@@ -159,9 +159,7 @@ def run(rounds: int = 7, scale: float = 1.0) -> Decisions:
         allowed(policy_every_call.authorize(cycle[0]))
 
         def uncached(event: dict[str, Any]) -> dict[str, Any]:
-            cache = policy_every_call.verifier.jwks.jwk_set_cache
-            if cache is not None:
-                cache.put(None)  # forget the JWKS: the next decision fetches it
+            policy_every_call.verifier.jwks._keys = None  # forget the JWKS: the next decision fetches it
             return policy_every_call.authorize(event)
 
         published = json.loads(json.dumps({"keys": [key.jwk()]}))

@@ -12,6 +12,7 @@ import json
 import os
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -27,11 +28,14 @@ from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from local.client import HTTP_TIMEOUT_SECONDS, Session
+from local.client import HTTP_TIMEOUT_SECONDS, Session, find_route
 from local.stack import ENV as LOCAL_ENV
 from tests.stack_fixture import STACK_JSON_ENV
 
 CognitoService = Literal["cognito-idp", "cognito-identity"]
+#: `DELETE /news` aimed at an item nobody has (the handler's id format, a time long past): the method
+#: ARN the policies match is the bare collection's, but an allowed call deletes nothing (404).
+NEWS_DELETE = "/news?id=20000101T000000Z-00000000"
 UNAUTHORIZED_BODY = {"message": "Unauthorized"}
 MISSING_AUTH_TOKEN_BODY = {"message": "Missing Authentication Token"}
 
@@ -91,9 +95,38 @@ def user_pool_provider(stack: dict[str, Any]) -> str:
     return f"cognito-idp.{stack['region']}.amazonaws.com/{stack['user_pool_id']}"
 
 
+class DataLossError(AssertionError):
+    """A test against a real deployment tried to change data the suite did not create."""
+
+
+def refuse_collection_delete(stack: dict[str, Any], method: str, path: str) -> None:
+    """The suite's rule against a deployment that is not the local emulator: it changes only what it
+    created. A DELETE of a collection route without naming an item (`DELETE /news`) deletes what
+    others wrote: refused before anything is sent; aim it at an item (`?id=`) or mark the test
+    `local_only` (the emulator's data are disposable)."""
+    if stack.get("emulator_url") or method.upper() != "DELETE" or "?" in path:
+        return
+    route = find_route(stack, method, path)
+    if route is not None and "{" not in route["path"]:
+        raise DataLossError(
+            f"DELETE {path} against {stack.get('environment')} would delete data this suite did not "
+            "create: aim it at an item it created (?id=) or mark the test local_only"
+        )
+
+
+@dataclass
+class GuardedSession(Session):
+    """A Session that refuses collection DELETEs against a real deployment (refuse_collection_delete)."""
+
+    def request(self, method: str, path: str, body: Any = None, **kwargs: Any) -> requests.Response:
+        refuse_collection_delete(self.stack, method, path)
+        return super().request(method, path, body, **kwargs)
+
+
 class Sessions:
     """One `Session` per demo user for the whole pytest session: each signs in (and obtains
-    identity-pool credentials) once, on first use."""
+    identity-pool credentials) once, on first use. Against a real deployment every session is a
+    GuardedSession."""
 
     def __init__(self, stack: dict[str, Any]) -> None:
         self.stack = stack
@@ -101,7 +134,8 @@ class Sessions:
 
     def of(self, user: dict[str, Any]) -> Session:
         if user["name"] not in self._by_name:
-            self._by_name[user["name"]] = Session(self.stack, user)
+            kind = Session if self.stack.get("emulator_url") else GuardedSession
+            self._by_name[user["name"]] = kind(self.stack, user)
         return self._by_name[user["name"]]
 
     def in_groups(self, *groups: str) -> Session:
@@ -123,6 +157,7 @@ def call(
     body: Any = None,
 ) -> requests.Response:
     """A plain HTTP request to the API with exactly the given headers (no credentials added)."""
+    refuse_collection_delete(stack, method, path)
     data = None if body is None else json.dumps(body)
     all_headers = {"Content-Type": "application/json"} if data is not None else {}
     all_headers.update(headers or {})
@@ -167,6 +202,7 @@ def signed_call(
 
     `tamper_body`: sign `body` but send this body instead (the signature no longer matches).
     """
+    refuse_collection_delete(stack, method, path)
     url = f"{stack['api_url']}{path}"
     data = None if body is None else json.dumps(body)
     headers = {"Content-Type": "application/json"} if data is not None else {}

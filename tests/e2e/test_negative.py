@@ -19,6 +19,7 @@ from local.client import Session
 from tests.e2e import local_support
 from tests.e2e.support import (
     MISSING_AUTH_TOKEN_BODY,
+    NEWS_DELETE,
     UNAUTHORIZED_BODY,
     Sessions,
     call,
@@ -49,7 +50,7 @@ LAMBDA_ROUTES = [
     ("GET", "/petstore/v2/status"),
     ("GET", "/petstore/v2/pets"),
     ("GET", "/news"),
-    ("DELETE", "/news"),
+    ("DELETE", NEWS_DELETE),
 ]
 
 
@@ -306,12 +307,12 @@ class TestLambdaMode:
         _assert_401(with_token(stack, "GET", "/petstore/v2/status", f"Bearer {vet.tokens()['id']}"))
 
     def test_unsigned_access_token_is_401(self, stack: dict[str, Any], admin: Session) -> None:
-        _assert_401(with_token(stack, "DELETE", "/news", f"Bearer {unsigned(admin.tokens()['access'])}"))
+        _assert_401(with_token(stack, "DELETE", NEWS_DELETE, f"Bearer {unsigned(admin.tokens()['access'])}"))
 
     def test_forged_admin_token_cannot_delete_news(self, stack: dict[str, Any], vet: Session) -> None:
         """A vet's token re-signed with a made-up key, claiming group admin: not authenticated."""
         forged = forge(vet.tokens()["access"], **{"cognito:groups": ["admin"]})
-        _assert_401(with_token(stack, "DELETE", "/news", f"Bearer {forged}"))
+        _assert_401(with_token(stack, "DELETE", NEWS_DELETE, f"Bearer {forged}"))
 
     def test_external_idp_token_is_401(self, stack: dict[str, Any], external: Session) -> None:
         _assert_401(with_token(stack, "GET", "/news", f"Bearer {external.external_id_token()}"))
@@ -324,7 +325,7 @@ class TestLambdaMode:
             (("admin",), "GET", "/petstore/v1/pets"),
             (("admin",), "POST", "/petstore/v1/pets"),
             (("pet-veterinarian",), "GET", "/petstore/v2/pets"),
-            (("pet-veterinarian",), "DELETE", "/news"),
+            (("pet-veterinarian",), "DELETE", NEWS_DELETE),
         ],
     )
     def test_token_of_one_group_on_another_groups_route_is_403(
@@ -353,7 +354,7 @@ class TestLambdaMode:
         self, stack: dict[str, Any], admin: Session
     ) -> None:
         token = local_support.pool_sign(stack["user_pool_id"], expired_claims(admin.tokens()["access"]))
-        _assert_401(with_token(stack, "DELETE", "/news", f"Bearer {token}"))
+        _assert_401(with_token(stack, "DELETE", NEWS_DELETE, f"Bearer {token}"))
 
     @pytest.mark.local_only
     def test_access_token_from_another_user_pool_is_401(self, stack: dict[str, Any], running: Any) -> None:

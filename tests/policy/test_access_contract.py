@@ -17,6 +17,7 @@ import pytest
 import tools.iam_policy
 from local.demo_data import demo_users
 from tools import config, contract
+from tools import iam_wildcards as wildcards
 from tools.config import Group, Route
 from tools.matrix import ROLE_MAPPINGS, user_pool_role_mapping
 from tools.render import render_group
@@ -106,28 +107,42 @@ def test_the_token_option_lets_a_multi_group_user_choose_its_other_role(promise:
 
 # --- the contract catches a broken evaluator --------------------------------------------------------
 
-_real_segment_regex = tools.iam_policy._segment_regex  # the bug is injected here
+_real_segment_tokens = tools.iam_policy._segment_tokens  # the bug is injected here
 _real_statements = tools.iam_policy._statements
 
 
-def _star_stops_at_slash(segment: list[tuple[str, bool]], *, resource: bool) -> str:
-    return _real_segment_regex(segment, resource=resource).replace(".*", "[^/]*")
+def _star_stops_at_slash(segment: list[tuple[str, bool]], *, resource: bool) -> list[Any]:
+    return [
+        wildcards.Star(t.excluded | {"/"}) if isinstance(t, wildcards.Star) else t
+        for t in _real_segment_tokens(segment, resource=resource)
+    ]
 
 
 def _first_resource_only(document: Any, policy_index: int) -> list[Any]:
     return [replace(s, resources=s.resources[:1]) for s in _real_statements(document, policy_index)]
 
 
-def _wildcard_method(segment: list[tuple[str, bool]], *, resource: bool) -> str:
+def _wildcard_method(segment: list[tuple[str, bool]], *, resource: bool) -> list[Any]:
     """The HTTP verb of an execute-api resource no longer counts (as if every verb were `*`)."""
-    regex = _real_segment_regex(segment, resource=resource)
-    return re.sub(r"/(GET|POST|PUT|PATCH|DELETE)/", "/[A-Z]+/", regex) if resource else regex
+    tokens = _real_segment_tokens(segment, resource=resource)
+    if not resource:
+        return tokens
+    out: list[Any] = []
+    for token in tokens:
+        if not isinstance(token, wildcards.Lit):
+            out.append(token)
+            continue
+        for index, run in enumerate(re.split(r"/(?:GET|POST|PUT|PATCH|DELETE)/", token.text)):
+            if index:
+                out += [wildcards.Lit("/"), wildcards.Star(frozenset("/")), wildcards.Lit("/")]
+            out.append(wildcards.Lit(run))
+    return out
 
 
 BUGS = {
     # name: (function to replace, the buggy version, cells that must then disagree)
     "star-stops-at-slash": (
-        "_segment_regex",
+        "_segment_tokens",
         _star_stops_at_slash,
         {
             (user, "pets-v1-item", m)
@@ -141,7 +156,7 @@ BUGS = {
         {("admin", "news-delete", "DELETE"), ("cip-users", "cip-post", "POST")},
     ),
     "method-ignored": (
-        "_segment_regex",
+        "_segment_tokens",
         _wildcard_method,
         {(user, "news-delete", "DELETE") for user in ("cip-users", "google-users", "pet-veterinarian")},
     ),

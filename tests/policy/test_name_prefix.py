@@ -40,6 +40,8 @@ def test_the_bootstrap_scopes_the_deploy_roles_to_the_env_configs_prefix(tmp_pat
     settings["name_prefix"] = PREFIX
     (root / "envs" / "dev").mkdir(parents=True)
     (root / "envs" / "dev" / "config.json").write_text(json.dumps(settings, indent=2))
+    (tmp_path / "policy_templates").mkdir()  # the bootstrap reads the access model too (permissions.tf)
+    shutil.copy(config.ACCESS_MODEL, tmp_path / "policy_templates" / config.ACCESS_MODEL.name)
 
     assert config.parse(settings).name_prefix == PREFIX  # what Python (and the stack) will use
 

@@ -75,6 +75,34 @@ def test_deploy_order_environments_and_roles() -> None:
     }
 
 
+def test_every_apply_is_verified_before_the_next_environment() -> None:
+    """The gate: terraform.yml's verify job follows the apply (same run, its own environment and
+    role, the apply job's description of the deployment), and deploy.yml's next environment needs
+    the whole previous call, verify included."""
+    reusable = workflows.load_workflow(WORKFLOWS / "terraform.yml")
+    apply, verify = reusable["jobs"]["apply"], reusable["jobs"]["verify"]
+    assert verify["needs"] == "apply"
+    assert verify["if"] == "inputs.apply"
+    assert verify["environment"] == "${{ inputs.environment }}-verify"
+    assert workflows._role_of(verify) == "${{ vars.AWS_VERIFY_ROLE_ARN }}"
+    assert verify["permissions"] == {"contents": "read", "id-token": "write"}
+    assert verify["concurrency"] == {
+        "group": "terraform-verify-${{ inputs.environment }}",
+        "cancel-in-progress": False,
+    }
+    runs = _step_runs(verify)
+    assert runs[-1] == "make verify"
+    step = _steps(verify)[-1]
+    assert step["env"] == {"FGA_VERIFY_TARGET": "${{ needs.apply.outputs.verify_target }}"}
+    assert apply["outputs"]["verify_target"] == "${{ steps.target.outputs.target }}"
+    target = next(s for s in _steps(apply) if s.get("id") == "target")
+    assert _step_runs(apply).index("make apply") < _step_runs(apply).index("make verify-target")
+    assert target["run"].strip() == "make verify-target"
+    deploy = workflows.load_workflow(WORKFLOWS / "deploy.yml")["jobs"]
+    assert all(deploy[j]["with"]["apply"] is True for j in ("dev", "staging", "prod"))
+    assert [deploy["staging"]["needs"], deploy["prod"]["needs"]] == ["dev", "staging"]
+
+
 Mutation = Callable[[Path], None]
 
 
@@ -205,6 +233,39 @@ MUTATIONS: dict[str, tuple[Mutation, str, str]] = {
         _edit_yaml("deploy.yml", lambda d: _jobs(d)["prod"].__setitem__("needs", "dev")),
         "deploy.yml",
         "workflow/deploy-order",
+    ),
+    "no verify job": (
+        _edit_yaml("terraform.yml", lambda d: _jobs(d).pop("verify")),
+        "terraform.yml",
+        "workflow/verify",
+    ),
+    "verify not after the apply": (
+        _edit_yaml("terraform.yml", lambda d: _jobs(d)["verify"].pop("needs")),
+        "terraform.yml",
+        "workflow/verify",
+    ),
+    "verify in the apply environment": (
+        _replace(
+            "terraform.yml",
+            "environment: ${{ inputs.environment }}-verify",
+            "environment: ${{ inputs.environment }}",
+        ),
+        "terraform.yml",
+        "workflow/verify",
+    ),
+    "verify with the apply role": (
+        _replace("terraform.yml", "vars.AWS_VERIFY_ROLE_ARN", "vars.AWS_APPLY_ROLE_ARN"),
+        "terraform.yml",
+        "workflow/roles",
+    ),
+    "verify without the deployment's description": (
+        _replace(
+            "terraform.yml",
+            "FGA_VERIFY_TARGET: ${{ needs.apply.outputs.verify_target }}",
+            'FGA_VERIFY_TARGET: ""',
+        ),
+        "terraform.yml",
+        "workflow/verify",
     ),
     "ci applies": (
         _replace("ci.yml", "apply: false", "apply: true"),

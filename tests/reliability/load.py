@@ -25,11 +25,11 @@ import requests
 from botocore.exceptions import ClientError as AwsClientError
 
 from local.client import Session
-from local.matrix import call
 from tests.reliability import oracle
 from tests.reliability.budgets import LoadBudget
 from tools import config
 from tools.config import Route
+from tools.live.session import call
 from tools.matrix import Probe, probe
 
 READ_ACTIONS = ("get_item", "batch_get_item", "query", "scan")
@@ -47,9 +47,12 @@ class Cell:
         return self.route.auth
 
     def send(self, stack: dict[str, Any], session: Session) -> requests.Response:
-        """The call the live matrix makes (local.matrix.call: unsigned when the identity pool
+        """The call the live matrix makes (tools.live.session.call: unsigned when the identity pool
         refuses the user credentials)."""
-        return call(stack, session, self.route, self.request)[0]
+        request = self.request
+        return call(
+            session, request.method, request.path, request.body, auth=self.auth, scopes=self.route.scopes
+        )[0]
 
 
 @dataclass
@@ -104,7 +107,7 @@ def cells(stack: dict[str, Any]) -> list[Cell]:
 def signed_in(stack: dict[str, Any], all_cells: list[Cell]) -> dict[str, Session]:
     """One session per user with every token and credential its cells need, fetched up front
     (Session fetches lazily and is not meant to be shared by threads while it does). A user the
-    identity pool refuses keeps no credentials; its iam calls go out unsigned (local.matrix.call)."""
+    identity pool refuses keeps no credentials; its iam calls go out unsigned (tools.live.session.call)."""
     sessions = {u["name"]: Session(stack, u) for u in stack["users"]}
     for cell in all_cells:
         session = sessions[cell.user]

@@ -4,7 +4,7 @@
 check-jsonschema, `check_dependabot_schema` `.github/dependabot.yml` against the Dependabot schema
 bundled with it; `workflow_invariant_problems` checks what the pipeline promises (actions pinned to
 a commit SHA with a version comment, least-privilege permissions, make-only steps, the CI and deploy
-workflows' shape, the reusable plan/apply workflow).
+workflows' shape, the reusable plan/apply/verify workflow).
 """
 
 from __future__ import annotations
@@ -250,6 +250,7 @@ def reusable_problems(where: str, wf: Workflow) -> list[Problem]:
             *problems,
             Problem(where, "workflow/plan-apply", "needs a plan job (upload) and an apply job (download)"),
         ]
+    problems += verify_problems(where, jobs, plans, applies)
     for apply_id in sorted(applies):
         job = jobs[apply_id]
         if not plans & set(_as_names(job.get("needs"))):
@@ -282,6 +283,54 @@ def reusable_problems(where: str, wf: Workflow) -> list[Problem]:
                 problems.append(
                     Problem(where, "workflow/roles", f"jobs {plan_id} and {apply_id} assume the same role")
                 )
+    return problems
+
+
+VERIFY_ENVIRONMENT = "${{inputs.environment}}-verify"
+
+
+def verify_problems(
+    where: str, jobs: dict[str, dict[str, Any]], plans: set[str], applies: set[str]
+) -> list[Problem]:
+    """Every apply is followed by a verify job: it needs the apply job, runs only when applying, in
+    the GitHub environment <env>-verify (its role's trust), with a role of its own, and runs
+    `make verify` with the apply job's description of the deployment."""
+    verifies = {
+        k for k, j in jobs.items() if any(str(s.get("run", "")).strip() == "make verify" for s in _steps(j))
+    }
+    if not verifies:
+        return [Problem(where, "workflow/verify", "no job runs `make verify` after the apply")]
+    problems: list[Problem] = []
+    for verify_id in sorted(verifies):
+        job = jobs[verify_id]
+        needs = set(_as_names(job.get("needs")))
+        if not applies & needs:
+            problems.append(Problem(where, "workflow/verify", f"job {verify_id} must need the apply job"))
+        if "inputs.apply" not in str(job.get("if", "")):
+            problems.append(
+                Problem(where, "workflow/verify", f"job {verify_id} must run only if inputs.apply")
+            )
+        environment = job.get("environment")
+        name = environment.get("name") if isinstance(environment, dict) else environment
+        if str(name).replace(" ", "") != VERIFY_ENVIRONMENT:
+            problems.append(
+                Problem(where, "workflow/verify", f"job {verify_id}: environment must be <env>-verify")
+            )
+        others = {_role_of(jobs[k]) for k in plans | applies}
+        if _role_of(job) in others:
+            problems.append(
+                Problem(where, "workflow/roles", f"job {verify_id} assumes the plan or apply role")
+            )
+        step = next(s for s in _steps(job) if str(s.get("run", "")).strip() == "make verify")
+        target = str((step.get("env") or {}).get("FGA_VERIFY_TARGET", "")).replace(" ", "")
+        if not any(target.startswith(f"${{{{needs.{a}.outputs.") for a in applies & needs):
+            problems.append(
+                Problem(
+                    where,
+                    "workflow/verify",
+                    f"job {verify_id}: make verify needs FGA_VERIFY_TARGET from the apply job's outputs",
+                )
+            )
     return problems
 
 

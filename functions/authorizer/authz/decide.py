@@ -107,7 +107,7 @@ class Authorizer:
         """Would a full decision give this entry's answer now? (token_cache.py says why this is all.)"""
         return (
             entry.api_prefix == method.api_prefix
-            and self.store.now() < entry.policy_deadline
+            and self.store.unchanged(entry.policy_reads)
             and self.revocations.now() < entry.revocation_deadline
             and self.verifier.still_valid(entry.token)
         )
@@ -145,11 +145,11 @@ class Authorizer:
         """The decision for a verified token, as a cache entry; raise _CannotDecide (not cached)."""
         identity = verified.identity
         try:
-            chosen, deadline = self._group_policy(identity, method)
+            chosen, reads = self._group_policy(identity, method)
         except _Deny as deny:
             return Entry(
                 token=verified,
-                policy_deadline=deny.deadline,
+                policy_reads=deny.reads,
                 api_prefix=method.api_prefix,
                 group=deny.group,
                 decision="deny",
@@ -165,7 +165,7 @@ class Authorizer:
         }
         return Entry(
             token=verified,
-            policy_deadline=deadline,
+            policy_reads=reads,
             api_prefix=method.api_prefix,
             group=chosen.group,
             decision="allow",
@@ -175,32 +175,33 @@ class Authorizer:
             log_level=_level("group_policy"),
         )
 
-    def _group_policy(self, identity: Identity, method: arns.MethodArn) -> tuple[policies.GroupPolicy, float]:
-        """The caller's effective group policy, and until when (policy store clock) the items it was
-        chosen from are fresh; raise _Deny (a decision) or _CannotDecide (a failure)."""
+    def _group_policy(
+        self, identity: Identity, method: arns.MethodArn
+    ) -> tuple[policies.GroupPolicy, policies.PolicyReads]:
+        """The caller's effective group policy, and the policy-cache entries it was chosen from
+        (the token cache reuses the decision only while they stay cached and fresh); raise _Deny
+        (a decision) or _CannotDecide (a failure)."""
         groups = identity.groups
-        # Decided from the token alone; still kept no longer than the policy cache would keep items.
-        token_only = self.store.now() + self.store.ttl
         if groups is None:
-            raise _Deny("malformed_groups_claim", deadline=token_only)
+            raise _Deny("malformed_groups_claim", reads=self.store.token_only())
         if not groups:
-            raise _Deny("no_group", deadline=token_only)
+            raise _Deny("no_group", reads=self.store.token_only())
         if len(groups) > policies.MAX_GROUPS or not all(policies.valid_group_name(g) for g in groups):
-            raise _Deny("malformed_groups_claim", deadline=token_only)
+            raise _Deny("malformed_groups_claim", reads=self.store.token_only())
         try:
             found = self.store.lookup(groups)
         except policies.PolicyLookupError:
             raise _CannotDecide("policy_table_unavailable") from None
-        deadline = self.store.fresh_until(groups)
+        reads = self.store.snapshot(groups)
         selection = policies.select(groups, found)
         chosen = selection.policy
         if chosen is None or chosen.document is None:
-            raise _Deny(selection.reason, deadline=deadline)
+            raise _Deny(selection.reason, reads=reads)
         if arns.outside_prefix(list(chosen.resources), method.api_prefix):
-            raise _Deny("policy_outside_api", chosen.group, deadline=deadline)
+            raise _Deny("policy_outside_api", chosen.group, reads=reads)
         if chosen.size > MAX_POLICY_BYTES:
-            raise _Deny("policy_too_large", chosen.group, deadline=deadline)
-        return chosen, deadline
+            raise _Deny("policy_too_large", chosen.group, reads=reads)
+        return chosen, reads
 
     def _log(
         self,
@@ -238,11 +239,11 @@ def _level(reason: str) -> int:
 
 
 class _Deny(Exception):  # control flow inside _decide, never escapes
-    def __init__(self, reason: str, group: str = "", *, deadline: float) -> None:
+    def __init__(self, reason: str, group: str = "", *, reads: policies.PolicyReads) -> None:
         super().__init__(reason)
         self.reason = reason
         self.group = group
-        self.deadline = deadline
+        self.reads = reads
 
 
 class _CannotDecide(Exception):  # a Deny that depends on a failure, not on the token or the table

@@ -7,8 +7,8 @@ interleaved rounds, a Cognito-shaped access token): one RS256 verify 20.5 us; `j
 segment against the base64url alphabet in a Python generator (`PyJWS._decode_base64url_segment`),
 re-encodes each segment to prove it canonical, and the former path did all of that twice. Here one
 compiled regex proves the alphabet and the padding, one look at each segment's last character
-proves it canonical, and `cryptography` verifies the signature directly. PyJWT still fetches and
-parses the JWKS (`authz/verify.py`).
+proves it canonical, and `cryptography` verifies the signature directly. The JWKS is fetched and
+read by `authz/jwks.py` (PyJWKClient's rules, without importing PyJWT).
 
 The contract is PyJWT's: for any string, `decode()` below accepts exactly what
 `jwt.decode(token, key, algorithms=["RS256"], issuer=..., audience=..., leeway=...,

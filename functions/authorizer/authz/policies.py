@@ -76,6 +76,17 @@ class Selection(NamedTuple):
     reason: str
 
 
+_Cached = tuple[float, GroupPolicy | None]  # (expires on the store's clock, the item or None)
+
+
+class PolicyReads(NamedTuple):
+    """What a decision read from the policy cache: each group's cache entry (the very tuple) and
+    the earliest expiry among them (`PolicyStore.unchanged` checks both)."""
+
+    deadline: float
+    entries: tuple[tuple[str, _Cached], ...]
+
+
 class PolicyStore:
     def __init__(
         self,
@@ -89,7 +100,7 @@ class PolicyStore:
         self._client_factory = client_factory
         self._client: DynamoDBClient | None = None
         self._clock = clock
-        self._cache: dict[str, tuple[float, GroupPolicy | None]] = {}
+        self._cache: dict[str, _Cached] = {}
         self.reads = 0  # BatchGetItem calls made, for tests and the benchmark
 
     def lookup(self, groups: Sequence[str]) -> dict[str, GroupPolicy | None]:
@@ -104,10 +115,14 @@ class PolicyStore:
             else:
                 missing.append(group)
         if missing:
-            fetched = self._fetch(missing)
             # Every missing group gets an entry below, including "no item" ones: count them all.
             if len(self._cache) + len(missing) > MAX_CACHED_GROUPS:
+                # Past the bound the cache starts again, and this lookup reads all of its groups
+                # anew: an answer from entries it has just dropped is one that the next lookup,
+                # at the same instant, would not repeat.
                 self._cache.clear()
+                missing = list(dict.fromkeys(groups))
+            fetched = self._fetch(missing)
             expires = now + self._ttl
             for group in missing:
                 policy = fetched.get(group)
@@ -122,16 +137,37 @@ class PolicyStore:
     def now(self) -> float:
         return self._clock()
 
-    def fresh_until(self, groups: Sequence[str]) -> float:
-        """When the first of these groups' cache entries expires (on `now()`'s clock): a decision
-        built from them is as fresh as the policy cache until then. -inf if one is not cached."""
+    def snapshot(self, groups: Sequence[str]) -> PolicyReads:
+        """The cache entries a decision for these groups was just built from (call right after
+        `lookup`), and when the first of them expires: what `unchanged` compares later."""
+        cache = self._cache
         deadline = float("inf")
+        entries: list[tuple[str, _Cached]] = []
         for group in groups:
-            entry = self._cache.get(group)
-            if entry is None:
-                return float("-inf")
+            entry = cache.get(group)
+            if entry is None:  # cleared by the lookup itself: the decision is never reused
+                return PolicyReads(float("-inf"), ())
             deadline = min(deadline, entry[0])
-        return deadline
+            entries.append((group, entry))
+        return PolicyReads(deadline, tuple(entries))
+
+    def token_only(self) -> PolicyReads:
+        """For a decision taken from the token alone: kept no longer than a policy item would be."""
+        return PolicyReads(self._clock() + self._ttl, ())
+
+    def unchanged(self, reads: PolicyReads) -> bool:
+        """Would a lookup now return what the decision read? True while every entry it read is
+        still fresh and still *the* entry cached for its group: a clear (MAX_CACHED_GROUPS) or a
+        rewrite of any of them replaces the object, and the decision must be taken again."""
+        if self._clock() >= reads.deadline:
+            return False
+        cache = self._cache
+        # A loop, not all(<generator>): ~150 ns against ~330 ns for one group, measured; this runs
+        # on every token-cache hit.
+        for group, entry in reads.entries:  # noqa: SIM110
+            if cache.get(group) is not entry:
+                return False
+        return True
 
     def _client_once(self) -> DynamoDBClient:
         if self._client is None:

@@ -1,11 +1,17 @@
 """The authorizer's configuration, read once per container from its environment.
 
 Environment contract (docs/architecture.md): POLICY_TABLE, ISSUER, JWKS_URL (optional, default
-`<ISSUER>/.well-known/jwks.json`), ALLOWED_CLIENT_IDS (comma-separated, at least one),
+`<ISSUER>/.well-known/jwks.json`), LOCAL_JWKS, ALLOWED_CLIENT_IDS (comma-separated, at least one),
 TOKEN_USE (`access` default, or `id`), POLICY_CACHE_TTL_SECONDS, JWKS_CACHE_TTL_SECONDS, LOG_LEVEL,
 REVOCATION_TABLE, REVOCATION_CHECK_SECONDS.
-A separate JWKS_URL exists because the emulator serves the keys at an address that differs from the
-issuer the tokens name. Anything invalid raises ConfigError, and the handler then fails closed.
+Anything invalid raises ConfigError, and the handler then fails closed.
+
+The keys come from the issuer: JWKS_URL, when set, must be `<ISSUER>/.well-known/jwks.json`. The
+one exception is the local environment, whose emulator serves the keys at another address than the
+issuer its tokens name: with LOCAL_JWKS=true (which the Terraform stack sets only from its
+local-only `authorizer.jwks_origin` input) JWKS_URL may name another URL, on a loopback host only.
+Setting LOCAL_JWKS in a real environment therefore loosens nothing an outsider could use: the only
+keys it admits are ones served inside the function's own sandbox.
 """
 
 from __future__ import annotations
@@ -61,8 +67,7 @@ class Settings:
             raise ConfigError("POLICY_TABLE is not set: give the policy table's name")
         issuer = env.get("ISSUER", "").strip().rstrip("/")
         _check_url("ISSUER", issuer)
-        jwks_url = env.get("JWKS_URL", "").strip() or f"{issuer}/.well-known/jwks.json"
-        _check_url("JWKS_URL", jwks_url)
+        jwks_url = _jwks_url(env, issuer)
         clients = frozenset(c.strip() for c in env.get("ALLOWED_CLIENT_IDS", "").split(",") if c.strip())
         if not clients:
             raise ConfigError("ALLOWED_CLIENT_IDS is empty: list the app client ids, comma-separated")
@@ -112,6 +117,26 @@ def _ttl(
     return float(value)
 
 
+def _jwks_url(env: Mapping[str, str], issuer: str) -> str:
+    """The issuer's own key set, or (LOCAL_JWKS=true) a loopback URL; see the module docstring."""
+    issuers = f"{issuer}/.well-known/jwks.json"
+    local = env.get("LOCAL_JWKS", "").strip().lower()
+    if local not in ("", "false", "true"):
+        raise ConfigError(f"LOCAL_JWKS must be true or false (or unset), not {local!r}")
+    url = env.get("JWKS_URL", "").strip() or issuers
+    _check_url("JWKS_URL", url)
+    if url == issuers:
+        return url
+    if local != "true":
+        raise ConfigError(
+            f"JWKS_URL must be the issuer's key set, {issuers!r}, not {url!r} (or leave it unset): "
+            "only the local environment (LOCAL_JWKS=true) reads its keys from another address"
+        )
+    if not _is_loopback(urlsplit(url).hostname or ""):
+        raise ConfigError(f"with LOCAL_JWKS=true, JWKS_URL must be on a loopback host, not {url!r}")
+    return url
+
+
 def _check_url(name: str, url: str) -> None:
     """https only, except plain http to a loopback host (the local emulator)."""
     if not url:
@@ -129,7 +154,7 @@ def _check_url(name: str, url: str) -> None:
 def _is_loopback(host: str) -> bool:
     if host.lower() in _LOOPBACK_HOSTS:
         return True
-    import ipaddress  # noqa: PLC0415 - only a plain-http URL (the local emulator) gets here
+    import ipaddress  # noqa: PLC0415 - only the local emulator's URLs (plain http, LOCAL_JWKS) get here
 
     try:
         return ipaddress.ip_address(host).is_loopback

@@ -17,9 +17,13 @@ a full decision would return at that instant:
   that verified the token (the entry dies when the JWKS drops or changes the key; an expired JWKS
   cache sends the request through the full path, which refetches). Every other check is a pure
   function of the token and the container's fixed settings.
-- The policy part dies with the policy cache: an entry lives no longer than the earliest of the
-  policy-cache entries its decision read (POLICY_CACHE_TTL_SECONDS), so a policy change is seen
-  exactly as soon as without this cache. With POLICY_CACHE_TTL_SECONDS=0 nothing is reused.
+- The policy part dies with the policy cache: an entry keeps the very policy-cache entries its
+  decision read and is reused only while each is still the one cached for its group and fresh
+  (`PolicyStore.unchanged`). It dies when the first of them expires (POLICY_CACHE_TTL_SECONDS),
+  when the policy cache is cleared (past MAX_CACHED_GROUPS) and when any of them is read again,
+  so a policy change is seen exactly as soon as without this cache. A decision taken from the
+  token alone (no group, malformed groups) lives one policy TTL. With POLICY_CACHE_TTL_SECONDS=0
+  nothing is reused.
 - The revocation part dies with the revocation record it was checked against
   (`authz/revocation.py`): an entry is used only until that user's cached record is due to be read
   again (REVOCATION_CHECK_SECONDS), so a revoked token is refused exactly as soon as without this
@@ -34,7 +38,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any, NamedTuple
 
-from authz.policies import GroupPolicy
+from authz.policies import GroupPolicy, PolicyReads
 from authz.verify import VerifiedToken
 
 MAX_CACHED_TOKENS = 2048
@@ -43,7 +47,7 @@ _sha256 = hashlib.sha256
 
 class Entry(NamedTuple):
     token: VerifiedToken
-    policy_deadline: float  # on the policy store's clock
+    policy_reads: PolicyReads  # the policy-cache entries the decision read (PolicyStore.unchanged)
     api_prefix: str
     group: str
     decision: str  # "allow" (the group's policy) or "deny"

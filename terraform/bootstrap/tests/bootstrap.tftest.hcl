@@ -52,17 +52,19 @@ run "roles_trust_only_this_repository_in_one_github_environment" {
   command = apply
 
   assert {
-    condition     = toset(keys(aws_iam_role.deploy)) == toset(["dev-plan", "dev-apply", "prod-plan", "prod-apply"])
-    error_message = "Each environment needs exactly a plan and an apply role."
+    condition     = toset(keys(aws_iam_role.deploy)) == toset(["dev-plan", "dev-apply", "dev-verify", "prod-plan", "prod-apply", "prod-verify"])
+    error_message = "Each environment needs exactly a plan, an apply and a verify role."
   }
 
   assert {
     condition = alltrue([
       for key, env in {
-        "dev-plan"   = "dev-plan"
-        "dev-apply"  = "dev"
-        "prod-plan"  = "prod-plan"
-        "prod-apply" = "production"
+        "dev-plan"    = "dev-plan"
+        "dev-apply"   = "dev"
+        "dev-verify"  = "dev-verify"
+        "prod-plan"   = "prod-plan"
+        "prod-apply"  = "production"
+        "prod-verify" = "prod-verify"
       } : jsondecode(aws_iam_role.deploy[key].assume_role_policy).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:environment"] == env
     ])
     error_message = "A deploy role's trust must pin the environment claim to its GitHub environment."
@@ -411,4 +413,125 @@ run "rejects_a_workflow_outside_github_workflows" {
   }
 
   expect_failures = [var.github_workflow]
+}
+
+run "the_verify_role_trusts_only_the_verify_job_on_the_default_branch" {
+  command = apply
+
+  assert {
+    condition = jsondecode(aws_iam_role.deploy["prod-verify"].assume_role_policy).Statement[0] == {
+      Sid       = "GitHubEnvironmentVerify"
+      Effect    = "Allow"
+      Action    = "sts:AssumeRoleWithWebIdentity"
+      Principal = { Federated = aws_iam_openid_connect_provider.github.arn }
+      Condition = {
+        StringEquals = {
+          "token.actions.githubusercontent.com:aud"              = "sts.amazonaws.com"
+          "token.actions.githubusercontent.com:repository_id"    = "123456789"
+          "token.actions.githubusercontent.com:environment"      = "prod-verify"
+          "token.actions.githubusercontent.com:ref"              = "refs/heads/main"
+          "token.actions.githubusercontent.com:job_workflow_ref" = "acme/cognito-fine-grained-access/.github/workflows/terraform.yml@refs/heads/main"
+          "token.actions.githubusercontent.com:sub"              = "repository_owner_id:987654:repository_id:123456789:environment:prod-verify:job_workflow_ref:acme/cognito-fine-grained-access/.github/workflows/terraform.yml@refs/heads/main"
+        }
+      }
+    }
+    error_message = "The verify role trusts exactly: this repository id (and owner id, in sub), the GitHub environment <env>-verify, the reusable workflow, the default branch; exact matches only."
+  }
+
+  assert {
+    condition     = !contains(keys(aws_iam_role_policy.state_access), "dev-verify") && !contains(keys(aws_iam_role_policy.state_access), "prod-verify") && contains(keys(aws_iam_role_policy.state_access), "dev-apply")
+    error_message = "The verify role reads no state (the apply job hands it the deployment's description)."
+  }
+
+  assert {
+    condition     = output.verify_role_arns == { dev = aws_iam_role.deploy["dev-verify"].arn, prod = aws_iam_role.deploy["prod-verify"].arn }
+    error_message = "The bootstrap prints each environment's verify role."
+  }
+
+  assert {
+    condition = output.github_environment_variables["dev-verify"] == {
+      AWS_REGION          = "us-east-1"
+      AWS_VERIFY_ROLE_ARN = aws_iam_role.deploy["dev-verify"].arn
+    }
+    error_message = "The GitHub environment <env>-verify gets the region and the verify role, not the state bucket."
+  }
+
+  assert {
+    condition = (
+      contains(output.gh_commands, "gh variable set AWS_VERIFY_ROLE_ARN --env dev-verify --body ${aws_iam_role.deploy["dev-verify"].arn}") &&
+      !anytrue([for c in output.gh_commands : startswith(c, "gh variable set TF_STATE_BUCKET --env dev-verify")])
+    )
+    error_message = "gh_commands set the verify role on <env>-verify and no state bucket there."
+  }
+}
+
+run "the_verify_role_may_touch_only_its_environments_pools_and_records" {
+  command = plan
+
+  assert {
+    condition = alltrue([
+      for s in data.aws_iam_policy_document.verify["dev"].statement : alltrue([
+        for a in s.actions : can(regex("^(cognito-idp:(Admin[A-Za-z]+|ListUsers)|cognito-identity:DeleteIdentities|dynamodb:(PutItem|DeleteItem|GetItem|Query)|kms:Decrypt)$", a))
+      ])
+    ])
+    error_message = "The verify role gets named Cognito admin actions, DeleteIdentities, item-level DynamoDB actions and kms:Decrypt only: no wildcards, no IAM, no state, no table management."
+  }
+
+  assert {
+    condition = alltrue([
+      for s in data.aws_iam_policy_document.verify["dev"].statement : (
+        toset(s.resources) == toset(["arn:aws:cognito-idp:us-east-1:111111111111:userpool/*"]) &&
+        anytrue([for c in s.condition : c.test == "StringEquals" && c.variable == "aws:ResourceTag/fga:environment" && toset(c.values) == toset(["dev"])])
+      ) if anytrue([for a in s.actions : startswith(a, "cognito-idp:")])
+    ])
+    error_message = "Cognito admin calls only on the user pool tagged with this environment."
+  }
+
+  assert {
+    condition = alltrue([
+      for s in data.aws_iam_policy_document.verify["dev"].statement : (
+        anytrue([for c in s.condition : c.variable == "aws:ResourceTag/fga:environment" && toset(c.values) == toset(["dev"])])
+      ) if anytrue([for a in s.actions : startswith(a, "cognito-identity:") || startswith(a, "kms:")])
+    ])
+    error_message = "Identity deletion and the key only where they carry this environment's tag."
+  }
+
+  assert {
+    condition = alltrue([
+      for s in data.aws_iam_policy_document.verify["dev"].statement : (
+        toset(s.resources) == toset(["arn:aws:dynamodb:us-east-1:111111111111:table/fga-dev-records"]) &&
+        anytrue([for c in s.condition : c.test == "ForAllValues:StringLike" && c.variable == "dynamodb:LeadingKeys" && toset(c.values) == toset(["pets", "news", "sub#*", "identity#*"])])
+      ) if anytrue([for a in s.actions : startswith(a, "dynamodb:")])
+    ])
+    error_message = "DynamoDB only on the records table, only on the partitions its items and its users' records live in (never the policy table)."
+  }
+
+  assert {
+    condition = length([
+      for s in data.aws_iam_policy_document.verify["dev"].statement : s
+      if contains(s.actions, "kms:Decrypt") && anytrue([
+        for c in s.condition : c.variable == "kms:ViaService" && toset(c.values) == toset(["dynamodb.us-east-1.amazonaws.com"])
+        ]) && anytrue([
+        for c in s.condition : c.variable == "kms:EncryptionContext:aws:dynamodb:tableName" && toset(c.values) == toset(["fga-dev-records"])
+      ])
+    ]) == 1
+    error_message = "The key only through DynamoDB, for the records table."
+  }
+
+  assert {
+    condition = !anytrue([
+      for s in data.aws_iam_policy_document.verify["prod"].statement : anytrue([for r in s.resources : strcontains(r, "fga-dev")])
+    ])
+    error_message = "prod's verify role names nothing of dev."
+  }
+}
+
+run "rejects_one_github_environment_for_two_roles" {
+  command = plan
+
+  variables {
+    environments = { dev = { github_verify_environment = "dev" } }
+  }
+
+  expect_failures = [var.environments]
 }

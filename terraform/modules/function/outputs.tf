@@ -34,6 +34,6 @@ output "role_policy" {
 }
 
 output "environment" {
-  description = "The function's environment variables (never secrets)."
+  description = "The function's environment variables (as passed in; for tests and reviews)."
   value       = var.environment
 }

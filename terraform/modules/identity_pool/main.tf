@@ -1,6 +1,9 @@
 locals {
   # The identity pool's name for an OIDC provider is its issuer URL without the scheme.
   oidc_provider_names = { for k, p in var.oidc_providers : k => replace(p.issuer_url, "/^https?:\\/\\//", "") }
+  # Every app client of the user pool whose ID tokens this pool accepts: one provider entry and one
+  # role mapping (identical rules) each.
+  user_pool_client_ids = concat([var.user_pool.client_id], var.user_pool.extra_client_ids)
 }
 
 resource "aws_iam_openid_connect_provider" "this" {
@@ -17,11 +20,14 @@ resource "aws_cognito_identity_pool" "this" {
   allow_unauthenticated_identities = var.allow_unauthenticated_identities
   allow_classic_flow               = false
 
-  cognito_identity_providers {
-    provider_name = var.user_pool.endpoint
-    client_id     = var.user_pool.client_id
-    # Cognito checks with the user pool that the ID token was not revoked (user signed out/disabled).
-    server_side_token_check = true
+  dynamic "cognito_identity_providers" {
+    for_each = local.user_pool_client_ids
+    content {
+      provider_name = var.user_pool.endpoint
+      client_id     = cognito_identity_providers.value
+      # Cognito checks with the user pool that the ID token was not revoked (user signed out/disabled).
+      server_side_token_check = true
+    }
   }
 
   openid_connect_provider_arns = [for k in sort(keys(var.oidc_providers)) : aws_iam_openid_connect_provider.this[k].arn]
@@ -44,18 +50,21 @@ resource "aws_cognito_identity_pool_roles_attachment" "this" {
   # rule and, with Deny, gets no credentials. Token (option): cognito:preferred_role by default, but
   # a caller may pick any role of its cognito:roles with CustomRoleArn.
   # https://docs.aws.amazon.com/cognito/latest/developerguide/role-based-access-control.html
-  role_mapping {
-    identity_provider         = "${var.user_pool.endpoint}:${var.user_pool.client_id}"
-    type                      = var.user_pool_role_mapping
-    ambiguous_role_resolution = "Deny"
+  dynamic "role_mapping" {
+    for_each = toset(local.user_pool_client_ids)
+    content {
+      identity_provider         = "${var.user_pool.endpoint}:${role_mapping.value}"
+      type                      = var.user_pool_role_mapping
+      ambiguous_role_resolution = "Deny"
 
-    dynamic "mapping_rule" {
-      for_each = var.user_pool_role_mapping == "Rules" ? aws_iam_role.group : {}
-      content {
-        claim      = "cognito:preferred_role"
-        match_type = "Equals"
-        value      = mapping_rule.value.arn
-        role_arn   = mapping_rule.value.arn
+      dynamic "mapping_rule" {
+        for_each = var.user_pool_role_mapping == "Rules" ? aws_iam_role.group : {}
+        content {
+          claim      = "cognito:preferred_role"
+          match_type = "Equals"
+          value      = mapping_rule.value.arn
+          role_arn   = mapping_rule.value.arn
+        }
       }
     }
   }

@@ -10,10 +10,16 @@ variable "name" {
 
 variable "user_pool" {
   type = object({
-    endpoint  = string
-    client_id = string
+    endpoint         = string
+    client_id        = string
+    extra_client_ids = optional(list(string), [])
   })
-  description = "The user pool provider: its endpoint (cognito-idp.<region>.amazonaws.com/<pool id>) and the app client whose ID tokens are accepted."
+  description = "The user pool provider: its endpoint (cognito-idp.<region>.amazonaws.com/<pool id>) and the app client whose ID tokens are accepted; extra_client_ids: further app clients of the same pool (e.g. the verification client of `make verify`) whose ID tokens are accepted and mapped to roles by exactly the same rules."
+
+  validation {
+    condition     = !contains(var.user_pool.extra_client_ids, var.user_pool.client_id) && length(distinct(var.user_pool.extra_client_ids)) == length(var.user_pool.extra_client_ids)
+    error_message = "user_pool.extra_client_ids must not repeat a client id or list user_pool.client_id again: each app client is one provider entry and one role mapping."
+  }
 }
 
 variable "allow_unauthenticated_identities" {

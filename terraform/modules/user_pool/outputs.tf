@@ -48,6 +48,17 @@ output "client_oauth_scopes" {
   value       = { for k, c in aws_cognito_user_pool_client.this : k => c.allowed_oauth_scopes }
 }
 
+output "client_auth_flows" {
+  description = "How each app client signs users in, keyed by client name: its explicit_auth_flows, allowed_oauth_flows and whether OAuth (the hosted UI) is enabled for it."
+  value = {
+    for k, c in aws_cognito_user_pool_client.this : k => {
+      explicit_auth_flows = c.explicit_auth_flows
+      oauth_flows         = c.allowed_oauth_flows
+      oauth_enabled       = c.allowed_oauth_flows_user_pool_client
+    }
+  }
+}
+
 output "groups" {
   description = "The groups created, keyed by name: precedence and role_arn (the IAM role Cognito puts in cognito:roles and, for the lowest precedence, cognito:preferred_role)."
   value       = { for g, r in aws_cognito_user_group.this : g => { precedence = r.precedence, role_arn = r.role_arn } }

@@ -503,6 +503,43 @@ run "rejects_policy_cache_over_an_hour" {
   expect_failures = [var.settings]
 }
 
+run "the_authorizer_reads_the_issuers_jwks_by_default" {
+  command = plan
+
+  assert {
+    condition     = module.authorizer.environment.JWKS_URL == "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_TEST/.well-known/jwks.json" && !contains(keys(module.authorizer.environment), "LOCAL_JWKS")
+    error_message = "Outside local the authorizer's JWKS_URL is <issuer>/.well-known/jwks.json and LOCAL_JWKS is not set."
+  }
+}
+
+run "local_jwks_origin_is_a_loopback_origin_in_local_only" {
+  command = plan
+  variables {
+    settings = merge(var.settings, { environment = "local", authorizer = { jwks_origin = "http://127.0.0.1:4566" } })
+  }
+
+  assert {
+    condition     = module.authorizer.environment.JWKS_URL == "http://127.0.0.1:4566/us-east-1_TEST/.well-known/jwks.json" && module.authorizer.environment.LOCAL_JWKS == "true"
+    error_message = "In local, jwks_origin names the emulator's JWKS and sets LOCAL_JWKS (the function then admits a loopback JWKS_URL)."
+  }
+}
+
+run "rejects_jwks_origin_outside_local" {
+  command = plan
+  variables {
+    settings = merge(var.settings, { authorizer = { jwks_origin = "http://127.0.0.1:4566" } })
+  }
+  expect_failures = [var.settings]
+}
+
+run "rejects_a_jwks_origin_that_is_not_loopback" {
+  command = plan
+  variables {
+    settings = merge(var.settings, { environment = "local", authorizer = { jwks_origin = "https://keys.example.com" } })
+  }
+  expect_failures = [var.settings]
+}
+
 run "web_client_writes_only_names_by_default" {
   command = plan
 
@@ -532,4 +569,77 @@ run "self_sign_up_lets_the_web_client_write_the_required_attributes" {
     condition     = contains(local.web_client_read_attributes, "custom:tier") && !contains(local.web_client_write_attributes, "custom:tier")
     error_message = "Declared custom attributes are readable, not writable, by the web client."
   }
+}
+
+run "verification_is_off_by_default" {
+  command = plan
+
+  override_resource {
+    target          = module.user_pool.aws_cognito_user_pool_client.this["web"]
+    override_during = plan
+    values          = { id = "webclientid" }
+  }
+
+  assert {
+    condition     = !contains(keys(module.user_pool.client_ids), "verify") && output.verification == null
+    error_message = "Without settings.verification.enabled there is no verification client and nothing to verify with."
+  }
+
+  assert {
+    condition     = local.token_client_ids == ["webclientid"]
+    error_message = "Without verification the Lambda authorizer accepts the web client's tokens only."
+  }
+}
+
+run "verification_adds_a_locked_down_client_and_nothing_to_the_web_client" {
+  command = plan
+
+  override_resource {
+    target          = module.user_pool.aws_cognito_user_pool_client.this["web"]
+    override_during = plan
+    values          = { id = "webclientid" }
+  }
+
+  override_resource {
+    target          = module.user_pool.aws_cognito_user_pool_client.this["verify"]
+    override_during = plan
+    values          = { id = "verifyclientid" }
+  }
+  variables {
+    settings = merge(var.settings, { verification = { enabled = true, writes = true } })
+  }
+
+  assert {
+    condition = (
+      toset(module.user_pool.client_auth_flows["verify"].explicit_auth_flows) == toset(["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]) &&
+      length(module.user_pool.client_auth_flows["verify"].oauth_flows) == 0 &&
+      !module.user_pool.client_auth_flows["verify"].oauth_enabled &&
+      length(module.user_pool.client_oauth_scopes["verify"]) == 0
+    )
+    error_message = "The verification client signs in only through AdminInitiateAuth (IAM-authorized): no user password flow, no SRP, no hosted UI, no OAuth scope."
+  }
+
+  assert {
+    condition     = toset(module.user_pool.client_auth_flows["web"].explicit_auth_flows) == toset(["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])
+    error_message = "Verification must not add a password flow to the web client."
+  }
+
+  assert {
+    condition     = toset(local.token_client_ids) == toset(["webclientid", "verifyclientid"])
+    error_message = "The Lambda authorizer must accept the verification client's tokens (and still the web client's), or lambda cells cannot be verified."
+  }
+
+  assert {
+    condition     = output.verification.verification_client_id == "verifyclientid" && output.verification.user_pool_client_id == "webclientid" && output.verification.writes
+    error_message = "The verification output names both clients and says whether writes are allowed."
+  }
+}
+
+run "rejects_verification_writes_without_verification" {
+  command = plan
+  variables {
+    settings = merge(var.settings, { verification = { writes = true } })
+  }
+
+  expect_failures = [var.settings]
 }

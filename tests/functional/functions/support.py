@@ -11,6 +11,7 @@ import base64
 import copy
 import hashlib
 import json
+import random
 import re
 import threading
 import time
@@ -81,6 +82,49 @@ class SigningKey:
     def jwk(self) -> dict[str, Any]:
         public = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.private.public_key()))
         return {**public, "kid": self.kid, "alg": "RS256", "use": "sig"}
+
+
+def weak_signing_key(kid: str, bits: int, exponent: int = 65537) -> SigningKey:
+    """An RSA key below what the authorizer accepts from a JWKS (under 2048 bits, or e != 65537).
+    cryptography generates no key under 1024 bits, so smaller ones are built from two primes
+    (seeded: the same key every run)."""
+    if bits >= 1024:
+        return SigningKey(kid, rsa.generate_private_key(public_exponent=exponent, key_size=bits))
+    rng = random.Random(bits * 7919 + exponent)
+
+    def prime() -> int:
+        while True:
+            candidate = rng.getrandbits(bits // 2) | (3 << (bits // 2 - 2)) | 1
+            if _probably_prime(candidate, rng) and (candidate - 1) % exponent:
+                return candidate
+
+    p, q = prime(), prime()
+    d = pow(exponent, -1, (p - 1) * (q - 1))
+    numbers = rsa.RSAPrivateNumbers(
+        p, q, d, rsa.rsa_crt_dmp1(d, p), rsa.rsa_crt_dmq1(d, q), rsa.rsa_crt_iqmp(p, q),
+        rsa.RSAPublicNumbers(exponent, p * q),
+    )  # fmt: skip
+    return SigningKey(kid, numbers.private_key())
+
+
+def _probably_prime(n: int, rng: random.Random) -> bool:
+    """Miller-Rabin with 32 random bases (test keys only)."""
+    if n % 2 == 0 or n % 3 == 0:
+        return False
+    d, s = n - 1, 0
+    while d % 2 == 0:
+        d, s = d // 2, s + 1
+    for _ in range(32):
+        x = pow(rng.randrange(2, n - 1), d, n)
+        if x in (1, n - 1):
+            continue
+        for _ in range(s - 1):
+            x = pow(x, 2, n)
+            if x == n - 1:
+                break
+        else:
+            return False
+    return True
 
 
 class TokenFactory:
@@ -192,6 +236,7 @@ def authorizer_env(jwks_url: str, **overrides: str) -> dict[str, str]:
         "POLICY_TABLE": POLICY_TABLE,
         "ISSUER": ISSUER,
         "JWKS_URL": jwks_url,
+        "LOCAL_JWKS": "true",  # the loopback JWKS server is not at the issuer's address
         "ALLOWED_CLIENT_IDS": f"{CLIENT_ID}, {OTHER_CLIENT_ID}",
         "TOKEN_USE": "access",
         "POLICY_CACHE_TTL_SECONDS": "300",

@@ -121,6 +121,59 @@ def test_id_token_mode(
     assert decide_token(authorizer_app, tokens.token("id", aud="someone-else"))[0] == "unauthorized"
 
 
+# --- token size ------------------------------------------------------------------------------
+
+
+def _long_group_names(count: int) -> list[str]:
+    """`pet-veterinarian` and count - 1 names of 128 characters (Cognito's longest)."""
+    return ["pet-veterinarian", *(f"department-{i:02d}-".ljust(128, "x") for i in range(count - 1))]
+
+
+def test_the_token_of_a_user_in_45_groups_with_long_names_is_allowed(
+    authorizer_app: ModuleType, tokens: support.TokenFactory
+) -> None:
+    """Issue 22: an 8,563-character Cognito access token was refused by an 8,192-character cap."""
+    token = tokens.token(**{"cognito:groups": _long_group_names(45)})
+    assert 8563 <= len(token) < 10240 - 7  # the issue's token was 8,563 characters
+    result, response = decide_token(authorizer_app, f"Bearer {token}")
+    assert result == "allow"
+    assert response is not None
+    assert response["context"]["group"] == "pet-veterinarian"
+
+
+@pytest.mark.parametrize("token_use", ["access", "id"])
+def test_the_longest_authorization_value_api_gateway_passes_is_decided_and_one_more_is_not(
+    token_use: str,
+    monkeypatch: pytest.MonkeyPatch,
+    authorizer_app: ModuleType,
+    tokens: support.TokenFactory,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """REST APIs take at most 10,240 bytes of request line and header values (AWS's quota): a valid
+    token whose `Bearer ` value is just under that is verified and allowed (an ID token with custom
+    attributes here), one past it is refused for its size before any parsing."""
+    monkeypatch.setenv("TOKEN_USE", token_use)
+    authorizer_app.reset()
+    groups = _long_group_names(45)
+
+    def value(pad: int) -> str:
+        extra = {"custom:department": "d" * pad} if token_use == "id" else {"pad": "p" * pad}
+        return "Bearer " + tokens.token(token_use, **{"cognito:groups": groups, **extra})
+
+    low, high = 0, 2000  # the largest pad whose value still fits
+    while low < high:
+        middle = (low + high + 1) // 2
+        low, high = (middle, high) if len(value(middle)) <= 10240 else (low, middle - 1)
+    longest = value(low)
+    assert 10236 <= len(longest) <= 10240
+    assert decide_token(authorizer_app, longest)[0] == "allow"
+    too_long = value(low + 4)
+    assert len(too_long) > 10240
+    capsys.readouterr()
+    assert decide_token(authorizer_app, too_long)[0] == "unauthorized"
+    assert '"reason":"token_too_long"' in capsys.readouterr().out
+
+
 # --- the attack suite -------------------------------------------------------------------------
 
 
@@ -180,7 +233,7 @@ def _attack_tokens(tokens: support.TokenFactory, other_key: support.SigningKey) 
         "garbage": "not-a-jwt",
         "three_garbage_segments": "aaa.bbb.ccc",
         "jwe_like_five_segments": "a.b.c.d.e",
-        "oversized": "a" * 9000 + "." + "b" * 10 + "." + "c" * 10,
+        "oversized": "a" * 10300 + "." + "b" * 10 + "." + "c" * 10,
     }
 
 
@@ -291,13 +344,55 @@ def test_jwks_key_published_for_another_algorithm_is_not_used(
     assert decide_token(authorizer_app, tokens.token(key=odd))[0] == "unauthorized"
 
 
+@pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")  # signing the test tokens
+@pytest.mark.parametrize(
+    "weakness",
+    [
+        (512, 65537, "rsa_key_too_short"),
+        (1024, 65537, "rsa_key_too_short"),
+        (1024, 3, "rsa_key_too_short"),
+        (2048, 3, "rsa_exponent_not_65537"),
+    ],
+    ids=["512-bit", "1024-bit", "1024-bit-e3", "2048-bit-e3"],
+)
+def test_weak_jwks_keys_are_refused_and_logged_and_the_others_kept(
+    weakness: tuple[int, int, str],
+    authorizer_app: ModuleType,
+    tokens: support.TokenFactory,
+    jwks: support.JwksServer,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """PyJWT only warns about a short RSA key and checks no exponent: a token signed by a weak key
+    that the JWKS publishes under its own kid is refused (401), whether that kid is met before or
+    after the key set is cached; the JWKS's other keys still verify; the refusal is logged with
+    the kid and the reason, never the key's numbers."""
+    bits, exponent, reason = weakness
+    weak = support.weak_signing_key(f"weak-{bits}-{exponent}", bits, exponent)
+    jwks.reset([weak, tokens.key])
+    capsys.readouterr()
+    assert decide_token(authorizer_app, tokens.token(key=weak))[0] == "unauthorized"  # cold: first fetch
+    assert decide_token(authorizer_app, tokens.token())[0] == "allow"
+    assert decide_token(authorizer_app, tokens.token(key=weak))[0] == "unauthorized"  # warm: from the index
+    assert jwks.requests == 1
+    out = capsys.readouterr().out
+    lines = [json.loads(line) for line in out.splitlines() if line.strip()]
+    refused = [line for line in lines if line.get("message") == "jwks key refused"]
+    assert refused == [
+        {**refused[0], "level": "WARNING", "kid": weak.kid, "reason": reason, "key_bits": bits}
+    ]
+    reasons = [line["reason"] for line in lines if line.get("message") == "authorizer decision"]
+    assert reasons == ["weak_key", "group_policy", "weak_key"]
+    assert weak.jwk()["n"] not in out
+    assert weak.jwk()["n"][:16] not in out
+
+
 def test_jwks_client_uses_the_named_limits(authorizer_app: ModuleType) -> None:
-    """Fetch timeout, cache TTL and unknown-kid cool-down reach PyJWT (its defaults are 30 s / 300 s)."""
+    """Fetch timeout, cache TTL and unknown-kid cool-down reach the JWKS client."""
     jwks = authorizer_app.get_authorizer().verifier.jwks
     settings = support.authorizer_env("")
     assert jwks.timeout == 3.0
-    assert jwks.jwk_set_cache.lifespan == float(settings["JWKS_CACHE_TTL_SECONDS"])
-    assert jwks.cooldown_duration == 30.0
+    assert jwks.lifespan == float(settings["JWKS_CACHE_TTL_SECONDS"])
+    assert jwks.cooldown == 30.0
 
 
 @pytest.mark.parametrize(
@@ -565,6 +660,11 @@ def test_jwks_connection_refused_is_401(
         ("TOKEN_USE", "refresh"),
         ("POLICY_CACHE_TTL_SECONDS", "-5"),
         ("JWKS_URL", "file:///etc/passwd"),
+        # Keys from anywhere but the issuer, outside the local environment (the fixture's JWKS is
+        # on loopback, at another address than the issuer: only LOCAL_JWKS=true admits it).
+        ("LOCAL_JWKS", "false"),
+        ("LOCAL_JWKS", ""),
+        ("JWKS_URL", f"https://keys.example.com/{support.POOL_ID}/.well-known/jwks.json"),
     ],
 )
 def test_misconfiguration_fails_closed(

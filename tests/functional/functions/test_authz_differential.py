@@ -180,9 +180,11 @@ def test_one_pass_verification_matches_pyjwt_on_generated_tokens(
     check()
     assert tally["tokens"] >= MIN_TOKENS, tally
     # Both outcomes represented, so the agreement is not between two functions that always refuse
-    # (about 45% of the signed tokens are valid; nearly every mutation of one is not).
+    # (about 45% of the signed tokens are valid; nearly every mutation of one is not). The accepted
+    # share varies from run to run (the keys and some mutations are random: 2.5% to 3.8% of tokens
+    # measured in full `make test` runs), so the floor is 1%: still over a hundred accepted tokens.
     for accepted in ("decode_accepted", "verify_accepted"):
-        assert 0.025 * tally["tokens"] <= tally[accepted] <= 0.5 * tally["tokens"], tally
+        assert 0.01 * tally["tokens"] <= tally[accepted] <= 0.5 * tally["tokens"], tally
 
 
 # --- the edges, named -------------------------------------------------------------------------

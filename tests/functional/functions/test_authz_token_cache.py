@@ -17,7 +17,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from authz import token_cache
+from authz import policies, token_cache
 from authz.decide import Authorizer
 from authz.errors import Unauthorized
 from authz.logs import get_logger
@@ -25,6 +25,8 @@ from authz.policies import PolicyLookupError, PolicyStore
 from authz.revocation import RevocationStore
 from authz.settings import Settings
 from authz.verify import TokenVerifier
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.functional.functions import support
 from tests.functional.functions.test_authorizer import (
@@ -276,3 +278,94 @@ def test_policy_cache_ttl_zero_decides_every_repeated_token_in_full(
     assert store.reads == 3
     ddb.delete_item(TableName=support.POLICY_TABLE, Key={"group": {"S": "pet-veterinarian"}})
     assert support.outcome(authorizer.authorize(support.token_event(token, VET_ROUTE))) == "deny"
+
+
+# --- the token cache against a policy-cache clear (issue 22, point 1) --------------------------
+
+_GROUPS = tuple(f"team-{i}" for i in range(6))  # more groups than the patched cache limit below
+_ROUTES = tuple(support.method_arn("GET", f"/r{i}") for i in range(3))
+_CALLERS = ((0,), (1,), (2,), (3,), (4, 5), (0, 5), (1, 2, 3))  # group indexes per token
+
+
+class _Table:
+    """An in-memory policy table behind the client interface PolicyStore uses (batch_get_item):
+    hundreds of decisions per example without moto, and writes that take effect at once."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, dict[str, Any]] = {}
+
+    def put(self, group: str, variant: int) -> None:
+        """Variant v allows route v (a different policy per variant, so a stale one shows)."""
+        policy = {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": _ROUTES[variant]}],
+        }
+        precedence = _GROUPS.index(group)
+        self.items[group] = {
+            "group": {"S": group},
+            "precedence": {"N": str(precedence)},
+            "policy": {"S": json.dumps(policy)},
+            "version": {"S": f"{group}-{variant}"},
+        }
+
+    def batch_get_item(self, RequestItems: dict[str, Any]) -> dict[str, Any]:
+        ((table, request),) = RequestItems.items()
+        keys = [k["group"]["S"] for k in request["Keys"]]
+        return {"Responses": {table: [self.items[k] for k in keys if k in self.items]}}
+
+
+_call = st.tuples(st.just("call"), st.integers(0, len(_CALLERS) - 1), st.integers(0, len(_ROUTES) - 1))
+_operations = st.lists(
+    st.one_of(
+        _call,
+        _call,
+        _call,  # calls dominate: each one is a chance for a stale cached answer to show
+        st.tuples(st.just("tick"), st.sampled_from([1, 10, 100, POLICY_TTL]), st.just(0)),
+        st.tuples(st.just("put"), st.integers(0, len(_GROUPS) - 1), st.integers(0, len(_ROUTES) - 1)),
+        st.tuples(st.just("delete"), st.integers(0, len(_GROUPS) - 1), st.just(0)),
+    ),
+    min_size=10,
+    max_size=60,
+)
+
+
+def test_a_cached_decision_is_what_a_full_decision_answers_at_that_instant(
+    monkeypatch: pytest.MonkeyPatch, jwks: support.JwksServer, tokens: support.TokenFactory
+) -> None:
+    """The issue's reproduction, kept: the policy cache limit patched to 4, so that lookups clear
+    the whole policy cache (policies.py) while the verified-token cache holds decisions read from
+    it; the table changes in between. After every request of the cached authorizer, the same
+    request through a full decision (token cache off, same store, same instant) must answer the
+    same. Before the fix, the token cache kept the policy a clear had dropped and answered, e.g.,
+    a cached Allow where the full path answered Deny."""
+    monkeypatch.setattr(policies, "MAX_CACHED_GROUPS", 4)
+    settings_ = Settings.from_env(support.authorizer_env(jwks.url, POLICY_CACHE_TTL_SECONDS=str(POLICY_TTL)))
+    verifier = TokenVerifier(settings_)
+    issued = [tokens.token(**{"cognito:groups": [_GROUPS[i] for i in caller]}) for caller in _CALLERS]
+    logger = get_logger("ERROR")
+
+    @settings(max_examples=60, derandomize=True, deadline=None, database=None)
+    @given(_operations)
+    def check(operations: list[tuple[str, int, int]]) -> None:
+        table = _Table()
+        for group in _GROUPS:
+            table.put(group, 0)
+        clock = [0.0]
+        store = PolicyStore(
+            settings_.policy_table, settings_.policy_cache_ttl, lambda: table, clock=lambda: clock[0]
+        )
+        cached = Authorizer(verifier, store, logger)
+        full = Authorizer(verifier, store, logger, tokens=token_cache.VerifiedTokens(max_entries=0))
+        for op, a, b in operations:
+            if op == "tick":
+                clock[0] += a
+            elif op == "put":
+                table.put(_GROUPS[a], b)
+            elif op == "delete":
+                table.items.pop(_GROUPS[a], None)
+            else:
+                event = support.token_event(issued[a], _ROUTES[b])
+                answer = cached.authorize(event)
+                assert answer == full.authorize(event), (op, a, b)
+
+    check()

@@ -134,6 +134,53 @@ def test_identity_query_or_path_parameters_are_ignored(backend: Any) -> None:
     assert call(profiles.handler, event) == (200, {"profile": None})
 
 
+# The names an attacker would put another caller's id under, and where (issue 22, point 11: a
+# handler taking `sub` from the query string failed no test in user_pool and lambda modes).
+SPOOFED_NAMES = ("sub", "userId", "principalId", "identityId", "cognitoIdentityId", "username", "id")
+
+
+def _spoof(event: dict[str, Any], where: str, victim: str) -> dict[str, Any]:
+    named = dict.fromkeys(SPOOFED_NAMES, victim)
+    if where == "query":
+        event["queryStringParameters"] = named
+        event["multiValueQueryStringParameters"] = {name: [victim] for name in SPOOFED_NAMES}
+    elif where == "path":
+        event["pathParameters"] = named
+    else:  # body: a GET carrying one, and a POST whose profile names the victim too
+        body = json.loads(event["body"]) if event.get("body") else {}
+        event["body"] = json.dumps({**body, **named})
+    return event
+
+
+@pytest.mark.parametrize("where", ["query", "path", "body"])
+@pytest.mark.parametrize("mode", sorted(MODES))
+def test_another_callers_id_in_the_request_is_never_the_identity(mode: str, where: str, backend: Any) -> None:
+    """B names A's id (raw, and as A's record key) under every name an attacker would try, in the
+    query string, the path parameters or the body: B reads only B's record, writes land under B's
+    key (or are refused, for a body naming key fields), and A's record never changes."""
+    build, a, b, prefix = MODES[mode]
+    resource = "/cip" if mode == "iam" else "/cup"
+    assert call(profiles.handler, build(a, "POST", PROFILE, resource=resource))[0] == 200
+    a_record = table_items(backend)
+    for victim in (a, prefix + a):
+        status, body = call(profiles.handler, _spoof(build(b, "GET", None, resource=resource), where, victim))
+        assert status == 200
+        assert body["profile"] is None or body["profile"]["name"] == "Mallory", (victim, body)  # never A's
+        write = _spoof(build(b, "POST", {**PROFILE, "name": "Mallory"}, resource=resource), where, victim)
+        status, body = call(profiles.handler, write)
+        assert status == (400 if where == "body" else 200), body
+        items = table_items(backend)
+        assert [i for i in items if i["pk"]["S"] == prefix + a] == a_record
+        assert {i["pk"]["S"] for i in items} <= {prefix + a, prefix + b}
+    status, body = call(profiles.handler, build(a, "GET", None, resource=resource))
+    assert (status, body["profile"]["name"]) == (200, "Ada")
+    if where != "body":  # B's writes went to B's own record
+        assert (
+            call(profiles.handler, build(b, "GET", None, resource=resource))[1]["profile"]["name"]
+            == "Mallory"
+        )
+
+
 def test_same_id_in_two_modes_are_two_records(backend: Any) -> None:
     shared = "us-east-1:cccccccc-0000-4000-8000-000000000003"
     call(profiles.handler, iam_event(shared, "POST", PROFILE))

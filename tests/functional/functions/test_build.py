@@ -107,6 +107,7 @@ def test_compiled_wheels_are_for_the_lambda_platform(arch: str, built: dict[str,
                 assert platform.endswith("_" + WHEEL_ARCH[arch]), tag
         shared_objects = [n for n in names if n.endswith(".so")]
         assert shared_objects
+        assert not any(n.startswith("jwt/") for n in names)  # PyJWT is no longer vendored
         other = {"x86_64": "aarch64", "arm64": "x86_64"}[arch]
         assert not any(other in n for n in shared_objects)
 
@@ -330,7 +331,7 @@ for event in request["events"]:
         results.append({"ok": module.handler(event, None)})
     except Exception as exc:
         results.append({"error": type(exc).__name__, "message": str(exc)})
-for name in ("jwt", "cryptography"):
+for name in ("cryptography",):
     try:
         importlib.import_module(name)
     except ImportError:
@@ -415,7 +416,7 @@ def test_authorizer_zip_runs_on_python312(  # noqa: PLR0917 - pytest fixtures
     assert allowed["ok"]["context"]["group"] == "pet-veterinarian"
     assert refused == {"error": "Exception", "message": "Unauthorized"}
     code_dir = str(tmp_path / "code-app")
-    assert result["paths"]["jwt"].startswith(code_dir)  # the vendored PyJWT, not the dev venv's
+    assert result["paths"]["jwt"] is None  # the function does not use PyJWT (authz/jwks.py says why)
     assert result["paths"]["cryptography"].startswith(code_dir)
     assert result["paths"]["moto"] is None
 
@@ -501,7 +502,7 @@ def test_python312_loads_the_shipped_bytecode_from_a_read_only_code_dir(
                 "-S",
                 "-v",
                 "-c",
-                f"import sys; sys.path[:0] = [{str(code)!r}]; import jwt, authz.decide",
+                f"import sys; sys.path[:0] = [{str(code)!r}]; import authz.decide, authz.jwks",
             ],
             capture_output=True,
             text=True,
@@ -524,4 +525,4 @@ def test_python312_loads_the_shipped_bytecode_from_a_read_only_code_dir(
     ]
     assert compiled == [], "modules compiled from source at import"
     matched = {line.split(" matches ")[1].removeprefix(prefix) for line in loaded}
-    assert {"authz/decide.py", "jwt/__init__.py", "cryptography/__init__.py"} <= matched
+    assert {"authz/decide.py", "authz/jwks.py", "cryptography/__init__.py"} <= matched

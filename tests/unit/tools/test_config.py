@@ -159,3 +159,27 @@ def test_python_knows_exactly_the_stacks_settings_and_model_attributes() -> None
     block = block[: block.index("    }), {})")]
     assert set(re.findall(r"^      ([a-z_]+)\s+=", block, re.M)) == config.AUTHORIZER_KEYS
     assert _object_attributes("access") == config.MODEL_KEYS
+
+
+@pytest.mark.parametrize(
+    ("verification", "message"),
+    [
+        ({"enabled": True, "writes": True, "reads": True}, 'verification takes only "enabled" and "writes"'),
+        ({"enabled": "yes"}, "verification.enabled must be true or false"),
+        ({"writes": True}, "verification.writes needs verification.enabled = true"),
+        ([], 'verification takes only "enabled" and "writes"'),
+    ],
+)
+def test_bad_verification_settings_are_refused(verification: Any, message: str) -> None:
+    with pytest.raises(config.ConfigError, match=message):
+        config.parse(_settings(verification=verification))
+
+
+def test_every_real_environment_is_verified_and_prod_only_by_reads() -> None:
+    """The pipeline verifies every environment after its apply (make verify); prod takes no writes."""
+    settings = {env: config.load(env).verification for env in config.ENVIRONMENTS}
+    assert all(v.enabled for v in settings.values())
+    assert not settings["prod"].writes
+    assert settings["dev"].writes
+    assert settings["staging"].writes
+    assert config.parse(_settings(verification={})).verification == config.Verification(False, False)

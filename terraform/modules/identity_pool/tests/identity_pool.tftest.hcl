@@ -240,3 +240,46 @@ run "rejects_provider_mapped_to_unknown_group" {
   }
   expect_failures = [var.oidc_providers]
 }
+
+run "an_extra_client_gets_a_provider_entry_and_the_same_rules" {
+  command = plan
+
+  variables {
+    user_pool = {
+      endpoint         = "cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc"
+      client_id        = "client123"
+      extra_client_ids = ["verify456"]
+    }
+  }
+
+  assert {
+    condition = toset([for p in aws_cognito_identity_pool.this.cognito_identity_providers : "${p.provider_name}:${p.client_id}:${p.server_side_token_check}"]) == toset([
+      "cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc:client123:true",
+      "cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc:verify456:true",
+    ])
+    error_message = "Each accepted app client is one provider entry of the pool, checked server side."
+  }
+
+  assert {
+    condition = length(distinct([
+      for m in aws_cognito_identity_pool_roles_attachment.this.role_mapping : jsonencode({
+        type = m.type, ambiguous = m.ambiguous_role_resolution, rules = [for r in m.mapping_rule : [r.claim, r.match_type, r.value, r.role_arn]]
+      }) if startswith(m.identity_provider, "cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc:")
+    ])) == 1 && length([for m in aws_cognito_identity_pool_roles_attachment.this.role_mapping : m if m.identity_provider == "cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc:verify456"]) == 1
+    error_message = "The extra client's users must be mapped by exactly the web client's rules: a verification through it sees what the web client's users get."
+  }
+}
+
+run "rejects_an_extra_client_that_repeats_the_main_one" {
+  command = plan
+
+  variables {
+    user_pool = {
+      endpoint         = "cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc"
+      client_id        = "client123"
+      extra_client_ids = ["client123"]
+    }
+  }
+
+  expect_failures = [var.user_pool]
+}

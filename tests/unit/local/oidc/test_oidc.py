@@ -85,3 +85,32 @@ def test_http_endpoints(idp: LocalIdP) -> None:
     missing = client.post("/token", data={"grant_type": "password", "username": "u"})
     assert (missing.status_code, missing.json["error"]) == (400, "invalid_request")
     assert client.get("/nowhere").status_code == 404
+
+
+def test_admin_endpoints_list_reset_and_delete_users(idp: LocalIdP) -> None:
+    """What an IdP administrator does, used by `make verify`'s sweeper for its external user."""
+    client = Client(idp)
+    token = {"grant_type": "password", "client_id": "app"}
+    for name in ("fgaverify-1-external", "fgaverify-2-external", "someone-else"):
+        assert client.post("/users", json={"username": name, "password": "old"}).status_code == 201
+
+    listed = client.get("/users?prefix=fgaverify-").json["users"]
+    assert [u["username"] for u in listed] == ["fgaverify-1-external", "fgaverify-2-external"]
+    assert all(set(u) == {"username", "sub", "created"} for u in listed), "never a password or hash"
+
+    assert client.put("/users/fgaverify-1-external/password", json={"password": "new"}).status_code == 204
+    refused = client.post("/token", data={**token, "username": "fgaverify-1-external", "password": "old"})
+    assert refused.status_code == 400
+    accepted = client.post("/token", data={**token, "username": "fgaverify-1-external", "password": "new"})
+    assert accepted.status_code == 200
+
+    assert client.delete("/users/fgaverify-1-external").status_code == 204
+    assert client.delete("/users/fgaverify-1-external").status_code == 404
+    gone = client.post("/token", data={**token, "username": "fgaverify-1-external", "password": "new"})
+    assert gone.status_code == 400
+    assert [u["username"] for u in client.get("/users").json["users"]] == [
+        "fgaverify-2-external",
+        "someone-else",
+    ]
+    assert client.put("/users/nobody/password", json={"password": "x"}).status_code == 404
+    assert client.put("/users/someone-else/password", json={"password": ""}).status_code == 400
