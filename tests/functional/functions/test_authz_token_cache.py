@@ -288,11 +288,13 @@ _CALLERS = ((0,), (1,), (2,), (3,), (4, 5), (0, 5), (1, 2, 3))  # group indexes 
 
 
 class _Table:
-    """An in-memory policy table behind the client interface PolicyStore uses (batch_get_item):
-    hundreds of decisions per example without moto, and writes that take effect at once."""
+    """An in-memory policy table behind the client interface PolicyStore uses (batch_get_item),
+    and a revocation table behind RevocationStore's (get_item): hundreds of decisions per example
+    without moto, and writes that take effect at once."""
 
     def __init__(self) -> None:
         self.items: dict[str, dict[str, Any]] = {}
+        self.revoked: dict[str, float] = {}  # sub -> revoked_before
 
     def put(self, group: str, variant: int) -> None:
         """Variant v allows route v (a different policy per variant, so a stale one shows)."""
@@ -313,6 +315,13 @@ class _Table:
         keys = [k["group"]["S"] for k in request["Keys"]]
         return {"Responses": {table: [self.items[k] for k in keys if k in self.items]}}
 
+    def get_item(self, TableName: str, Key: dict[str, Any], **_: Any) -> dict[str, Any]:
+        """The revocation table (authz/revocation.py reads one user's record)."""
+        before = self.revoked.get(Key["sub"]["S"])
+        if before is None:
+            return {}
+        return {"Item": {"sub": Key["sub"], "revoked_before": {"N": str(before)}}}
+
 
 _call = st.tuples(st.just("call"), st.integers(0, len(_CALLERS) - 1), st.integers(0, len(_ROUTES) - 1))
 _operations = st.lists(
@@ -323,10 +332,19 @@ _operations = st.lists(
         st.tuples(st.just("tick"), st.sampled_from([1, 10, 100, POLICY_TTL]), st.just(0)),
         st.tuples(st.just("put"), st.integers(0, len(_GROUPS) - 1), st.integers(0, len(_ROUTES) - 1)),
         st.tuples(st.just("delete"), st.integers(0, len(_GROUPS) - 1), st.just(0)),
+        st.tuples(st.just("revoke"), st.integers(0, len(_CALLERS) - 1), st.just(0)),
     ),
     min_size=10,
     max_size=60,
 )
+
+
+def _answer(authorizer: Authorizer, event: dict[str, Any]) -> Any:
+    """The response, or the refusal's reason (a revoked token raises Unauthorized)."""
+    try:
+        return authorizer.authorize(event)
+    except Unauthorized as exc:
+        return ("unauthorized", exc.reason)
 
 
 def test_a_cached_decision_is_what_a_full_decision_answers_at_that_instant(
@@ -341,7 +359,10 @@ def test_a_cached_decision_is_what_a_full_decision_answers_at_that_instant(
     monkeypatch.setattr(policies, "MAX_CACHED_GROUPS", 4)
     settings_ = Settings.from_env(support.authorizer_env(jwks.url, POLICY_CACHE_TTL_SECONDS=str(POLICY_TTL)))
     verifier = TokenVerifier(settings_)
-    issued = [tokens.token(**{"cognito:groups": [_GROUPS[i] for i in caller]}) for caller in _CALLERS]
+    issued = [
+        tokens.token(sub=f"caller-{n}", **{"cognito:groups": [_GROUPS[i] for i in caller]})
+        for n, caller in enumerate(_CALLERS)
+    ]
     logger = get_logger("ERROR")
 
     @settings(max_examples=60, derandomize=True, deadline=None, database=None)
@@ -354,8 +375,14 @@ def test_a_cached_decision_is_what_a_full_decision_answers_at_that_instant(
         store = PolicyStore(
             settings_.policy_table, settings_.policy_cache_ttl, lambda: table, clock=lambda: clock[0]
         )
-        cached = Authorizer(verifier, store, logger)
-        full = Authorizer(verifier, store, logger, tokens=token_cache.VerifiedTokens(max_entries=0))
+        # One revocation store for both, on the same clock: the token cache must add nothing to it.
+        revocations = RevocationStore(
+            settings_.revocation_table, settings_.revocation_check_ttl, lambda: table, clock=lambda: clock[0]
+        )
+        cached = Authorizer(verifier, store, logger, revocations=revocations)
+        full = Authorizer(
+            verifier, store, logger, tokens=token_cache.VerifiedTokens(max_entries=0), revocations=revocations
+        )
         for op, a, b in operations:
             if op == "tick":
                 clock[0] += a
@@ -363,9 +390,11 @@ def test_a_cached_decision_is_what_a_full_decision_answers_at_that_instant(
                 table.put(_GROUPS[a], b)
             elif op == "delete":
                 table.items.pop(_GROUPS[a], None)
+            elif op == "revoke":  # every token of that caller issued until an hour from now
+                table.revoked[f"caller-{a}"] = time.time() + 3600
             else:
                 event = support.token_event(issued[a], _ROUTES[b])
-                answer = cached.authorize(event)
-                assert answer == full.authorize(event), (op, a, b)
+                answer = _answer(cached, event)
+                assert answer == _answer(full, event), (op, a, b)
 
     check()

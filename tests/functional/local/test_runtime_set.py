@@ -20,13 +20,17 @@ from tools.config import REPO_ROOT
 #: Terraform's endpoint names (provider "aws" endpoints in terraform/envs/local) -> a cheap boto3 call.
 CALLS = {
     "apigateway": ("apigateway", "get_rest_apis", {}),
+    "cloudtrail": ("cloudtrail", "describe_trails", {}),
     "cloudwatchlogs": ("logs", "describe_log_groups", {}),
     "cognitoidentity": ("cognito-identity", "list_identity_pools", {"MaxResults": 1}),
     "cognitoidp": ("cognito-idp", "list_user_pools", {"MaxResults": 1}),
     "dynamodb": ("dynamodb", "list_tables", {}),
+    "events": ("events", "list_rules", {}),
     "iam": ("iam", "list_roles", {}),
     "kms": ("kms", "list_keys", {}),
     "lambda": ("lambda", "list_functions", {}),
+    "s3": ("s3", "list_buckets", {}),
+    "sqs": ("sqs", "list_queues", {}),
     "sts": ("sts", "get_caller_identity", {}),
     "wafv2": ("wafv2", "list_web_acls", {"Scope": "REGIONAL"}),
 }
