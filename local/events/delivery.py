@@ -8,8 +8,10 @@ twice (Lambda's default for asynchronous invocations), then sent to the function
 queue (its DeadLetterConfig, an SQS queue in the emulator) when it has one. Other target kinds go
 to moto's own delivery.
 
-Invocations run on one background thread, in order, with a runtime bound to the emulator URL
-`configure()` was given (start_emulator gives it its own). `drain()` waits until everything queued
+Invocations run on up to CONCURRENCY background threads, as Lambda runs asynchronous invocations
+concurrently (one slow invocation, e.g. the revocation feed waiting to flush a cache, holds up no
+other event), with a runtime bound to the emulator URL `configure()` was given (start_emulator gives
+it its own), up to CONCURRENCY warm workers per function. `drain()` waits until everything queued
 has run: tests use it instead of sleeping.
 """
 
@@ -20,6 +22,7 @@ import json
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +35,8 @@ logger = logging.getLogger(__name__)
 EVENTS_PRINCIPAL = "events.amazonaws.com"
 #: Lambda retries a failed asynchronous invocation twice by default.
 ASYNC_ATTEMPTS = 3
+#: Deliveries in flight at once (threads, and warm workers per function).
+CONCURRENCY = 4
 
 RuntimeFactory = Callable[[str, str], LambdaRuntime]  # (emulator url, region) -> runtime
 
@@ -43,6 +48,7 @@ class Invocation:
     rule_arn: str
     account_id: str
     region: str
+    queued_at: float = 0.0  # time.monotonic() when the event matched the rule
 
 
 @dataclass
@@ -52,6 +58,8 @@ class Outcome:
     invocation: Invocation
     status: str  # "invoked" | "failed" | "dead_lettered" | "not_permitted" | "no_runtime"
     attempts: int = 0
+    waited_seconds: float = 0.0  # queued, before a delivery thread took it
+    ran_seconds: float = 0.0  # the invocation(s), retries included
 
 
 class _Deliveries:
@@ -61,7 +69,7 @@ class _Deliveries:
         self._url: str | None = None
         self._factory: RuntimeFactory | None = None
         self._runtimes: dict[str, LambdaRuntime] = {}
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
         self.outcomes: list[Outcome] = []
 
     def configure(self, emulator_url: str, factory: RuntimeFactory | None = None) -> None:
@@ -73,9 +81,13 @@ class _Deliveries:
 
     def submit(self, invocation: Invocation) -> None:
         with self._lock:
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._run, name="eventbridge-delivery", daemon=True)
-                self._thread.start()
+            self._threads = [t for t in self._threads if t.is_alive()]
+            if len(self._threads) < CONCURRENCY:
+                thread = threading.Thread(
+                    target=self._run, name=f"eventbridge-delivery-{len(self._threads)}", daemon=True
+                )
+                thread.start()
+                self._threads.append(thread)
         self._queue.put(invocation)
 
     def drain(self, timeout: float) -> bool:
@@ -113,12 +125,15 @@ class _Deliveries:
     def _run(self) -> None:
         while True:
             invocation = self._queue.get()
+            started = time.monotonic()
             try:
                 outcome = self._deliver(invocation)
             except Exception as exc:  # a delivery bug must not stop later deliveries
                 logger.warning("eventbridge: delivery to %s failed: %r", invocation.function_arn, exc)
                 outcome = Outcome(invocation, "failed")
-            self.outcomes.append(outcome)
+            outcome.waited_seconds = started - invocation.queued_at if invocation.queued_at else 0.0
+            outcome.ran_seconds = time.monotonic() - started
+            self.outcomes.append(outcome)  # list.append is atomic
             self._queue.task_done()
 
     def _deliver(self, invocation: Invocation) -> Outcome:
@@ -172,7 +187,7 @@ def close() -> None:
 def _default_factory(url: str, region: str) -> LambdaRuntime:
     from local.awslambda import make_runtime  # noqa: PLC0415 - only when something is delivered
 
-    return make_runtime(url, region)
+    return make_runtime(url, region, max_workers_per_function=CONCURRENCY)
 
 
 def publish(account_id: str, region: str, event: dict[str, Any]) -> None:
@@ -200,6 +215,7 @@ def send_lambda_targets(rule: Any, event: dict[str, Any], targets: list[dict[str
                 rule_arn=str(rule.arn),
                 account_id=str(rule.account_id),
                 region=str(rule.region_name),
+                queued_at=time.monotonic(),
             )
         )
 

@@ -27,6 +27,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from local.events import delivery
 from tests.e2e import local_support
 from tests.e2e.support import (
     call,
@@ -193,7 +194,14 @@ def test_an_administrators_action_refuses_the_users_tokens_within_the_bound(
     else:
         cognito.admin_remove_user_from_group(UserPoolId=pool_id, Username=user["username"], GroupName=GROUP)
     bound = LAMBDA.within_seconds["disabled" if action == "AdminDisableUser" else "regrouped"]
-    elapsed = _refused_within(stack, session["access"], started, bound)
+    try:
+        elapsed = _refused_within(stack, session["access"], started, bound)
+    except AssertionError as exc:  # say where the time went: queued, or in the feed
+        recent = [
+            f"{o.status} after {o.waited_seconds:.1f} s queued, {o.ran_seconds:.1f} s running"
+            for o in delivery.outcomes()[-5:]
+        ]
+        raise AssertionError(f"{exc}; the last EventBridge deliveries: {recent}") from None
     print(f"\n{action} -> refused on a lambda route after {elapsed:.2f} s (bound {bound} s)")
 
     if action == "AdminRemoveUserFromGroup":
