@@ -317,8 +317,8 @@ up-prebuild:
 down: venv-runtime ## Stop the local stack started by `make up`
 	@$(PY) -m local down
 
-call: venv-runtime ## Call a route as a demo user: make call AS=pet-veterinarian ARGS="GET /petstore/v2/status"
-	@$(PY) -m local call --user $(AS) $(ARGS)
+call: venv-runtime ## Call a route as a demo user (AS=pet-veterinarian) or a machine client (CLIENT=reporter): ARGS="GET /news"
+	@$(PY) -m local call $(if $(CLIENT),--client $(CLIENT),--user $(AS)) $(ARGS)
 
 revoke-sessions: venv-runtime ## iam mode's emergency lever: deny every session GROUP's role issued before now (UNDO=1 removes it)
 	@test -n "$(GROUP)" || { echo "set GROUP=<group>, e.g. make revoke-sessions ENV=$(ENV) GROUP=cip-users"; exit 2; }

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from local import matrix
-from local.client import ClientError, Session, find_user, load_stack
+from local.client import ClientError, MachineSession, Session, find_machine, find_user, load_stack
 from local.progress import Progress
 from local.stack import RunningStack, start_stack, write_stack_file
 from local.verify_hooks import local_hooks
@@ -29,6 +29,9 @@ STACK_FILE = LOCAL_DIR / "stack.json"
 PID_FILE = LOCAL_DIR / "stack.pid"
 RUN_DIR = LOCAL_DIR / "run"
 TIMINGS_FILE = RUN_DIR / "timings.json"
+#: Machine clients' current access tokens, reused across `call --client` runs until they expire: kept
+#: beside the stack description they were issued for (.local/run/ for .local/stack.json).
+MACHINE_TOKENS_NAME = "run/machine-tokens.json"
 
 
 def _say(message: str) -> None:
@@ -128,6 +131,13 @@ def up(args: argparse.Namespace) -> int:
             f"    {'users':20} "
             + ", ".join(f"{u['name']} ({', '.join(u['groups']) or '-'})" for u in desc["users"])
         )
+        lines.append(
+            f"    {'machine callers':20} "
+            + ", ".join(
+                f"{m['name']} ({m['policy_key'] if m['declared'] else 'not declared'})"
+                for m in desc["machines"]
+            )
+        )
         lines.append(f"==> stack description written to {STACK_FILE.relative_to(REPO_ROOT)}")
         progress.print("\n".join(lines))
         with progress.phase("live matrix") as phase:
@@ -182,9 +192,21 @@ def call(args: argparse.Namespace) -> int:
 
     try:
         stack = load_stack(Path(args.stack))
-        session = Session(stack, find_user(stack, args.user))
         body = json.loads(args.data) if args.data else None
-        response = session.request(args.method, args.path, body)
+        if args.client:
+            store = (
+                Path(args.token_store) if args.token_store else Path(args.stack).parent / MACHINE_TOKENS_NAME
+            )
+            machine = MachineSession.for_machine(stack, find_machine(stack, args.client), store=store)
+            response = machine.request(args.method, args.path, body)
+            how = "fetched a new one" if machine.tokens.fetched else "reused"
+            print(
+                f"token: {how} (valid {machine.tokens.seconds_left:.0f} s more)",
+                file=sys.stderr,
+            )
+        else:
+            session = Session(stack, find_user(stack, args.user))
+            response = session.request(args.method, args.path, body)
     except (ClientError, json.JSONDecodeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -245,9 +267,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     p_up.set_defaults(func=up)
     sub.add_parser("down", help="stop the stack started by `up`").set_defaults(func=down)
-    p_call = sub.add_parser("call", help="call a route as a demo user")
-    p_call.add_argument("--user", required=True, help="demo user name (see .local/stack.json)")
+    p_call = sub.add_parser("call", help="call a route as a demo user or a machine client")
+    caller = p_call.add_mutually_exclusive_group(required=True)
+    caller.add_argument("--user", help="demo user name (see .local/stack.json)")
+    caller.add_argument(
+        "--client",
+        help="machine client name (see .local/stack.json `machines`): client-credentials token, "
+        "fetched once and reused until it expires",
+    )
     p_call.add_argument("--data", help="JSON body")
+    p_call.add_argument(
+        "--token-store",
+        help=f"where --client keeps its current token (default: {MACHINE_TOKENS_NAME} beside --stack)",
+    )
     p_call.add_argument("--stack", default=str(STACK_FILE))
     p_call.add_argument("method")
     p_call.add_argument("path", help="path below the stage, e.g. /petstore/v2/status")

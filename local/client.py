@@ -1,9 +1,12 @@
-"""The demo client of the local stack: sign in as a demo user and call a route in its mode.
+"""The demo client of the local stack: sign in as a demo user (or act as a machine client) and call
+a route in its mode.
 
-The client itself is `tools.live.session.Session` (it talks to AWS as well as to the emulator); what
-is local here is the stack description file (`.local/stack.json`), the demo users in it, and the one
-thing only the emulator can do without a browser: drive the hosted UI's authorization-code flow for
-an OAuth-scoped access token (`emulator_scoped_tokens`, plugged into every local Session).
+The client itself is `tools.live.session.Session` (it talks to AWS as well as to the emulator), and
+for machine callers `tools.live.machines.MachineSession` (a client-credentials token fetched once
+and reused until it expires); what is local here is the stack description file
+(`.local/stack.json`), the demo users and machine callers in it, and the one thing only the emulator
+can do without a browser: drive the hosted UI's authorization-code flow for an OAuth-scoped access
+token (`emulator_scoped_tokens`, plugged into every local Session).
 """
 
 from __future__ import annotations
@@ -15,15 +18,20 @@ from typing import Any
 
 from local.cognito_idp.oauth import code_flow_tokens
 from tools.config import REPO_ROOT
+from tools.live.machines import TOKEN_REFRESH_MARGIN_SECONDS, MachineSession, TokenSource, find_machine
 from tools.live.session import HTTP_TIMEOUT_SECONDS, ClientError, NotVerifiable, ScopedTokens, find_route
 from tools.live.session import Session as LiveSession
 
 __all__ = [
     "HTTP_TIMEOUT_SECONDS",
     "STACK_FILE",
+    "TOKEN_REFRESH_MARGIN_SECONDS",
     "ClientError",
+    "MachineSession",
     "Session",
+    "TokenSource",
     "emulator_scoped_tokens",
+    "find_machine",
     "find_route",
     "find_user",
     "load_stack",

@@ -1,4 +1,5 @@
-"""The demo data of the local stack: who `make up` signs up and which news it stores.
+"""The demo data of the local stack: who `make up` signs up, which machine callers it has, and
+which news it stores.
 
 Shared facts, below everything that uses them: the orchestrator (local/stack.py) seeds them and
 tests read the names. The news items have the shape the live matrix's own items have too
@@ -21,7 +22,10 @@ __all__ = [
     "EXTERNAL",
     "MULTI_GROUP",
     "NO_GROUP",
+    "UNDECLARED",
+    "DemoMachine",
     "DemoUser",
+    "demo_machines",
     "demo_users",
     "news_id",
     "news_item",
@@ -30,6 +34,8 @@ __all__ = [
 NO_GROUP = "no-group"
 MULTI_GROUP = "multi-group"
 EXTERNAL = "external"
+#: A machine client of the pool that the access model does not declare (created by `make up`).
+UNDECLARED = "undeclared"
 DEMO_NEWS = (
     ("Welcome", "The local stack is up: every route below answers as it would on AWS."),
     ("Maintenance", "Only admins can delete news (scenario S5)."),
@@ -81,3 +87,32 @@ def demo_users(cfg: EnvConfig) -> list[DemoUser]:
         DemoUser(EXTERNAL, "external@idp.example", _password(), (), "Grace", "External", external=True)
     )
     return users
+
+
+@dataclass(frozen=True)
+class DemoMachine:
+    """A machine caller of the demo: a declared machine client of the model (Terraform creates it),
+    or the one client of the pool the model does not declare (the stack creates it at start-up)."""
+
+    name: str
+    declared: bool
+    scopes: tuple[str, ...]
+    policy_key: str | None  # the policy item governing it in lambda mode; None: undeclared
+
+
+def demo_machines(cfg: EnvConfig) -> list[DemoMachine]:
+    """Every declared machine client, and one undeclared client.
+
+    The undeclared one may ask for the resource-server scopes the user_pool routes require: on
+    those routes API Gateway's Cognito authorizer accepts any client of the pool holding the scope,
+    and the matrix shows it; the Lambda authorizer refuses it everywhere.
+    """
+    machines = [
+        DemoMachine(c.name, True, c.scopes, c.policy_key) for _, c in sorted(cfg.machine_clients.items())
+    ]
+    server_scopes = set(cfg.access.oauth.resource_server_scopes())
+    wanted = sorted(
+        {s for r in cfg.routes.values() if r.auth == "user_pool" for s in r.scopes if s in server_scopes}
+    )
+    machines.append(DemoMachine(UNDECLARED, False, tuple(wanted[:1] or sorted(server_scopes)[:1]), None))
+    return machines

@@ -19,7 +19,7 @@ import boto3
 from local.apigateway.server import GatewayHandle, start_gateway
 from local.awslambda import LambdaRuntime, make_runtime
 from local.console.server import ConsoleHandle
-from local.demo_data import DEMO_NEWS, DemoUser, demo_users, news_item
+from local.demo_data import DEMO_NEWS, DemoMachine, DemoUser, demo_machines, demo_users, news_item
 from local.deploy import LocalDeployment
 from local.emulator.server import EmulatorHandle
 from local.progress import Progress
@@ -61,6 +61,9 @@ class RunningStack:
     gateway: GatewayHandle | None = None
     runtime: LambdaRuntime | None = None
     users: list[DemoUser] = field(default_factory=list)
+    #: The machine callers as a client holds them: name, client id and secret, scopes, whether the
+    #: model declares it and the policy item governing it (describe()["machines"]).
+    machines: list[dict[str, Any]] = field(default_factory=list)
     console: ConsoleHandle | None = None
     reused: bool = False  # the last apply's emulator state was put back instead of applying
 
@@ -79,6 +82,7 @@ class RunningStack:
         assert self.gateway is not None
         stage = self.outputs["stage_name"]
         local_idp = self.cfg.raw["local_idp"]
+        hosted_ui = f"{self.emulator.url}/_local/cognito/{self.outputs['user_pool_id']}"
         return {
             "environment": self.cfg.environment,
             "region": self.cfg.region,
@@ -94,7 +98,9 @@ class RunningStack:
             "user_pool_issuer": self.outputs["user_pool_issuer"],
             "identity_pool_id": self.outputs["identity_pool_id"],
             "oauth_redirect_uri": self.cfg.raw["user_pool"]["callback_urls"][0],
-            "hosted_ui": f"{self.emulator.url}/_local/cognito/{self.outputs['user_pool_id']}",
+            "hosted_ui": hosted_ui,
+            # AWS: https://<domain>.auth.<region>.amazoncognito.com/oauth2/token
+            "token_endpoint": f"{hosted_ui}/oauth2/token",
             "external_idp": {
                 "issuer": self.emulator.oidc_issuer,
                 "provider_name": self.emulator.oidc_provider_name,
@@ -114,6 +120,7 @@ class RunningStack:
             "routes": self.cfg.access.raw["routes"],
             "groups": self.cfg.access.raw["groups"],
             "users": [u.describe() for u in self.users],
+            "machines": self.machines,
             "console_url": self.console.url if self.console is not None else None,
         }
 
@@ -182,7 +189,11 @@ def start_stack(
             shown.update(phase, note=stack.gateway.url)
         with shown.phase("seed") as phase:
             _seed(stack)
-            shown.update(phase, note=f"{len(stack.users)} demo users, {len(DEMO_NEWS)} news items")
+            shown.update(
+                phase,
+                note=f"{len(stack.users)} demo users, {len(stack.machines)} machine callers, "
+                f"{len(DEMO_NEWS)} news items",
+            )
         stack.console = console
         console.publish(stack.describe())
         return stack
@@ -190,6 +201,34 @@ def start_stack(
         console.stop()
         emulator.stop()
         raise
+
+
+def _machine_client(cognito: Any, stack: RunningStack, machine: DemoMachine) -> dict[str, Any]:
+    """The app client behind a demo machine caller, with its secret: a declared one is Terraform's
+    (its secret read with DescribeUserPoolClient, as a deployed service would), the undeclared one is
+    created here, outside the model, as someone with access to the pool could."""
+    pool_id = stack.outputs["user_pool_id"]
+    if machine.declared:
+        client_id = stack.outputs["machine_clients"][machine.name]["client_id"]
+        client = cognito.describe_user_pool_client(UserPoolId=pool_id, ClientId=client_id)["UserPoolClient"]
+    else:
+        client = cognito.create_user_pool_client(
+            UserPoolId=pool_id,
+            ClientName=f"{stack.cfg.name_prefix}-{machine.name}",
+            GenerateSecret=True,
+            AllowedOAuthFlowsUserPoolClient=True,
+            AllowedOAuthFlows=["client_credentials"],
+            AllowedOAuthScopes=list(machine.scopes),
+            SupportedIdentityProviders=["COGNITO"],
+        )["UserPoolClient"]
+    return {
+        "name": machine.name,
+        "client_id": client["ClientId"],
+        "client_secret": client["ClientSecret"],
+        "scopes": list(machine.scopes),
+        "declared": machine.declared,
+        "policy_key": machine.policy_key,
+    }
 
 
 def _seed(stack: RunningStack) -> None:
@@ -208,6 +247,7 @@ def _seed(stack: RunningStack) -> None:
             )
         else:
             _seed_user_pool(cognito, stack.outputs["user_pool_id"], user)
+    stack.machines = [_machine_client(cognito, stack, m) for m in demo_machines(stack.cfg)]
     dynamodb = stack.aws("dynamodb")
     for index, (title, body) in enumerate(DEMO_NEWS):
         dynamodb.put_item(TableName=stack.outputs["records_table"], Item=news_item(title, body, index))
@@ -216,6 +256,8 @@ def _seed(stack: RunningStack) -> None:
 def write_stack_file(stack: RunningStack, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
+    tmp.unlink(missing_ok=True)
+    tmp.touch(mode=0o600)  # owner-only before a byte is written: it holds passwords and client secrets
     tmp.write_text(json.dumps(stack.describe(), indent=2) + "\n")
-    tmp.chmod(0o600)  # it holds the demo users' passwords
+    tmp.chmod(0o600)
     tmp.replace(path)

@@ -3,17 +3,20 @@
 Two files, each fact once:
 
 - `policy_templates/access_model.json`, the access model, the same for every environment: groups
-  (name, precedence, description), backend handlers (Lambda entry point, records-table actions and
-  partitions, an example request body), OAuth scopes (the web client's OIDC scopes and the resource
-  server's own scopes) and routes (path, method, auth mode, handler, scopes). Every env root passes
-  it to the stack as `access`.
+  (name, precedence, description), machine clients (name, description, the resource-server scopes
+  each may request, and the policy that governs it in lambda mode: a template of its own or a
+  group's), backend handlers (Lambda entry point, records-table actions and partitions, an example
+  request body), OAuth scopes (the web client's OIDC scopes and the resource server's own scopes)
+  and routes (path, method, auth mode, handler, scopes). Every env root passes it to the stack as
+  `access`.
 - `terraform/envs/<env>/config.json`, what differs per environment (account, region, architecture,
   name prefix, stage name, user-pool options, external IdPs, CORS origin, authorizer caches, ...).
   Every env root passes it to the stack as `settings`.
 
 Terraform ignores keys its typed variables do not declare, so this module is where a typo fails:
 `load()` refuses unknown keys, access facts in config.json (there is no per-environment access
-override: no environment has needed one) and a model that references an undeclared handler or scope.
+override: no environment has needed one) and a model that references an undeclared handler, scope
+or group.
 `make checkov` and the unit tests load every environment.
 """
 
@@ -26,6 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tools import monitoring
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ENVS_DIR = REPO_ROOT / "terraform" / "envs"
 TEMPLATES_DIR = REPO_ROOT / "policy_templates"
@@ -35,11 +40,20 @@ AUTH_MODES = ("iam", "user_pool", "lambda")
 USER_POOL_ROLE_MAPPINGS = ("Rules", "Token")  # identity_pool.user_pool_role_mapping; Rules is the default
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY")
 GROUP_NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+#: Machine client names: they name the app client (<prefix>-<name>) and its template file.
+CLIENT_NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
+#: App client keys the stack uses itself (the user pool's `clients` map holds both kinds).
+RESERVED_CLIENT_NAMES = frozenset({"web", "verify"})
+#: A machine client with a template of its own has its policy-table item under `client:<name>`. No
+#: group can be named so (GROUP_NAME_RE has no ':'), and the authorizer refuses a token claiming a
+#: group with this prefix (functions/authorizer/authz/machines.py holds the same constant).
+MACHINE_POLICY_PREFIX = "client:"
+CLIENT_TEMPLATES_DIR = "clients"
 NAME_PREFIX_RE = re.compile(r"^[a-z][a-z0-9-]{1,20}$")
 
 #: The top-level keys of the two files: the attributes of the stack's `access` and `settings`
 #: variables (terraform/stack/variables.tf; a unit test keeps them equal), plus the provider's.
-MODEL_KEYS = frozenset({"groups", "handlers", "oauth", "routes"})
+MODEL_KEYS = frozenset({"groups", "machine_clients", "handlers", "oauth", "routes"})
 PROVIDER_KEYS = frozenset({"region", "account_id"})
 STACK_SETTINGS_KEYS = frozenset(
     {
@@ -53,6 +67,7 @@ STACK_SETTINGS_KEYS = frozenset(
         "external_providers",
         "authorizer",
         "identity_pool",
+        "monitoring",
         "verification",
         "throttling",
         "execution_logging_level",
@@ -105,6 +120,36 @@ class Group:
 
 
 @dataclass(frozen=True)
+class MachineClient:
+    """A confidential app client using the client-credentials grant (a service, not a person).
+
+    `scopes` are the full scope names Cognito puts in its tokens (`<resource server>/<scope>`).
+    Exactly one of `template` (its own policy template, policy_templates/clients/<name>.json.tftpl)
+    and `group` (a group whose policy governs it) is set.
+    """
+
+    name: str
+    description: str
+    scopes: tuple[str, ...]
+    template: str | None = None
+    group: str | None = None
+
+    @property
+    def policy_key(self) -> str:
+        """The hash key of the policy-table item the authorizer reads for this client."""
+        if self.template is not None:
+            return f"{MACHINE_POLICY_PREFIX}{self.name}"
+        assert self.group is not None  # parse_access_model guarantees exactly one
+        return self.group
+
+    @property
+    def template_path(self) -> Path | None:
+        if self.template is None:
+            return None
+        return TEMPLATES_DIR / CLIENT_TEMPLATES_DIR / f"{self.template}.json.tftpl"
+
+
+@dataclass(frozen=True)
 class Route:
     name: str
     path: str
@@ -130,17 +175,22 @@ class Handler:
 class OAuthScopes:
     resource_server: str
     oidc_scopes: tuple[str, ...]
-    #: Resource-server scope name -> (description, whether the machine client may request it).
-    scopes: Mapping[str, tuple[str, bool]]
+    #: Resource-server scope name -> description.
+    scopes: Mapping[str, str]
 
     def declared(self) -> frozenset[str]:
         """Every scope a route may require: the OIDC scopes and `<resource server>/<scope>`."""
-        return frozenset(self.oidc_scopes) | {f"{self.resource_server}/{s}" for s in self.scopes}
+        return frozenset(self.oidc_scopes) | frozenset(self.resource_server_scopes())
+
+    def resource_server_scopes(self) -> tuple[str, ...]:
+        """`<resource server>/<scope>` for every scope of the resource server (what machines get)."""
+        return tuple(f"{self.resource_server}/{s}" for s in self.scopes)
 
 
 @dataclass(frozen=True)
 class AccessModel:
     groups: dict[str, Group]
+    machine_clients: dict[str, MachineClient]
     handlers: dict[str, Handler]
     oauth: OAuthScopes
     routes: dict[str, Route]
@@ -174,6 +224,10 @@ class EnvConfig:
     @property
     def routes(self) -> dict[str, Route]:
         return self.access.routes
+
+    @property
+    def machine_clients(self) -> dict[str, MachineClient]:
+        return self.access.machine_clients
 
     @property
     def stage_name(self) -> str:
@@ -277,11 +331,12 @@ def parse_access_model(raw: dict[str, Any], source: str = "<access model>") -> A
     oauth = OAuthScopes(
         resource_server=str(oauth_raw["resource_server"]),
         oidc_scopes=tuple(oauth_raw.get("oidc_scopes") or ()),
-        scopes={
-            name: (str(s.get("description", "")), bool(s.get("service_client", False)))
-            for name, s in (oauth_raw.get("scopes") or {}).items()
-        },
+        scopes={name: str(s.get("description", "")) for name, s in (oauth_raw.get("scopes") or {}).items()},
     )
+    machine_clients = {
+        str(name): _machine_client(str(name), spec, source, groups, oauth)
+        for name, spec in (raw.get("machine_clients") or {}).items()
+    }
 
     routes: dict[str, Route] = {}
     for name, r in _mapping(raw, "routes", source).items():
@@ -313,7 +368,71 @@ def parse_access_model(raw: dict[str, Any], source: str = "<access model>") -> A
                 f"(oidc_scopes, or {oauth.resource_server}/<a key of oauth.scopes>)"
             )
         routes[name] = route
-    return AccessModel(groups=groups, handlers=handlers, oauth=oauth, routes=routes, raw=raw)
+    return AccessModel(
+        groups=groups,
+        machine_clients=machine_clients,
+        handlers=handlers,
+        oauth=oauth,
+        routes=routes,
+        raw=raw,
+    )
+
+
+_CLIENT_KEYS = frozenset({"description", "scopes", "policy"})
+
+
+def _machine_client(
+    name: str, spec: Any, source: str, groups: Mapping[str, Group], oauth: OAuthScopes
+) -> MachineClient:
+    where = f"{source}: machine client {name!r}"
+    if not CLIENT_NAME_RE.match(name) or name in RESERVED_CLIENT_NAMES:
+        raise ConfigError(
+            f"{where}: a machine client name must be 1-31 lowercase letters, digits or '-' starting "
+            f"with a letter, and not {sorted(RESERVED_CLIENT_NAMES)} (it names the app client "
+            "<prefix>-<name> and its template policy_templates/clients/<name>.json.tftpl)"
+        )
+    if not isinstance(spec, Mapping):
+        raise ConfigError(f"{where}: must be a JSON object with description, scopes and policy")
+    _unknown_keys(spec, _CLIENT_KEYS, where, "machine client")
+    raw_scopes = spec.get("scopes")
+    if (
+        not isinstance(raw_scopes, list)
+        or not raw_scopes
+        or not all(isinstance(s, str) and s for s in raw_scopes)
+        or len(set(raw_scopes)) != len(raw_scopes)
+    ):
+        raise ConfigError(
+            f"{where}: scopes must list at least one scope of the resource server, each once "
+            f"(the client-credentials grant issues only custom scopes), e.g. {sorted(oauth.scopes)[:1]}"
+        )
+    undeclared = sorted(set(raw_scopes) - set(oauth.scopes))
+    if undeclared:
+        raise ConfigError(
+            f"{where}: scopes {undeclared} are not declared under oauth.scopes (the resource server "
+            f"{oauth.resource_server!r} has {sorted(oauth.scopes)}); write the scope's name without "
+            f"the '{oauth.resource_server}/' prefix"
+        )
+    policy = spec.get("policy")
+    if not isinstance(policy, Mapping) or len(policy) != 1 or set(policy) - {"template", "group"}:
+        raise ConfigError(
+            f'{where}: policy must be exactly one of {{"template": "{name}"}} (a template of its own, '
+            f'policy_templates/clients/{name}.json.tftpl) or {{"group": "<group>"}} (that group\'s policy)'
+        )
+    template, group = policy.get("template"), policy.get("group")
+    if "template" in policy and template != name:
+        raise ConfigError(
+            f"{where}: a client's own template is policy_templates/clients/{name}.json.tftpl: write "
+            f'{{"template": "{name}"}}, not {template!r}'
+        )
+    if "group" in policy and (not isinstance(group, str) or group not in groups):
+        raise ConfigError(f"{where}: policy.group {group!r} is not a group of the model ({sorted(groups)})")
+    return MachineClient(
+        name=name,
+        description=str(spec.get("description", "")),
+        scopes=tuple(f"{oauth.resource_server}/{s}" for s in raw_scopes),
+        template=str(template) if template is not None else None,
+        group=str(group) if group is not None else None,
+    )
 
 
 def _check_authorizer(authorizer: Any, source: str) -> None:
@@ -354,6 +473,18 @@ def parse(raw: dict[str, Any], source: str = "<config>", access: AccessModel | N
             "starting with a letter"
         )
     _check_authorizer(raw.get("authorizer", {}), source)
+    if "confidential_client" in (raw.get("user_pool") or {}):
+        raise ConfigError(
+            f"{source}: user_pool.confidential_client is gone: declare each machine caller under "
+            f"machine_clients in {ACCESS_MODEL.relative_to(REPO_ROOT)} (every environment gets one "
+            "confidential client per entry) and remove the setting"
+        )
+    model = access if access is not None else load_access_model()
+    if model.machine_clients and not (raw.get("user_pool") or {}).get("domain_prefix"):
+        raise ConfigError(
+            f"{source}: the access model declares machine_clients, whose tokens come from the token "
+            "endpoint of the user pool's domain: set user_pool.domain_prefix"
+        )
     identity_pool = raw.get("identity_pool", {})
     if not isinstance(identity_pool, dict) or set(identity_pool) - {"user_pool_role_mapping"}:
         raise ConfigError(f'{source}: identity_pool takes only user_pool_role_mapping ("Rules" or "Token")')
@@ -363,13 +494,18 @@ def parse(raw: dict[str, Any], source: str = "<config>", access: AccessModel | N
             f'role) or "Token" (callers may choose among their groups\' roles), not '
             f"{identity_pool['user_pool_role_mapping']!r}"
         )
+    if "monitoring" in raw:
+        try:
+            monitoring.validate_settings(raw["monitoring"], source)
+        except monitoring.MonitoringError as exc:
+            raise ConfigError(str(exc)) from None
     _check_verification(raw.get("verification", {}), source)
     return EnvConfig(
         environment=environment,
         region=str(raw["region"]),
         account_id=str(raw["account_id"]),
         lambda_architecture=str(raw.get("lambda_architecture", "arm64")),
-        access=access if access is not None else load_access_model(),
+        access=model,
         raw=raw,
     )
 

@@ -15,6 +15,17 @@ auth mode"). It applies the documented rules to the environment's configuration:
 - lambda routes: the authorizer returns the policy of the user's lowest-precedence group; no group
   (or no policy) means Deny (403). External IdP users hold no user-pool token: 401.
 
+Machine callers (confidential app clients, client-credentials grant; `Machine`) hold only an access
+token carrying their resource-server scopes:
+- iam routes: not applicable. Identity pools do not federate client-credentials tokens (there is no
+  ID token to log in with), so a service has no identity-pool credentials; it would sign with an
+  IAM role of its own, which is outside this access model.
+- user_pool routes: API Gateway's Cognito authorizer accepts an access token only on a method with
+  scopes, and only when the token holds one of them; otherwise 401. It checks no client list: any
+  client of the pool holding the scope passes, declared or not.
+- lambda routes: the authorizer accepts the declared machine clients only (401 for any other
+  client) and returns the policy of the client's governing item (its own template's, or its group's).
+
 The live side (local/matrix.py) calls every route as every demo user through the local gateway and
 compares against this.
 """
@@ -26,7 +37,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tools.config import EnvConfig, Group, Route
+from tools.config import EnvConfig, Group, MachineClient, Route
 from tools.iam_policy import evaluate, method_arn
 
 ALLOW = "allow"
@@ -39,6 +50,8 @@ TOKEN = "Token"  # noqa: S105 - a mapping type; the option: CustomRoleArn may pi
 ROLE_MAPPINGS = (RULES, TOKEN)
 NO_CREDENTIALS = "none"  # the identity pool refuses credentials
 DEFAULT_ROLE = "default"  # the pool's deny-all default authenticated role
+# A call the caller cannot make at all in that mode (a machine caller on an iam route).
+NOT_APPLICABLE = "not_applicable"
 
 Expectation = str | int
 
@@ -54,6 +67,29 @@ class Principal:
     @property
     def external(self) -> bool:
         return self.external_group is not None
+
+
+@dataclass(frozen=True)
+class Machine:
+    """A machine caller: a confidential app client using the client-credentials grant.
+
+    `client` is the access model's machine client it holds, or None for a client of the pool the
+    model does not declare; `scopes` are the scopes its access token carries.
+    """
+
+    name: str
+    scopes: tuple[str, ...]
+    client: MachineClient | None = None
+
+    @property
+    def declared(self) -> bool:
+        return self.client is not None
+
+
+def machines(cfg: EnvConfig) -> list[Machine]:
+    """One Machine per declared machine client, holding every scope it may request (a client that
+    names no scope at the token endpoint gets all of them)."""
+    return [Machine(c.name, c.scopes, c) for _, c in sorted(cfg.machine_clients.items())]
 
 
 @dataclass(frozen=True)
@@ -158,6 +194,41 @@ def expected_status(
         return FORBIDDEN
     decision = evaluate([policies[group.name]], "execute-api:Invoke", arn)
     return ALLOW if decision.allowed else FORBIDDEN
+
+
+def expected_machine_status(
+    cfg: EnvConfig,
+    machine: Machine,
+    route: Route,
+    policies: Mapping[str, Any],
+    api_id: str,
+    *,
+    method: str | None = None,
+) -> Expectation:
+    """What the gateway must answer a machine caller on `route` (see the module docstring).
+
+    `policies` holds the documents by policy-table key: groups by name, machine clients with a
+    template of their own as `client:<name>` (tools.render.policy_documents).
+    """
+    if route.auth == "iam":
+        return NOT_APPLICABLE
+    if route.auth == "user_pool":
+        return ALLOW if set(route.scopes) & set(machine.scopes) else UNAUTHORIZED
+    if machine.client is None:
+        return UNAUTHORIZED
+    key = machine.client.policy_key
+    if key not in policies:
+        return FORBIDDEN
+    request = probe(route, method)
+    arn = method_arn(
+        region=cfg.region,
+        account_id=cfg.account_id,
+        api_id=api_id,
+        stage=cfg.stage_name,
+        http_method=request.method,
+        path=request.path,
+    )
+    return ALLOW if evaluate([policies[key]], "execute-api:Invoke", arn).allowed else FORBIDDEN
 
 
 def status_with_role(

@@ -1,4 +1,5 @@
-"""Render `policy_templates/<group>.json.tftpl` for an environment, exactly as Terraform's `templatefile`.
+"""Render `policy_templates/<group>.json.tftpl` (and each machine client's own template,
+`policy_templates/clients/<client>.json.tftpl`) for an environment, exactly as Terraform's `templatefile`.
 
 Why this exists: checkov and IAM linters cannot see a policy that Terraform loads with
 `templatefile()`, and a policy built from the API's ARN is unknown at plan time. Rendering the
@@ -21,8 +22,11 @@ Contract:
   validation placeholder `VALIDATION_API_ID`; `--api-id` renders with a real one.
 * A group declared in an environment without a template is an error. A template without a group in
   the environment is reported as a warning and not rendered (environments may declare a subset of
-  the groups); `tools.validate` fails on a template that no environment uses.
-* Output: `<out>/<group>.json` holds the rendered text byte for byte (not reformatted).
+  the groups); `tools.validate` fails on a template that no environment uses. The same holds for a
+  machine client whose policy is `{"template": "<client>"}` and the files in `clients/`; a client
+  governed by a group's policy has no template of its own.
+* Output: `<out>/<group>.json` (and `<out>/clients/<client>.json`) holds the rendered text byte for
+  byte (not reformatted).
 
 CLI: `python -m tools.render --env ENV --out DIR [--api-id ID]` (the Makefile's `policies` target).
 """
@@ -38,7 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tools import config
-from tools.config import ConfigError, EnvConfig, Group
+from tools.config import ConfigError, EnvConfig, Group, MachineClient
 
 TEMPLATE_SUFFIX = ".json.tftpl"
 TEMPLATE_VARIABLES = ("api_arn", "region", "account_id", "api_id", "stage", "environment")
@@ -73,10 +77,10 @@ class TemplateError(ValueError):
 
 @dataclass(frozen=True)
 class RenderedPolicy:
-    """One group's document for one environment, with where it came from."""
+    """One group's (or machine client's) document for one environment, with where it came from."""
 
     environment: str
-    group: str
+    group: str  # the policy-table key: a group name, or `client:<name>` for a machine client
     template: Path
     text: str
     variables: Mapping[str, str]
@@ -84,6 +88,15 @@ class RenderedPolicy:
     @property
     def api_arn(self) -> str:
         return self.variables["api_arn"]
+
+    @property
+    def file_name(self) -> str:
+        """Where `write_policies` puts it: `<group>.json`, or `clients/<client>.json`."""
+        if self.group.startswith(config.MACHINE_POLICY_PREFIX):
+            return (
+                f"{config.CLIENT_TEMPLATES_DIR}/{self.group.removeprefix(config.MACHINE_POLICY_PREFIX)}.json"
+            )
+        return f"{self.group}.json"
 
 
 @dataclass
@@ -249,13 +262,52 @@ def render_group(
     return render_document(decode_template(raw, source), template_variables(env_cfg, api_id), source)
 
 
+def render_client(
+    env_cfg: EnvConfig,
+    client: str | MachineClient,
+    api_id: str = VALIDATION_API_ID,
+    templates_dir: Path = config.TEMPLATES_DIR,
+) -> str:
+    """Render a machine client's own template for an environment, exactly like a group's."""
+    name = client.name if isinstance(client, MachineClient) else client
+    declared = env_cfg.machine_clients.get(name)
+    if declared is None or declared.template is None:
+        raise ConfigError(
+            f"the access model declares no machine client {name!r} with a template of its own "
+            '({"policy": {"template": "<client>"}} in policy_templates/access_model.json)'
+        )
+    path = templates_dir / config.CLIENT_TEMPLATES_DIR / f"{declared.template}{TEMPLATE_SUFFIX}"
+    source = display_path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise TemplateError(
+            source,
+            None,
+            "missing-template",
+            f"machine client {name!r} is governed by a template of its own but there is none: "
+            f"create {source}",
+        ) from exc
+    return render_document(decode_template(raw, source), template_variables(env_cfg, api_id), source)
+
+
 def template_paths(templates_dir: Path = config.TEMPLATES_DIR) -> dict[str, Path]:
-    """Every template file, keyed by the group name it belongs to."""
+    """Every group template file, keyed by the group name it belongs to."""
     return {
         p.name[: -len(TEMPLATE_SUFFIX)]: p
         for p in sorted(templates_dir.glob(f"*{TEMPLATE_SUFFIX}"))
         if p.is_file()
     }
+
+
+def client_template_paths(templates_dir: Path = config.TEMPLATES_DIR) -> dict[str, Path]:
+    """Every machine-client template file (`clients/`), keyed by the client name it belongs to."""
+    return template_paths(templates_dir / config.CLIENT_TEMPLATES_DIR)
+
+
+def own_template_clients(env_cfg: EnvConfig) -> list[MachineClient]:
+    """The machine clients governed by a template of their own, by name."""
+    return [c for _, c in sorted(env_cfg.machine_clients.items()) if c.template is not None]
 
 
 def render_env(
@@ -281,20 +333,60 @@ def render_env(
                 variables=variables,
             )
         )
+    for client in own_template_clients(env_cfg):
+        try:
+            text = render_client(env_cfg, client, api_id=api_id, templates_dir=templates_dir)
+        except TemplateError as exc:
+            result.errors.append(exc)
+            continue
+        result.policies.append(
+            RenderedPolicy(
+                environment=env_cfg.environment,
+                group=client.policy_key,
+                template=templates_dir / config.CLIENT_TEMPLATES_DIR / f"{client.template}{TEMPLATE_SUFFIX}",
+                text=text,
+                variables=variables,
+            )
+        )
     for name, path in template_paths(templates_dir).items():
         if name not in env_cfg.groups:
             result.warnings.append(
                 f"{display_path(path)}: the access model declares no group {name!r}; template not rendered"
             )
+    own = {c.template for c in own_template_clients(env_cfg)}
+    for name, path in client_template_paths(templates_dir).items():
+        if name not in own:
+            result.warnings.append(
+                f"{display_path(path)}: the access model declares no machine client {name!r} with a "
+                "template of its own; template not rendered"
+            )
     return result
 
 
+def policy_documents(
+    env_cfg: EnvConfig,
+    api_id: str = VALIDATION_API_ID,
+    templates_dir: Path = config.TEMPLATES_DIR,
+) -> dict[str, object]:
+    """Every policy-table item's document, parsed, keyed as the table keys them: each group by name,
+    each machine client with a template of its own as `client:<name>` (what the matrices evaluate)."""
+    documents: dict[str, object] = {
+        name: json.loads(render_group(env_cfg, name, api_id=api_id, templates_dir=templates_dir))
+        for name in env_cfg.groups
+    }
+    for client in own_template_clients(env_cfg):
+        text = render_client(env_cfg, client, api_id=api_id, templates_dir=templates_dir)
+        documents[client.policy_key] = json.loads(text)
+    return documents
+
+
 def write_policies(policies: Sequence[RenderedPolicy], out_dir: Path) -> list[Path]:
-    """Write each document as `<out_dir>/<group>.json`, byte for byte."""
+    """Write each document as `<out_dir>/<group>.json` (clients: `clients/<client>.json`), byte for byte."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for policy in policies:
-        path = out_dir / f"{policy.group}.json"
+        path = out_dir / policy.file_name
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(policy.text.encode("utf-8"))
         written.append(path)
     return written
@@ -307,7 +399,9 @@ def _log(level: str, event: str, **fields: object) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.render", description=__doc__.split("\n\n")[0])
     parser.add_argument("--env", required=True, choices=config.ENVIRONMENTS, help="environment to render for")
-    parser.add_argument("--out", required=True, type=Path, help="directory for <group>.json files")
+    parser.add_argument(
+        "--out", required=True, type=Path, help="directory for <group>.json and clients/<client>.json files"
+    )
     parser.add_argument(
         "--api-id",
         default=VALIDATION_API_ID,

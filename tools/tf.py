@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterable, Sequence
@@ -93,16 +94,39 @@ def run(cmd: Sequence[str], cwd: Path, env: dict[str, str] | None = None) -> Res
 
 
 def _init_stamp(directory: Path) -> str:
-    """Inputs that make a previous `init` stale: the lock file, module sources, the CLI config."""
+    """Inputs that make a previous `init` stale: the lock file, the CLI config, and the module
+    sources of this root and of every local module it calls, however deep (an env root calls the
+    stack, which calls the modules: a module the stack starts calling needs a new `init` of every
+    env root)."""
     digest = hashlib.sha256()
     lock = directory / ".terraform.lock.hcl"
     digest.update(lock.read_bytes() if lock.exists() else b"")
     digest.update(os.environ.get("TF_CLI_CONFIG_FILE", "").encode())
+    for line in _module_sources(directory, set()):
+        digest.update(line.encode())
+    return digest.hexdigest()
+
+
+_SOURCE = re.compile(r'^\s*source\s*=\s*"(?P<source>[^"]*)"')
+
+
+def _module_sources(directory: Path, seen: set[Path]) -> list[str]:
+    """Every `source = ...` line of the module in `directory` and, for local sources (`./`, `../`),
+    of the modules they name, depth first, each module once."""
+    seen.add(directory.resolve())
+    lines: list[str] = []
     for tf in sorted(directory.glob("*.tf")):
         for line in tf.read_text().splitlines():
-            if line.strip().startswith("source"):
-                digest.update(line.encode())
-    return digest.hexdigest()
+            match = _SOURCE.match(line)
+            if not match:
+                continue
+            lines.append(f"{directory.name}: {line.strip()}")
+            source = match["source"]
+            if source.startswith(("./", "../")):
+                child = (directory / source).resolve()
+                if child.is_dir() and child not in seen:
+                    lines.extend(_module_sources(child, seen))
+    return lines
 
 
 def init(directory: Path) -> Result:

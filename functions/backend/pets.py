@@ -7,6 +7,8 @@
   `{"deleted": id}`; 404 unknown id; 409 for the read-only catalogue ids.
 - /petstore/v2/status: GET -> 200 `{"status": "ok", "version": "v2"}`.
 - /petstore/v2/pets: GET -> 200 `{"version": "v2", "pets": [...], "count": n, "next": ...}`.
+- /partner/pets (user_pool, scope `api/pets.read`: what a partner's machine client reads): GET -> 200
+  `{"pets": [...], "count": n, "next": ...}`, the same catalogue read-only.
 
 Other verbs on a known resource answer 405 with an `Allow` header. Which groups may call what is
 decided before this code runs (the authorizer's policy, evaluated by API Gateway).
@@ -23,6 +25,7 @@ V1_PETS = "/petstore/v1/pets"
 V1_PET = "/petstore/v1/pets/{id}"
 V2_STATUS = "/petstore/v2/status"
 V2_PETS = "/petstore/v2/pets"
+PARTNER_PETS = "/partner/pets"
 
 
 def _all_pets(event: http.Event) -> tuple[list[dict[str, Any]], str | None]:
@@ -75,7 +78,20 @@ def _v2_pets(event: http.Event, method: str) -> tuple[int, object]:
     return 200, {"version": "v2", "pets": pets, "count": len(pets), "next": following}
 
 
-ROUTES = {V1_PETS: _v1_pets, V1_PET: _v1_pet, V2_STATUS: _v2_status, V2_PETS: _v2_pets}
+def _partner_pets(event: http.Event, method: str) -> tuple[int, object]:
+    if method != "GET":
+        raise http.method_not_allowed(["GET"])
+    pets, following = _all_pets(event)
+    return 200, {"pets": pets, "count": len(pets), "next": following}
+
+
+ROUTES = {
+    V1_PETS: _v1_pets,
+    V1_PET: _v1_pet,
+    V2_STATUS: _v2_status,
+    V2_PETS: _v2_pets,
+    PARTNER_PETS: _partner_pets,
+}
 
 
 def route(event: http.Event) -> tuple[int, object]:

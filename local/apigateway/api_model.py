@@ -23,6 +23,7 @@ import botocore.session
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from local.apigateway.access_log import AccessLogSettings
 from local.apigateway.logs import emit, log
 
 __all__ = [
@@ -110,6 +111,7 @@ class Stage:
     name: str
     deployment_id: str | None
     variables: Mapping[str, str]
+    access_log: AccessLogSettings | None = None
 
 
 @dataclass(frozen=True)
@@ -267,6 +269,7 @@ def load_api(clients: Mapping[str, Any], region: str, api_id: str | None = None)
             name=str(s["stageName"]),
             deployment_id=s.get("deploymentId"),
             variables=dict(s.get("variables") or {}),
+            access_log=AccessLogSettings.from_stage(s),
         )
         for s in apigw.get_stages(restApiId=rid).get("item", [])
     }

@@ -22,6 +22,7 @@ answering the feed is a 503, as a failed read was.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import logging
 import threading
@@ -35,7 +36,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from local.apigateway import sigv4
+from local.apigateway import access_log, sigv4
 from local.apigateway.api_model import ApiModel, ApiNotFound, Integration, Method, load_api
 from local.apigateway.cognito import CognitoAuthError, CognitoVerifier, stringify_claims
 from local.apigateway.iam_auth import (
@@ -45,7 +46,8 @@ from local.apigateway.iam_auth import (
     denied_message,
     identity_fields,
 )
-from local.apigateway.logs import access_log, emit, log
+from local.apigateway.logs import access_log as access_logger
+from local.apigateway.logs import emit, log
 from local.apigateway.messages import HttpRequest, HttpResponse
 from local.apigateway.permissions import invoke_allowed
 from local.apigateway.proxy import (
@@ -60,11 +62,22 @@ from local.apigateway.router import Router, split_path
 from local.apigateway.token_authorizer import TokenAuthorizers, header_name
 from local.awslambda.types import LambdaRuntime
 from local.core.changes import ChangeFeed, EmulatorUnreachable, Generation, Versioned, observing
+from local.logs.shipper import shipper_for
 from tools import iam_policy
 
-__all__ = ["GatewayApp"]
+__all__ = ["MAX_REQUEST_HEAD_BYTES", "GatewayApp", "request_head_bytes"]
 
 Clock = Callable[[], datetime]
+#: REST API quota "Total combined size of request line and header values": 10,240 bytes, not
+#: adjustable (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-execution-service-limits-table.html).
+MAX_REQUEST_HEAD_BYTES = 10_240
+#: What API Gateway answers past it. Not in AWS's documentation; reported by its users: status 431
+#: and the text "HTTP header is larger than 10240 bytes." from API Gateway's front end, before the
+#: API is looked at (no gateway response, no CORS headers). The content type is the one the same
+#: front end sends with its sibling refusal, 413 "HTTP content length exceeded 10485760 bytes.".
+HEAD_TOO_LARGE_STATUS = 431
+HEAD_TOO_LARGE_BODY = f"HTTP header is larger than {MAX_REQUEST_HEAD_BYTES} bytes.".encode()
+HEAD_TOO_LARGE_TYPE = "text; charset=utf-8"
 # Refusals that come from authentication/authorization (logged as `authorizerError`).
 _AUTH_RESPONSE_TYPES = frozenset(
     {
@@ -137,6 +150,22 @@ class Invocation:
 class _Outcome:
     identity: dict[str, Any]
     authorizer: dict[str, Any] | None = None
+
+
+def _wire_bytes(text: str) -> int:
+    """Bytes `text` took on the wire (http.server decodes request lines and headers as Latin-1;
+    text given in-process that Latin-1 cannot hold is counted as UTF-8)."""
+    try:
+        return len(text.encode("latin-1"))
+    except UnicodeEncodeError:
+        return len(text.encode("utf-8"))
+
+
+def request_head_bytes(request: HttpRequest) -> int:
+    """What counts against MAX_REQUEST_HEAD_BYTES: the request line and every header value."""
+    target = request.raw_path + (f"?{request.query}" if request.query else "")
+    line = f"{request.method} {target} {request.protocol}"
+    return _wire_bytes(line) + sum(_wire_bytes(value) for _, value in request.headers)
 
 
 class GatewayApp:
@@ -227,6 +256,12 @@ class GatewayApp:
         (answered as the REQUEST_TOO_LARGE gateway response, with the API's headers such as CORS)."""
         started = time.perf_counter()
         request_id = str(uuid.uuid4())
+        if request_head_bytes(request) > MAX_REQUEST_HEAD_BYTES:
+            refused = HttpResponse(
+                HEAD_TOO_LARGE_STATUS, [("Content-Type", HEAD_TOO_LARGE_TYPE)], HEAD_TOO_LARGE_BODY
+            )
+            self._access_log(request, request_id, refused, started, {"error": "request head too large"})
+            return refused
         extended_id = extended_request_id()
         now = self._clock()
         log_fields: dict[str, Any] = {"cognitoIdentityId": None}
@@ -286,6 +321,7 @@ class GatewayApp:
             log_fields["responseType"] = err.response_type
             key = "authorizerError" if err.response_type in _AUTH_RESPONSE_TYPES else "error"
             log_fields[key] = err.reason or err.message
+            log_fields["errorMessage"] = err.message
         except Exception as exc:  # a bug or an emulator failure: answer like API Gateway, log it
             log.exception("gateway failure")
             response = render(model, _internal(f"{type(exc).__name__}: {exc}"), values)
@@ -293,7 +329,32 @@ class GatewayApp:
         response.headers.append(("x-amzn-RequestId", request_id))
         response.headers.append(("x-amz-apigw-id", extended_id))
         self._access_log(request, request_id, response, started, log_fields)
+        self._stage_access_log(invocation, response)
         return response
+
+    def _stage_access_log(self, invocation: Invocation, response: HttpResponse) -> None:
+        """The stage's own access-log line, in its configured format, into its log group (batched
+        off the request path by local/logs/shipper.py), as API Gateway delivers it."""
+        model = invocation.model
+        stage = model.stages.get(invocation.stage_name)
+        if stage is None or stage.access_log is None or stage.access_log.log_group is None:
+            return
+        settings, group = stage.access_log, stage.access_log.log_group
+        values = access_log.context_values(
+            request_id=invocation.request_id,
+            request_time_ms=int(invocation.now.timestamp() * 1000),
+            method=invocation.request.method.upper(),
+            source_ip=invocation.request.source_ip,
+            status=response.status,
+            response_length=len(response.body),
+            fields=invocation.log_fields,
+        )
+        # Rendered at delivery, on the shipper's thread: the request only builds the values.
+        shipper_for(model.account_id, model.region).add(
+            group,
+            f"{model.api_id}/{stage.name}",
+            functools.partial(access_log.render, settings.format, values),
+        )
 
     def _access_log(
         self,
@@ -304,7 +365,7 @@ class GatewayApp:
         fields: Mapping[str, Any],
     ) -> None:
         emit(
-            access_log,
+            access_logger,
             logging.INFO,
             "access",
             requestId=request_id,
@@ -433,6 +494,7 @@ class GatewayApp:
             "user": None,
         }
         kind = method.authorization_type
+        log_fields["authorizationType"] = kind
         if kind == "NONE":
             return _Outcome(identity)
         if kind == "AWS_IAM":

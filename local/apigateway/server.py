@@ -13,13 +13,14 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 
 from local.apigateway import sigv4
 from local.apigateway.api_model import ApiModel, ApiNotFound, emulator_clients
-from local.apigateway.app import Clock, GatewayApp, utc_now
+from local.apigateway.app import MAX_REQUEST_HEAD_BYTES, Clock, GatewayApp, request_head_bytes, utc_now
 from local.apigateway.logs import emit, log
 from local.apigateway.messages import HttpRequest
 from local.awslambda.types import LambdaRuntime
@@ -94,20 +95,24 @@ def _handler_class(app: GatewayApp) -> type[BaseHTTPRequestHandler]:
             return self.rfile.read(length) if length > 0 else b""
 
         def _serve(self) -> None:
-            body = self._read_body()
             raw_path, _, query = self.path.partition("?")
-            request = HttpRequest(
+            head = HttpRequest(
                 method=self.command,
                 raw_path=raw_path,
                 query=query,
                 headers=tuple((k, v) for k, v in self.headers.items()),
-                body=body or b"",
+                body=b"",
                 source_ip=self.client_address[0],
                 protocol=self.request_version,
             )
-            response = app.handle(request, too_large=body is None)
-            if body is None:
-                self.close_connection = True  # the unread body is still on the socket
+            if request_head_bytes(head) > MAX_REQUEST_HEAD_BYTES:
+                response = app.handle(head)  # refused before the body is read
+                self.close_connection = True
+            else:
+                body = self._read_body()
+                response = app.handle(replace(head, body=body or b""), too_large=body is None)
+                if body is None:
+                    self.close_connection = True  # the unread body is still on the socket
             self.send_response(response.status)
             for name, value in response.headers:
                 if name.lower() not in ("content-length", "connection", "transfer-encoding"):
@@ -140,6 +145,11 @@ class GatewayHandle:
     def reload(self) -> ApiModel:
         """Re-read the API (after a deployment) and flush the Lambda authorizer cache."""
         return self.app.reload()
+
+    @property
+    def runtime(self) -> LambdaRuntime:
+        """The Lambda runtime the gateway invokes functions through (created on first use)."""
+        return self._runtime()
 
     def stop(self) -> None:
         self._server.shutdown()

@@ -50,6 +50,7 @@ from local.awslambda.spec import (
 from local.awslambda.types import InvokeResult, ServiceError
 from local.awslambda.worker import Outcome, Worker, WorkerConfig
 from local.core import changes
+from local.logs.shipper import shipper_for
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda.client import LambdaClient
@@ -187,6 +188,7 @@ class LocalLambdaRuntime:
         echo_function_logs: bool = False,
         extra_environment: Mapping[str, str] | None = None,
         lambda_client: LambdaClient | None = None,
+        ship_logs: bool = True,
     ) -> None:
         if not emulator_url.startswith(("http://", "https://")):
             raise ValueError(f"emulator_url must be an http(s) URL, got {emulator_url!r}")
@@ -199,6 +201,7 @@ class LocalLambdaRuntime:
         self._max_workers = max_workers_per_function
         self._code_source = code_source
         self._echo = echo_function_logs
+        self._ship_logs = ship_logs
         reserved = sorted(RESERVED_ENV_KEYS.intersection(extra_environment or {}))
         if reserved:
             raise ValueError(f"extra_environment cannot set keys Lambda reserves: {', '.join(reserved)}")
@@ -428,12 +431,13 @@ class LocalLambdaRuntime:
             raise ServiceError("InvalidZipFileException", f"{spec.name}: {exc}") from exc
 
     def _new_worker(self, spec: FunctionSpec, code_dir: Path) -> Worker:
+        log_stream = new_log_stream_name(spec)
         env = lambda_environment(
             spec,
             emulator_url=self.emulator_url,
             code_dir=str(code_dir),
             sdk_dir=str(self._sdk_dir),
-            log_stream_name=new_log_stream_name(spec),
+            log_stream_name=log_stream,
             credentials_file=str(self._empty_aws_config),
             lang=lambda_lang(self.python),
             extra=self._extra_env,
@@ -447,7 +451,18 @@ class LocalLambdaRuntime:
                 env=env,
                 log_path=self.log_path(spec.name),
                 echo_logger=logging.getLogger(f"local.lambda.{spec.name}") if self._echo else None,
+                ship=self._shipping(spec, log_stream),
             )
+        )
+
+    def _shipping(self, spec: FunctionSpec, log_stream: str) -> Callable[[str], None] | None:
+        """Where the worker's output lines go besides its file: the function's CloudWatch Logs
+        group in the emulator of this process, one stream per worker as Lambda has one per
+        execution environment (batched by local/logs/shipper.py, off the invocation path)."""
+        if not self._ship_logs:
+            return None
+        return functools.partial(
+            shipper_for(spec.account_id, spec.region).add, spec.log_group_name, log_stream
         )
 
 

@@ -21,6 +21,7 @@ import signal
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -48,6 +49,9 @@ class WorkerConfig:
     env: dict[str, str]
     log_path: Path
     echo_logger: logging.Logger | None = None
+    #: Also hands each output line (without its newline) to this callable: the runtime ships them
+    #: to the function's CloudWatch Logs group (local/logs/shipper.py).
+    ship: Callable[[str], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -131,13 +135,20 @@ class _Channel:
                 os.close(fd)
 
 
-def _relay(stream: IO[bytes], log_path: Path, echo: logging.Logger | None) -> None:
-    """Copy the function's output, line by line, to its log file (and the parent's logger)."""
+def _relay(
+    stream: IO[bytes], log_path: Path, echo: logging.Logger | None, ship: Callable[[str], None] | None
+) -> None:
+    """Copy the function's output, line by line, to its log file (and the parent's logger, and the
+    log shipper)."""
     with open(log_path, "ab", buffering=0) as log:
         for line in iter(stream.readline, b""):
             log.write(line)
-            if echo is not None:
-                echo.info(line.decode("utf-8", "replace").rstrip("\n"))
+            if echo is not None or ship is not None:
+                text = line.decode("utf-8", "replace").rstrip("\n")
+                if echo is not None:
+                    echo.info(text)
+                if ship is not None:
+                    ship(text)
     stream.close()
 
 
@@ -211,7 +222,7 @@ class Worker:
         assert self._process.stdout is not None
         self._relay = threading.Thread(
             target=_relay,
-            args=(self._process.stdout, cfg.log_path, cfg.echo_logger),
+            args=(self._process.stdout, cfg.log_path, cfg.echo_logger, cfg.ship),
             name=f"lambda-log-{cfg.spec.name}-{self._process.pid}",
             daemon=True,
         )

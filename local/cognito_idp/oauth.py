@@ -12,7 +12,9 @@ this module serves one per user pool under `<emulator>/_local/cognito/<user_pool
   `client_credentials` (confidential clients, custom scopes only); every answer carries
   `Access-Control-Allow-Origin: *`, so a browser app can redeem its code cross-origin;
 - `GET  logout` (client_id + logout_uri, one of the client's LogoutURLs → redirect there; or
-  redirect_uri + the authorize parameters → the login page again).
+  redirect_uri + the authorize parameters → the login page again);
+- `GET  token-requests`: the tokens issued so far per grant and client (local only; what Cognito
+  bills M2M traffic by: local/cognito_idp/token_requests.py).
 
 Checks are Cognito's: the pool has a domain, the client has AllowedOAuthFlowsUserPoolClient and the
 flow in AllowedOAuthFlows, redirect_uri is one of its CallbackURLs, scopes are a subset of its
@@ -46,6 +48,7 @@ from urllib.parse import parse_qs, urlencode, urlparse
 import requests
 from werkzeug.wrappers import Request, Response
 
+from local.cognito_idp import token_requests
 from local.cognito_idp.pools import (
     find_user_pool,
     pool_issuer,
@@ -257,6 +260,7 @@ class HostedUI:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._codes: dict[str, IssuedCode] = {}
+        self.token_requests = token_requests.TokenRequests()
 
     # --- pages ---------------------------------------------------------------------------------
 
@@ -365,6 +369,7 @@ class HostedUI:
             body["id_token"] = _id_token(
                 pool, client.id, user, access_token=access_token, origin_jti=origin_jti, nonce=issued.nonce
             )
+        self.token_requests.issued(pool.id, "authorization_code", client.id)
         log_decision(
             "hosted_ui.token",
             outcome="issued",
@@ -399,6 +404,7 @@ class HostedUI:
             "jti": str(uuid.uuid4()),
             "client_id": client.id,
         }
+        self.token_requests.issued(pool.id, "client_credentials", client.id)
         log_decision(
             "hosted_ui.token",
             outcome="issued",
@@ -471,6 +477,10 @@ class HostedUI:
         parse_authorize_request(pool_id, request.args)
         return self._login_page(request, pool_id)
 
+    def _token_requests(self, request: Request, pool_id: str) -> Response:
+        _lookup_pool(pool_id, require_domain=False)
+        return json_response({"issued": self.token_requests.of_pool(pool_id)})
+
     def dispatch(self, request: Request) -> Response:
         """Route `/<user_pool_id>/<endpoint>` (paths relative to the `/_local/cognito` mount)."""
         pool_id, _, rest = request.path.strip("/").partition("/")
@@ -480,6 +490,7 @@ class HostedUI:
             ("login", "POST"): self._login_post,
             ("oauth2/token", "POST"): self._token,
             ("logout", "GET"): self._logout,
+            (token_requests.PATH, "GET"): self._token_requests,
         }
         handler = routes.get((rest, request.method))
         if not pool_id or handler is None:

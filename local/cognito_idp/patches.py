@@ -15,6 +15,9 @@ What changes, and why (each is what real Cognito does):
 - RevokeToken exists, and revoked, signed-out or disabled users' tokens are refused as Cognito
   documents (`local.cognito_idp.revocation`); the admin calls the product's revocation feed listens
   to are recorded for EventBridge as CloudTrail does (`local.cognito_idp.trail`);
+- CreateUserPoolClient/UpdateUserPoolClient refuse the OAuth settings Cognito refuses
+  (client_credentials without a secret, with a user flow or with a non-custom scope; an undeclared
+  custom scope: `local.cognito_idp.client_config`);
 - every path that writes user attributes (AdminCreateUser, SignUp, AdminUpdateUserAttributes,
   UpdateUserAttributes) checks the names against the pool's schema, the app client's write
   permissions and immutability, and applies Cognito's email/phone change rules
@@ -46,7 +49,7 @@ from moto.core.responses import ActionResult, EmptyResult
 from moto.core.utils import utcnow
 from moto.moto_api._internal import mock_random
 
-from local.cognito_idp import mfa, revocation, trail, user_attributes
+from local.cognito_idp import client_config, mfa, revocation, trail, user_attributes
 from local.cognito_idp.claims import group_claims, group_names
 from local.cognito_idp.pools import (
     ACCESS_TOKEN_USE,
@@ -278,10 +281,11 @@ def _attribute_names(attributes: list[dict[str, str]] | None) -> list[str]:
     return [str(a.get("Name", "")) for a in attributes or []]
 
 
-def _cognito_errors(check: Callable[..., Any], *args: Any) -> Any:
-    """Run a check of `local.cognito_idp.user_attributes`; its AwsError becomes moto's JSON error."""
+def _cognito_errors(check: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run a pure check (`local.cognito_idp.user_attributes`, `client_config`); its AwsError becomes
+    moto's JSON error."""
     try:
-        return check(*args)
+        return check(*args, **kwargs)
     except AwsError as exc:
         raise JsonRESTError(exc.code, exc.message) from exc
 
@@ -340,6 +344,42 @@ def _update_user_attributes(self: Any, access_token: str, attributes: list[dict[
             _update_attributes(self, pool, user, attributes, admin=False)
             return
     raise NotAuthorizedError("Invalid Access Token")
+
+
+def _wrap_create_user_pool_client(original: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(original)
+    def create_user_pool_client(
+        self: Any, user_pool_id: str, generate_secret: bool, extended_config: dict[str, Any]
+    ) -> Any:
+        pool = self.describe_user_pool(user_pool_id)
+        _cognito_errors(
+            client_config.check,
+            extended_config,
+            has_secret=bool(generate_secret),
+            custom_scopes=client_config.pool_custom_scopes(pool),
+        )
+        return original(self, user_pool_id, generate_secret, extended_config)
+
+    return create_user_pool_client
+
+
+def _wrap_update_user_pool_client(original: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(original)
+    def update_user_pool_client(
+        self: Any, user_pool_id: str, client_id: str, extended_config: dict[str, Any]
+    ) -> Any:
+        pool = self.describe_user_pool(user_pool_id)
+        client = pool.clients.get(client_id)
+        if client is not None:  # moto answers an unknown client itself
+            _cognito_errors(
+                client_config.check,
+                {**client.extended_config, **extended_config},  # what moto will hold after the update
+                has_secret=bool(client.generate_secret),
+                custom_scopes=client_config.pool_custom_scopes(pool),
+            )
+        return original(self, user_pool_id, client_id, extended_config)
+
+    return update_user_pool_client
 
 
 def _delete_resource_server(self: Any, user_pool_id: str, identifier: str) -> None:
@@ -469,6 +509,16 @@ def apply() -> None:
     _install(backend_cls, "admin_create_user", _wrap_admin_create_user(backend_cls.admin_create_user))
     _install(backend_cls, "admin_update_user_attributes", _admin_update_user_attributes)
     _install(backend_cls, "update_user_attributes", _update_user_attributes)
+    _install(
+        backend_cls,
+        "create_user_pool_client",
+        _wrap_create_user_pool_client(backend_cls.create_user_pool_client),
+    )
+    _install(
+        backend_cls,
+        "update_user_pool_client",
+        _wrap_update_user_pool_client(backend_cls.update_user_pool_client),
+    )
     _install(backend_cls, "delete_resource_server", _delete_resource_server)
     _install(backend_cls, "update_resource_server", _update_resource_server)
     response_cls = idp_responses.CognitoIdpResponse

@@ -15,11 +15,23 @@ static files immediately; `handle.publish(stack)` then makes `/config.json` and
 - `/config.json`: what a deployed front end is configured with (region, API URL, Cognito ids and
   endpoints, routes with the request the matrix sends for each), plus the demo users with their
   passwords so a person can sign in as any of them (local demo users only, random per stack);
-- `/expectations.json`: the expected outcome per user and route (local/console/expectations.py).
+- `/expectations.json`: the expected outcome per user and route, and per machine caller and route
+  (local/console/expectations.py);
+- `POST /probe` `{"route": <name>, "id_token": <the page's ID token>}`: the request the page sends
+  for that route, aimed so that the demo stays as seeded, and a ticket when something must be undone
+  afterwards; `POST /probe/done` `{"ticket": ...}`: undo it (local/console/targets.py).
+
+Machine callers are listed read-only (their name, scopes and governing policy, and their row of the
+contract): a browser never holds a client secret, so the console cannot and does not call as one;
+`python -m local call --client NAME METHOD PATH` does, from a terminal. `/config.json` carries no
+client id or secret of a machine client.
 
 Only loopback: the server binds 127.0.0.1 and answers only requests whose Host is
 `localhost:<port>` or `127.0.0.1:<port>` (a DNS-rebinding page cannot read the demo passwords); no
-response carries CORS headers, so pages of other origins cannot read it either.
+response carries CORS headers, so pages of other origins cannot read it either. The POST endpoints
+also require the console's own `Origin` and a JSON body of at most `MAX_POST_BYTES` (a page of
+another origin cannot even make the server act: a form cannot send JSON, and a fetch of JSON
+needs a preflight this server never grants).
 """
 
 from __future__ import annotations
@@ -34,7 +46,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from local.console.expectations import expectations
+from local.console.targets import TargetRefused, Targets
 from tools import config
+from tools.live.probes import READ_METHODS
 from tools.matrix import probe
 
 __all__ = ["ConsoleHandle", "public_config", "start_console"]
@@ -48,6 +62,10 @@ STATIC_FILES = {
     "sigv4.js": "text/javascript; charset=utf-8",
 }
 PAGE_PATHS = ("/", "/callback", "/index.html")
+PROBE_PATH = "/probe"
+PROBE_DONE_PATH = "/probe/done"
+#: A POST body at most (an ID token with many groups is a few KiB).
+MAX_POST_BYTES = 64 * 1024
 CALLBACK_PATH = "/callback"
 SHUTDOWN_POLL_SECONDS = 0.05
 
@@ -76,8 +94,15 @@ def public_config(stack: dict[str, Any], origin: str) -> dict[str, Any]:
         "redirect_uri": f"{origin}{CALLBACK_PATH}",
         "logout_uri": f"{origin}/",
         # What the hosted UI is asked for: the web client's OIDC scopes from the access model (an ID
-        # token, and the scopes the scope-protected user_pool routes need).
-        "scopes": list(cfg.access.oauth.oidc_scopes),
+        # token), and the resource-server scopes the scope-protected user_pool routes need.
+        "scopes": list(
+            dict.fromkeys(
+                [
+                    *cfg.access.oauth.oidc_scopes,
+                    *sorted({s for r in cfg.routes.values() if r.auth == "user_pool" for s in r.scopes}),
+                ]
+            )
+        ),
         # The product's sign-out (not a route of the access model), and the lambda route the console
         # calls with the old access token afterwards to show that it is refused.
         "signout_path": stack["signout_path"],
@@ -90,6 +115,8 @@ def public_config(stack: dict[str, Any], origin: str) -> dict[str, Any]:
                 "auth": r.auth,
                 "scopes": list(r.scopes),
                 "probe": {"method": p.method, "path": p.path, "body": p.body},
+                # A write is sent as POST /probe aims it (local/console/targets.py); a read as is.
+                "prepare": p.method not in READ_METHODS,
             }
             for r in cfg.routes.values()
             for p in [probe(r)]
@@ -103,6 +130,16 @@ def public_config(stack: dict[str, Any], origin: str) -> dict[str, Any]:
                 "external": u["external"],
             }
             for u in stack["users"]
+        ],
+        # Read-only: no client id, no secret (a browser must never hold a client secret).
+        "machines": [
+            {
+                "name": m["name"],
+                "declared": m["declared"],
+                "scopes": list(m["scopes"]),
+                "policy": m["policy_key"],
+            }
+            for m in stack.get("machines") or []
         ],
     }
 
@@ -139,6 +176,7 @@ def _csp(stack: dict[str, Any] | None) -> str:
 class _State:
     port: int
     stack: dict[str, Any] | None = None
+    targets: Targets | None = None
     documents: dict[str, bytes] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -172,10 +210,15 @@ def _handler_class(state: _State) -> type[BaseHTTPRequestHandler]:
         def _json(self, status: int, payload: Any) -> None:
             self._send(status, json.dumps(payload).encode(), "application/json")
 
-        def do_GET(self) -> None:
+        def _host_allowed(self) -> bool:
             allowed_hosts = {f"localhost:{state.port}", f"127.0.0.1:{state.port}"}
-            if self.headers.get("Host", "") not in allowed_hosts:
-                self._json(421, {"message": "unknown Host: open the console at " + state.origin})
+            if self.headers.get("Host", "") in allowed_hosts:
+                return True
+            self._json(421, {"message": "unknown Host: open the console at " + state.origin})
+            return False
+
+        def do_GET(self) -> None:
+            if not self._host_allowed():
                 return
             path = self.path.split("?", 1)[0]
             if path in PAGE_PATHS:
@@ -195,7 +238,60 @@ def _handler_class(state: _State) -> type[BaseHTTPRequestHandler]:
 
         do_HEAD = do_GET
 
+        def do_POST(self) -> None:
+            self.close_connection = True  # the body may be left unread on a refusal
+            if not self._host_allowed():
+                return
+            try:
+                request = self._json_body()
+                with state.lock:
+                    targets = state.targets
+                if targets is None:
+                    raise TargetRefused(503, "the local stack is still starting; reload in a moment")
+                self._json(200, _answer(targets, self.path.split("?", 1)[0], request))
+            except TargetRefused as refused:
+                self._json(refused.status, {"message": refused.message})
+            except Exception as exc:  # an emulator failure: the page shows it and sends nothing
+                self._json(500, {"message": f"the console server failed: {type(exc).__name__}: {exc}"})
+
+        def _json_body(self) -> dict[str, Any]:
+            """The POST's JSON object, from the console's own page only."""
+            if self.headers.get("Origin") != state.origin:
+                raise TargetRefused(403, f"only the console's own page ({state.origin}) may call this")
+            if self.headers.get_content_type() != "application/json":
+                raise TargetRefused(415, "send a JSON body (Content-Type: application/json)")
+            try:
+                length = int(self.headers.get("Content-Length") or "")
+            except ValueError:
+                raise TargetRefused(411, "a Content-Length is required") from None
+            if not 0 < length <= MAX_POST_BYTES:
+                raise TargetRefused(413, f"the body must be 1 to {MAX_POST_BYTES} bytes")
+            raw = self.rfile.read(length)
+            self.close_connection = False  # read in full: the connection may serve the next call
+            try:
+                request = json.loads(raw)
+            except ValueError:
+                request = None
+            if not isinstance(request, dict):
+                raise TargetRefused(400, "the body must be a JSON object")
+            return request
+
     return Handler
+
+
+def _answer(targets: Targets, path: str, request: dict[str, Any]) -> dict[str, Any]:
+    """POST /probe and /probe/done (see the module docstring)."""
+    if path == PROBE_PATH:
+        route, token = request.get("route"), request.get("id_token")
+        if not isinstance(route, str) or not (token is None or isinstance(token, str)):
+            raise TargetRefused(400, 'send {"route": <route name>, "id_token": <your ID token>}')
+        return targets.prepare(route, token).describe()
+    if path == PROBE_DONE_PATH:
+        ticket = request.get("ticket")
+        if not isinstance(ticket, str):
+            raise TargetRefused(400, 'send {"ticket": <the ticket POST /probe answered>}')
+        return {"undone": targets.finish(ticket)}
+    raise TargetRefused(404, f"no such endpoint: POST {path}")
 
 
 class ConsoleHandle:
@@ -227,15 +323,23 @@ class ConsoleHandle:
             "/config.json": json.dumps(public_config(stack, self.url)).encode(),
             "/expectations.json": json.dumps(expectations(stack)).encode(),
         }
+        targets = Targets(stack)
         with self._state.lock:
+            previous, self._state.targets = self._state.targets, targets
             self._state.stack = stack
             self._state.documents = documents
+        if previous is not None:
+            previous.close()
 
     def stop(self) -> None:
         if self._thread.is_alive():
             self._server.shutdown()
             self._thread.join(timeout=10)
         self._server.server_close()
+        with self._state.lock:
+            targets, self._state.targets = self._state.targets, None
+        if targets is not None:
+            targets.close()  # what calls in flight wrote is undone before the stack goes
 
     def __enter__(self) -> ConsoleHandle:
         return self

@@ -1,7 +1,8 @@
 # What each deploy role may do to its environment's resources (named <name_prefix>-*, fga-<env> by
 # default). Services and names follow terraform/stack: Cognito user and identity pools, API Gateway
 # REST API + stage (+ optional WAF association), Lambda, DynamoDB, CloudWatch Logs, KMS, IAM roles,
-# the revocation feed's EventBridge rule and its dead-letter SQS queue.
+# and the monitoring (CloudWatch alarms and dashboard, log metric filters and saved queries, the SNS
+# alarm topic), the revocation feed's EventBridge rule and its dead-letter SQS queue.
 locals {
   arn = {
     for env, e in var.environments : env => {
@@ -27,6 +28,13 @@ locals {
       policies      = "arn:${local.partition}:iam::${var.account_id}:policy/${local.name_prefixes[env]}-*"
       oidc          = "arn:${local.partition}:iam::${var.account_id}:oidc-provider/*"
       web_acls      = "arn:${local.partition}:wafv2:${var.region}:${var.account_id}:regional/webacl/*/*"
+      alarms        = "arn:${local.partition}:cloudwatch:${var.region}:${var.account_id}:alarm:${local.name_prefixes[env]}-*"
+      dashboard     = "arn:${local.partition}:cloudwatch::${var.account_id}:dashboard/${local.name_prefixes[env]}"
+      # The alarm topic and its subscriptions (<topic ARN>:<id>).
+      topics = [
+        "arn:${local.partition}:sns:${var.region}:${var.account_id}:${local.name_prefixes[env]}-*",
+        "arn:${local.partition}:sns:${var.region}:${var.account_id}:${local.name_prefixes[env]}-*:*",
+      ]
       # The revocation feed (terraform/stack/revocation.tf): a rule on the default bus, a queue.
       event_rules = "arn:${local.partition}:events:${var.region}:${var.account_id}:rule/${local.name_prefixes[env]}-*"
       queues      = "arn:${local.partition}:sqs:${var.region}:${var.account_id}:${local.name_prefixes[env]}-*"
@@ -159,6 +167,24 @@ data "aws_iam_policy_document" "plan" {
   }
 
   statement {
+    sid       = "ReadAlarmsAndDashboard"
+    actions   = ["cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource", "cloudwatch:GetDashboard"]
+    resources = [local.arn[each.key].alarms, local.arn[each.key].dashboard]
+  }
+
+  statement {
+    sid       = "ReadMetricFilters"
+    actions   = ["logs:DescribeMetricFilters"]
+    resources = [local.arn[each.key].log_groups]
+  }
+
+  statement {
+    sid       = "ReadAlarmTopic"
+    actions   = ["sns:GetTopicAttributes", "sns:ListTagsForResource", "sns:GetSubscriptionAttributes"]
+    resources = local.arn[each.key].topics
+  }
+
+  statement {
     sid = "ListAccountLevel"
     # None of these supports resource-level permissions (Service Authorization Reference): a Resource
     # other than "*" never matches them. DescribeUserPoolDomain reads the hosted-UI domain.
@@ -168,6 +194,7 @@ data "aws_iam_policy_document" "plan" {
       "cognito-identity:ListIdentityPools",
       "kms:ListAliases",
       "logs:DescribeLogGroups",
+      "logs:DescribeQueryDefinitions",
     ]
     resources = ["*"]
   }
@@ -200,6 +227,10 @@ data "aws_iam_policy_document" "apply" {
       "kms:CreateKey",
       "kms:ListAliases",
       "logs:DescribeLogGroups",
+      # Logs Insights saved queries (the monitoring module's aws_cloudwatch_query_definition).
+      "logs:DescribeQueryDefinitions",
+      "logs:PutQueryDefinition",
+      "logs:DeleteQueryDefinition",
     ]
     resources = ["*"] # no resource-level permissions for these actions
 
@@ -299,6 +330,51 @@ data "aws_iam_policy_document" "apply" {
       "logs:ListTagsLogGroup",
     ]
     resources = [local.arn[each.key].log_groups]
+  }
+
+  statement {
+    sid = "ManageMetricFilters"
+    actions = [
+      "logs:PutMetricFilter",
+      "logs:DeleteMetricFilter",
+      "logs:DescribeMetricFilters",
+    ]
+    resources = [local.arn[each.key].log_groups]
+  }
+
+  statement {
+    sid = "ManageAlarmsAndDashboard"
+    actions = [
+      "cloudwatch:PutMetricAlarm",
+      "cloudwatch:PutCompositeAlarm",
+      "cloudwatch:DeleteAlarms",
+      "cloudwatch:DescribeAlarms",
+      "cloudwatch:TagResource",
+      "cloudwatch:UntagResource",
+      "cloudwatch:ListTagsForResource",
+      "cloudwatch:PutDashboard",
+      "cloudwatch:GetDashboard",
+      "cloudwatch:DeleteDashboards",
+    ]
+    resources = [local.arn[each.key].alarms, local.arn[each.key].dashboard]
+  }
+
+  statement {
+    sid = "ManageAlarmTopic"
+    actions = [
+      "sns:CreateTopic",
+      "sns:DeleteTopic",
+      "sns:GetTopicAttributes",
+      "sns:SetTopicAttributes",
+      "sns:TagResource",
+      "sns:UntagResource",
+      "sns:ListTagsForResource",
+      "sns:Subscribe",
+      "sns:Unsubscribe",
+      "sns:GetSubscriptionAttributes",
+      "sns:SetSubscriptionAttributes",
+    ]
+    resources = local.arn[each.key].topics
   }
 
   statement {
@@ -433,8 +509,8 @@ locals {
 
 # --- verify: `make verify` after the apply (tools/live; docs/deploying.md, "Verifying an environment")
 # It creates users of its own in the environment's user pool, signs them in through the verification
-# client, calls the API as they would, and removes them, their identity-pool identities and what
-# they stored. Every grant names this environment's resources: the pools by their fga:environment
+# client, calls the API as they would (and as the declared machine clients), and removes them, their
+# identity-pool identities and what they stored. Every grant names this environment's resources: the pools by their fga:environment
 # tag (their ids are random), the records table by name. No state, no IAM, no other table.
 
 data "aws_iam_policy_document" "verify" {
@@ -456,6 +532,21 @@ data "aws_iam_policy_document" "verify" {
       "cognito-idp:AdminDeleteUser",
       "cognito-idp:ListUsers",
     ]
+    resources = [local.arn[each.key].user_pools]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/fga:environment"
+      values   = [each.key]
+    }
+  }
+
+  statement {
+    sid = "ReadTheMachineClients"
+    # The machine callers of the contract call as the environment's declared machine clients: their
+    # secrets are read with DescribeUserPoolClient, as a deployed service reads its own (the
+    # verification output names their client ids). Read only: no client is created or changed.
+    actions   = ["cognito-idp:DescribeUserPoolClient"]
     resources = [local.arn[each.key].user_pools]
 
     condition {

@@ -10,12 +10,9 @@ locals {
     environment = local.environment
   }
 
-  # The resource server's scopes as clients request them (<identifier>/<scope>); the confidential
-  # machine client gets only those the model marks service_client.
+  # The resource server's scopes as clients request them (<identifier>/<scope>): the web client may
+  # request all of them, each machine client only those the model lists for it.
   resource_server_scopes = [for name in sort(keys(var.access.oauth.scopes)) : "${var.access.oauth.resource_server}/${name}"]
-  service_client_scopes = [
-    for name in sort(keys(var.access.oauth.scopes)) : "${var.access.oauth.resource_server}/${name}" if var.access.oauth.scopes[name].service_client
-  ]
 
   # `make verify` (settings.verification): its own app client, accepted wherever the web client's
   # tokens are (the Lambda authorizer's ALLOWED_CLIENT_IDS, the identity pool), only when enabled.
@@ -27,6 +24,20 @@ locals {
 
   group_policies = {
     for g in keys(var.access.groups) : g => templatefile("${var.templates_dir}/${g}.json.tftpl", local.template_vars)
+  }
+
+  # Machine clients (client-credentials grant). In lambda mode each is governed by one policy-table
+  # item: its own rendered template under "client:<name>" (no group can be named so: group names have
+  # no ':'), or the item of the group the model names. The authorizer gets the mapping client id ->
+  # {policy key, scopes} (MACHINE_CLIENTS, functions.tf).
+  machine_clients = {
+    for name, c in var.access.machine_clients : name => {
+      scopes     = [for s in c.scopes : "${var.access.oauth.resource_server}/${s}"]
+      policy_key = c.policy.template != null ? "client:${name}" : c.policy.group
+    }
+  }
+  client_policies = {
+    for name, c in var.access.machine_clients : "client:${name}" => templatefile("${var.templates_dir}/clients/${name}.json.tftpl", local.template_vars) if c.policy.template != null
   }
 
   # What the web client may read and write of a user's own attributes. It reads what the backend
@@ -100,15 +111,18 @@ module "user_pool" {
         refresh_token_validity_days   = 1
       }
     } : {},
-    local.user_pool.confidential_client ? {
-      service = {
-        # Confidential machine client: client_credentials with custom scopes only.
-        generate_secret      = true
-        allowed_oauth_flows  = ["client_credentials"]
-        allowed_oauth_scopes = local.service_client_scopes
-        explicit_auth_flows  = ["ALLOW_REFRESH_TOKEN_AUTH"]
+    {
+      # One confidential client per machine client of the model: client_credentials with its own
+      # resource-server scopes only. Cognito generates the secret (docs/deploying.md, "Machine
+      # clients": where it lives and how a service reads it).
+      for name, c in local.machine_clients : name => {
+        generate_secret               = true
+        allowed_oauth_flows           = ["client_credentials"]
+        allowed_oauth_scopes          = c.scopes
+        explicit_auth_flows           = ["ALLOW_REFRESH_TOKEN_AUTH"]
+        access_token_validity_minutes = local.user_pool.access_token_validity_minutes
       }
-    } : {},
+    },
   )
 
   groups = {
@@ -142,8 +156,12 @@ module "identity_pool" {
 module "policy_store" {
   source = "../modules/policy_store"
 
-  table_name          = "${local.prefix}-policies"
-  group_policies      = { for g, doc in local.group_policies : g => { precedence = var.access.groups[g].precedence, policy = doc } }
+  table_name = "${local.prefix}-policies"
+  group_policies = merge(
+    { for g, doc in local.group_policies : g => { precedence = var.access.groups[g].precedence, policy = doc } },
+    # A machine client's own item: one policy, so its precedence decides nothing (0).
+    { for key, doc in local.client_policies : key => { precedence = 0, policy = doc } },
+  )
   kms_key_arn         = aws_kms_key.this.arn
   deletion_protection = local.deletion_protection
   tags                = local.tags

@@ -1,8 +1,26 @@
+# Function names, known at plan time: what refers to a function by name (the monitoring's alarms)
+# need not wait for it to be created.
+locals {
+  function_names = merge(
+    { authorizer = "${local.prefix}-authorizer" },
+    { for handler in keys(var.access.handlers) : handler => "${local.prefix}-${handler}" },
+  )
+}
+
+# The declared machine clients as the authorizer reads them: client id -> the policy-table key that
+# governs it and the scopes its tokens may hold. A token of any other client is refused
+# (client_not_allowed), as one of a user client is when presented as a machine's.
+locals {
+  authorizer_machine_clients = jsonencode({
+    for name, c in local.machine_clients : module.user_pool.client_ids[name] => { policy = c.policy_key, scopes = c.scopes }
+  })
+}
+
 module "authorizer" {
   source = "../modules/function"
 
-  name         = "${local.prefix}-authorizer"
-  description  = "Verifies Cognito JWTs and returns the caller's group policy from the policy table."
+  name         = local.function_names.authorizer
+  description  = "Verifies Cognito JWTs and returns the caller's group (or machine client's) policy from the policy table."
   zip_path     = "${local.lambda_zip_dir}/authorizer.zip"
   handler      = "app.handler"
   architecture = var.settings.lambda_architecture
@@ -19,6 +37,7 @@ module "authorizer" {
     ISSUER                   = module.user_pool.issuer
     JWKS_URL                 = local.authorizer.jwks_origin == null ? "${module.user_pool.issuer}/.well-known/jwks.json" : "${local.authorizer.jwks_origin}/${module.user_pool.id}/.well-known/jwks.json"
     ALLOWED_CLIENT_IDS       = join(",", local.token_client_ids)
+    MACHINE_CLIENTS          = local.authorizer_machine_clients
     TOKEN_USE                = local.authorizer.token_use
     POLICY_CACHE_TTL_SECONDS = tostring(local.authorizer.policy_cache_seconds)
     JWKS_CACHE_TTL_SECONDS   = tostring(local.authorizer.jwks_cache_seconds)
@@ -51,7 +70,7 @@ module "backend" {
   source   = "../modules/function"
   for_each = var.access.handlers
 
-  name         = "${local.prefix}-${each.key}"
+  name         = local.function_names[each.key]
   description  = each.value.description
   zip_path     = "${local.lambda_zip_dir}/backend.zip"
   handler      = each.value.entry_point

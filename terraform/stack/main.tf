@@ -39,12 +39,23 @@ locals {
           ArnLike = { "kms:EncryptionContext:aws:logs:arn" = "arn:${data.aws_partition.current.partition}:logs:${local.region}:${local.account_id}:log-group:*" }
         }
       },
+      {
+        # CloudWatch alarms publish to the encrypted alarm topic (terraform/modules/monitoring).
+        Sid       = "CloudWatchAlarmsPublish"
+        Effect    = "Allow"
+        Principal = { Service = "cloudwatch.amazonaws.com" }
+        Action    = ["kms:Decrypt", "kms:GenerateDataKey*"]
+        Resource  = "*"
+        Condition = {
+          StringEquals = { "aws:SourceAccount" = local.account_id }
+        }
+      },
     ]
   })
 }
 
 resource "aws_kms_key" "this" {
-  description             = "${local.prefix}: DynamoDB tables, log groups and Lambda environment"
+  description             = "${local.prefix}: DynamoDB tables, log groups, Lambda environment and the alarm topic"
   enable_key_rotation     = true
   deletion_window_in_days = local.environment == "local" ? 7 : 30
   policy                  = local.kms_policy

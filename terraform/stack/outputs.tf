@@ -34,8 +34,19 @@ output "user_pool_issuer" {
 }
 
 output "user_pool_client_ids" {
-  description = "App client ids keyed by client name (web, and service when enabled)."
+  description = "App client ids keyed by client name (web, and one per machine client)."
   value       = module.user_pool.client_ids
+}
+
+output "machine_clients" {
+  description = "Per machine client of the access model: its app client id, the scopes it may request and the policy-table key that governs it in lambda mode. Never the secret: a service reads it with DescribeUserPoolClient (docs/deploying.md)."
+  value = {
+    for name, c in local.machine_clients : name => {
+      client_id  = module.user_pool.client_ids[name]
+      scopes     = c.scopes
+      policy_key = c.policy_key
+    }
+  }
 }
 
 output "identity_pool_id" {
@@ -102,6 +113,11 @@ output "group_policies" {
   value       = { for g, d in local.group_policies : g => jsondecode(d) }
 }
 
+output "client_policies" {
+  description = "The rendered policy document of each machine client with a template of its own, keyed by its policy-table key (client:<name>), as the policy table stores it."
+  value       = { for key in keys(local.client_policies) : key => module.policy_store.documents[key] }
+}
+
 output "methods" {
   description = "What API Gateway enforces per route."
   value       = module.api.methods
@@ -122,6 +138,19 @@ output "deletion_protection" {
   value       = local.deletion_protection
 }
 
+output "monitoring" {
+  description = "The environment's alarm topic, alarm names (by catalog key), the composite alarm to page on, the log metric filters, the log metrics' namespace and the dashboard."
+  value = {
+    topic_arn            = module.monitoring.topic_arn
+    alarm_names          = module.monitoring.alarm_names
+    composite_alarm_name = module.monitoring.composite_alarm_name
+    metric_filters       = module.monitoring.metric_filters
+    namespace            = module.monitoring.namespace
+    dashboard_name       = module.monitoring.dashboard_name
+    query_definitions    = module.monitoring.query_definitions
+  }
+}
+
 output "verification" {
   description = "What `make verify` needs to reach this environment (settings.verification.enabled), null when verification is off: ids and URLs only, no secret. The pipeline's apply job hands it to the verify job."
   value = local.verification.enabled ? {
@@ -137,5 +166,9 @@ output "verification" {
     identity_pool_id       = module.identity_pool.id
     records_table          = module.records.table_name
     writes                 = local.verification.writes
+    # The machine callers: client ids only (the verify role reads each secret with
+    # DescribeUserPoolClient), and the token endpoint of the pool's domain.
+    machine_clients = { for name in keys(local.machine_clients) : name => module.user_pool.client_ids[name] }
+    token_endpoint  = module.user_pool.domain == null ? null : "https://${module.user_pool.domain}.auth.${local.region}.amazoncognito.com/oauth2/token"
   } : null
 }

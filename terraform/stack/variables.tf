@@ -4,6 +4,14 @@ variable "access" {
       precedence  = number
       description = optional(string, "")
     }))
+    machine_clients = optional(map(object({
+      description = optional(string, "")
+      scopes      = list(string)
+      policy = object({
+        template = optional(string)
+        group    = optional(string)
+      })
+    })), {})
     handlers = map(object({
       entry_point   = string
       description   = string
@@ -14,8 +22,7 @@ variable "access" {
       resource_server = string
       oidc_scopes     = list(string)
       scopes = map(object({
-        description    = string
-        service_client = optional(bool, false)
+        description = string
       }))
     })
     routes = map(object({
@@ -29,7 +36,10 @@ variable "access" {
   description = <<-EOT
     The access model, policy_templates/access_model.json, the same for every environment: user-pool
     groups keyed by name (each needs policy_templates/<name>.json.tftpl; the lowest precedence wins
-    for a user in several groups), the backend handlers (Lambda entry point and the records-table
+    for a user in several groups), the machine clients keyed by name (a confidential app client each,
+    client-credentials grant: the resource-server scopes it may request and the policy governing it
+    in lambda mode, {template = "<its name>"} for policy_templates/clients/<name>.json.tftpl or
+    {group = "<group>"} for that group's), the backend handlers (Lambda entry point and the records-table
     actions and partitions each may use), the OAuth scopes (the web client's OIDC scopes and the
     resource server's own scopes) and the API routes (path, method, auth mode, handler, scopes).
     Routes are validated by the api module.
@@ -48,6 +58,39 @@ variable "access" {
   validation {
     condition     = alltrue([for g in keys(var.access.groups) : can(regex("^[A-Za-z0-9_-]{1,40}$", g))])
     error_message = "Group names must be 1-40 letters, digits, '_' or '-' (they name IAM roles and template files)."
+  }
+
+  validation {
+    condition     = alltrue([for c in keys(var.access.machine_clients) : can(regex("^[a-z][a-z0-9-]{0,30}$", c)) && !contains(["web", "verify"], c)])
+    error_message = "Machine client names must be 1-31 lowercase letters, digits or '-' starting with a letter, and not \"web\" or \"verify\" (the web and verification clients' keys): they name the app client <prefix>-<name> and the template policy_templates/clients/<name>.json.tftpl."
+  }
+
+  validation {
+    condition = alltrue([
+      for c in values(var.access.machine_clients) : length(c.scopes) > 0 && length(distinct(c.scopes)) == length(c.scopes) && alltrue([for s in c.scopes : contains(keys(var.access.oauth.scopes), s)])
+    ])
+    error_message = "Every machine client lists at least one scope, each once, and each a key of oauth.scopes (written without the resource server's prefix): the client-credentials grant issues only the resource server's scopes."
+  }
+
+  validation {
+    condition = alltrue([
+      for name, c in var.access.machine_clients : (c.policy.template == null) != (c.policy.group == null)
+    ])
+    error_message = "A machine client's policy is exactly one of {\"template\": \"<its name>\"} (its own template) or {\"group\": \"<group>\"} (that group's policy)."
+  }
+
+  validation {
+    condition = alltrue([
+      for name, c in var.access.machine_clients : c.policy.template == null || (c.policy.template == name && fileexists("${var.templates_dir}/clients/${name}.json.tftpl"))
+    ])
+    error_message = "A machine client governed by a template of its own needs {\"template\": \"<its name>\"} and the file policy_templates/clients/<its name>.json.tftpl."
+  }
+
+  validation {
+    condition = alltrue([
+      for c in values(var.access.machine_clients) : c.policy.group == null || contains(keys(var.access.groups), coalesce(c.policy.group, "-"))
+    ])
+    error_message = "A machine client's policy.group must name a group declared in policy_templates/access_model.json."
   }
 
   validation {
@@ -105,7 +148,9 @@ variable "settings" {
         min_length = optional(number, 0)
         max_length = optional(number, 256)
       })), {})
-      confidential_client = optional(bool, false)
+      # Replaced by the access model's machine_clients; kept only so that a config.json still
+      # setting it fails with a message instead of being dropped silently.
+      confidential_client = optional(bool)
     }), {})
     external_providers = optional(map(object({
       issuer_url  = string
@@ -133,6 +178,22 @@ variable "settings" {
     identity_pool = optional(object({
       user_pool_role_mapping = optional(string, "Rules")
     }), {})
+    monitoring = optional(object({
+      subscriptions = optional(map(object({
+        protocol = string
+        endpoint = string
+      })), {})
+      expects_traffic = optional(bool)
+      alarms = optional(map(object({
+        threshold           = optional(number)
+        period              = optional(number)
+        evaluation_periods  = optional(number)
+        datapoints_to_alarm = optional(number)
+        actions_enabled     = optional(bool)
+      })), {})
+      account_concurrency_quota = optional(number, 1000)
+      runbook_url               = optional(string, "docs/operations.md")
+    }), {})
     verification = optional(object({
       enabled = optional(bool, false)
       writes  = optional(bool, false)
@@ -157,6 +218,16 @@ variable "settings" {
   validation {
     condition     = contains(["Rules", "Token"], var.settings.identity_pool.user_pool_role_mapping)
     error_message = "identity_pool.user_pool_role_mapping must be \"Rules\" (default: only the preferred role, the group the Lambda authorizer applies; a user in no group gets no credentials) or \"Token\" (callers may choose among their own groups' roles with CustomRoleArn; docs/architecture.md, \"Multi-group rule\")."
+  }
+
+  validation {
+    condition     = length(var.access.machine_clients) == 0 || var.settings.user_pool.domain_prefix != null
+    error_message = "The access model declares machine_clients, whose tokens come from the token endpoint of the user pool's domain: set user_pool.domain_prefix in this environment's config.json."
+  }
+
+  validation {
+    condition     = var.settings.user_pool.confidential_client == null
+    error_message = "user_pool.confidential_client is gone: declare each machine caller under machine_clients in policy_templates/access_model.json (every environment then gets one confidential client per entry) and remove the setting."
   }
 
   validation {
@@ -192,6 +263,30 @@ variable "settings" {
   validation {
     condition     = var.settings.authorizer.revocation_check_seconds >= 0 && var.settings.authorizer.revocation_check_seconds <= 300 && floor(var.settings.authorizer.revocation_check_seconds) == var.settings.authorizer.revocation_check_seconds
     error_message = "authorizer.revocation_check_seconds must be a whole number of seconds from 0 (read the revocation record on every decision) to 300 (a revocation must still mean \"within seconds\"); 2 is the default (above 10 the sign-out and the feed do not flush API Gateway's cache: docs/architecture.md, \"Revocation\")."
+  }
+
+  validation {
+    condition = alltrue([
+      for sub in values(var.settings.monitoring.subscriptions) : sub.protocol == "email" ? can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", sub.endpoint)) : sub.protocol == "https" && can(regex("^https://[^\\s]+$", sub.endpoint))
+    ])
+    error_message = "monitoring.subscriptions: each is {\"protocol\": \"email\", \"endpoint\": <an address>} or {\"protocol\": \"https\", \"endpoint\": <an https:// URL>}; {} for none."
+  }
+
+  validation {
+    condition = alltrue([
+      for key in keys(var.settings.monitoring.alarms) : contains(local.alarm_kinds, split(":", key)[0])
+    ])
+    error_message = "monitoring.alarms keys must be an alarm kind of terraform/modules/monitoring/catalog.json (e.g. \"api_5xx\", \"lambda_errors\", \"fail_closed_jwks\", \"denial_rate\"), optionally :<function, table, client or auth mode> (\"lambda_errors:authorizer\"); docs/operations.md lists them."
+  }
+
+  validation {
+    condition     = var.settings.monitoring.account_concurrency_quota >= 1 && floor(var.settings.monitoring.account_concurrency_quota) == var.settings.monitoring.account_concurrency_quota
+    error_message = "monitoring.account_concurrency_quota must be the account's regional Lambda concurrency quota, a whole number (1000 unless AWS raised it)."
+  }
+
+  validation {
+    condition     = length(var.settings.monitoring.runbook_url) > 0 && !strcontains(var.settings.monitoring.runbook_url, "#")
+    error_message = "monitoring.runbook_url must be where people read docs/operations.md, without a #fragment (each alarm appends #<its kind>)."
   }
 
   validation {

@@ -45,6 +45,8 @@ REPEATED_LOGGED = "repeated token, decision logged at INFO"
 TOKEN_CACHE_OFF = "repeated token, token cache off"
 POLICY_EVERY_CALL = "policy read every call"
 NO_CACHES = "no caches"
+MACHINE_FIRST_SEEN = "first-seen machine token, warm caches"
+MACHINE_REPEATED = "repeated machine token, warm caches"
 COLD = "cold container"
 SAMPLE = "sample-style authorizer"
 SLICES = 10  # passes over every scenario per round (see stats.interleave)
@@ -104,6 +106,14 @@ def run(rounds: int = 7, scale: float = 1.0) -> Decisions:
             for i in range(n(200) * SLICES * rounds + 1)
         ]
     )
+    machine_route = support.method_arn("GET", "/petstore/v2/pets")  # the reporter's own template allows it
+    machine_repeated = support.token_event(f"Bearer {tokens.machine_token()}", machine_route)
+    machine_first_seen = iter(
+        [
+            support.token_event(f"Bearer {tokens.machine_token()}", machine_route)
+            for _ in range(n(400) * SLICES * rounds + 1)
+        ]
+    )
     header, payload, signature = str(repeated["authorizationToken"]).split(" ")[1].split(".")
     signing_input = f"{header}.{payload}".encode()
     raw_signature = base64.urlsafe_b64decode(signature + "==")
@@ -114,10 +124,13 @@ def run(rounds: int = 7, scale: float = 1.0) -> Decisions:
         client = boto3.client("dynamodb", region_name=support.REGION)
         support.create_policy_table(client)
         support.create_revocation_table(client)
+        support.put_client_policies(client)
         # A record read stays fresh for the whole run: "warm caches" (a deployed container re-reads a
         # user's record every REVOCATION_CHECK_SECONDS; the NEW_USER row is what that read costs).
         settings = Settings.from_env(
-            support.authorizer_env(jwks.url, LOG_LEVEL="WARNING", REVOCATION_CHECK_SECONDS="300")
+            support.authorizer_env(
+                jwks.url, LOG_LEVEL="WARNING", REVOCATION_CHECK_SECONDS="300", **support.machine_env()
+            )
         )
         logger = get_logger("WARNING")
 
@@ -152,6 +165,7 @@ def run(rounds: int = 7, scale: float = 1.0) -> Decisions:
         for event in cycle:  # every bench user's revocation record read once
             allowed(warm.authorize(event))
         allowed(warm.authorize(repeated))
+        allowed(warm.authorize(machine_repeated))
         token_cache_off = fresh(token_cache=0)
         allowed(token_cache_off.authorize(repeated))
         ticks = itertools.count(step=10_000)
@@ -183,6 +197,11 @@ def run(rounds: int = 7, scale: float = 1.0) -> Decisions:
                     "a token of a user this container has not checked within REVOCATION_CHECK_SECONDS: "
                     "the first-seen path plus one consistent GetItem of the user's revocation record",
                 ),
+                    MACHINE_FIRST_SEEN,
+                    "a client-credentials token of a declared machine client this container has not "
+                    "seen, JWKS and the client's policy item cached (each token a service fetches)",
+                ),
+                (MACHINE_REPEATED, "the same machine token again: answered by the verified-token cache"),
                 (
                     REPEATED_LOGGED,
                     "the same, with the one JSON decision line a deployed authorizer writes "
@@ -215,6 +234,12 @@ def run(rounds: int = 7, scale: float = 1.0) -> Decisions:
 
         def warm_repeated() -> Timed:
             return time_batch(n(4000), lambda: warm.authorize(repeated), allowed)
+
+        def warm_machine_first_seen() -> Timed:
+            return time_each(n(400), lambda _: warm.authorize(next(machine_first_seen)), allowed)
+
+        def warm_machine_repeated() -> Timed:
+            return time_batch(n(4000), lambda: warm.authorize(machine_repeated), allowed)
 
         def logged_repeated() -> Timed:
             quiet_stdout = sys.stdout
@@ -258,6 +283,8 @@ def run(rounds: int = 7, scale: float = 1.0) -> Decisions:
                 (series[FIRST_SEEN], counted(warm_first_seen)),
                 (series[REPEATED], counted(warm_repeated)),
                 (series[NEW_USER], warm_new_user),
+                (series[MACHINE_FIRST_SEEN], counted(warm_machine_first_seen)),
+                (series[MACHINE_REPEATED], counted(warm_machine_repeated)),
                 (series[REPEATED_LOGGED], counted(logged_repeated)),
                 (
                     series[TOKEN_CACHE_OFF],

@@ -242,6 +242,8 @@ def _goals(result: Decisions, cold: ColdStart | None, gw: GatewayBench | None) -
     verify, sample = result[d.VERIFY], result[d.SAMPLE]
     first = result[d.FIRST_SEEN].ratio_to(verify)
     repeated = result[d.REPEATED].ratio_to(verify)
+    machine_first = result[d.MACHINE_FIRST_SEEN].ratio_to(verify)
+    machine_repeated = result[d.MACHINE_REPEATED].ratio_to(verify)
     faster = sample.ratio_to(result[d.FIRST_SEEN])
     counters = result.counters
     quiet = (
@@ -259,6 +261,11 @@ def _goals(result: Decisions, cold: ColdStart | None, gw: GatewayBench | None) -
             f"repeated token ≤ {REPEATED_MAX:g}x one RS256 verify",
             f"{repeated:.2f}x",
             _verdict(repeated <= REPEATED_MAX),
+        ),
+        (
+            f"machine token: first-seen ≤ {FIRST_SEEN_MAX:g}x, repeated ≤ {REPEATED_MAX:g}x one RS256 verify",
+            f"{machine_first:.2f}x, {machine_repeated:.2f}x",
+            _verdict(machine_first <= FIRST_SEEN_MAX and machine_repeated <= REPEATED_MAX),
         ),
         (
             f"≥ {SAMPLE_MIN:g}x faster than the sample-style authorizer",

@@ -1,5 +1,5 @@
-"""The full access contract, end to end: every cell (kind of user x route x method) of
-tests/contract/access.yaml, live, through the live-matrix engine `make up` and `make verify` run
+"""The full access contract, end to end: every cell (kind of user or machine caller x route x method)
+of tests/contract/access.yaml, live, through the live-matrix engine `make up` and `make verify` run
 (tools/live/engine.py): the promise people wrote, not an expectation computed by the evaluator the
 gateway enforces with. (The static matrix is compared with the same contract in
 tests/policy/test_access_contract.py.)
@@ -36,8 +36,8 @@ CFG = config.load(ENV)
 MAPPING = user_pool_role_mapping(CFG)
 PROMISE = contract.load()
 CELLS = [
-    pytest.param(user, route.name, method, id=f"{user}-{method}-{route.name}")
-    for user in PROMISE.users(MAPPING)
+    pytest.param(caller, route.name, method, id=f"{caller}-{method}-{route.name}")
+    for caller in [*PROMISE.users(MAPPING), *PROMISE.section(contract.MACHINES)]
     for route in PROMISE.routes.values()
     for method in route.methods
 ]

@@ -7,20 +7,29 @@ suite fails; and if the evaluator is broken on purpose, they must disagree (the 
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import replace
 from typing import Any
 
 import pytest
 
+import tools.contract.comparison
 import tools.iam_policy
+import tools.matrix
 from local.demo_data import demo_users
 from tools import config, contract
 from tools import iam_wildcards as wildcards
 from tools.config import Group, Route
-from tools.matrix import ROLE_MAPPINGS, user_pool_role_mapping
-from tools.render import render_group
+from tools.matrix import (
+    ALLOW,
+    FORBIDDEN,
+    NOT_APPLICABLE,
+    ROLE_MAPPINGS,
+    UNAUTHORIZED,
+    Machine,
+    user_pool_role_mapping,
+)
+from tools.render import policy_documents
 
 API_ID = "abcdefghij"
 
@@ -31,7 +40,7 @@ def promise() -> contract.Contract:
 
 
 def _policies(cfg: config.EnvConfig) -> dict[str, Any]:
-    return {g: json.loads(render_group(cfg, g, api_id=API_ID)) for g in cfg.groups}
+    return policy_documents(cfg, api_id=API_ID)
 
 
 @pytest.mark.parametrize("env", config.ENVIRONMENTS)
@@ -59,6 +68,30 @@ def test_a_route_or_group_without_a_contract_entry_fails(promise: contract.Contr
     assert contract.coverage_problems(promise, moved) == [
         "route news-get: configured GET /news [iam], contract says GET /news [lambda]"
     ]
+
+
+def test_a_machine_client_without_a_contract_entry_fails(promise: contract.Contract) -> None:
+    cfg = config.load("local")
+    auditor = config.MachineClient("auditor", "", ("api/news.read",), group="admin")
+    more = replace(
+        cfg, access=replace(cfg.access, machine_clients={**cfg.machine_clients, "auditor": auditor})
+    )
+    assert contract.coverage_problems(promise, more) == [
+        f"machine client auditor has no entry (declared: true) in {promise.source}"
+    ]
+    fewer = replace(cfg, access=replace(cfg.access, machine_clients={}))
+    assert contract.coverage_problems(promise, fewer) == [
+        f"{promise.source} promises machine client {name}, which local does not declare"
+        for name in sorted(cfg.machine_clients)
+    ]
+
+
+def test_the_machine_rows_show_every_outcome(promise: contract.Contract) -> None:
+    """The demo's machine callers are allowed and refused in every way the product can answer."""
+    outcomes = set(contract.machine_cells(promise.section(contract.MACHINES)).values())
+    assert outcomes == {ALLOW, UNAUTHORIZED, FORBIDDEN, NOT_APPLICABLE}
+    kinds = {("template" if c.template else "group") for c in config.load("local").machine_clients.values()}
+    assert kinds == {"template", "group"}, "one machine client per kind of governing policy"
 
 
 def test_the_contract_users_are_the_demo_users(promise: contract.Contract) -> None:
@@ -182,3 +215,71 @@ def test_a_broken_evaluator_fails_the_contract(
     }
     print(f"injected bug {bug}: {len(mismatches)} mismatches\n{contract.describe(mismatches)}")
     assert must_differ <= reported, contract.describe(mismatches)
+
+
+# --- the contract catches a broken machine rule -------------------------------------------------------
+
+_real_machine_status = tools.matrix.expected_machine_status
+
+
+def _scopes_ignored(cfg: config.EnvConfig, machine: Machine, route: Route, *args: Any, **kwargs: Any) -> Any:
+    """user_pool routes let any machine token through, whatever scopes it holds."""
+    if route.auth == "user_pool":
+        return ALLOW
+    return _real_machine_status(cfg, machine, route, *args, **kwargs)
+
+
+def _undeclared_governed_like_the_first(
+    cfg: config.EnvConfig, machine: Machine, route: Route, *args: Any, **kwargs: Any
+) -> Any:
+    """A client the model does not declare is treated as if it were the first declared one."""
+    if machine.client is None:
+        machine = replace(machine, client=next(iter(cfg.machine_clients.values())))
+    return _real_machine_status(cfg, machine, route, *args, **kwargs)
+
+
+MACHINE_BUGS = {
+    "scopes-ignored": (
+        _scopes_ignored,
+        {
+            ("partner", "partner-pets", "GET"),
+            ("reporter", "cup-get", "GET"),
+            ("undeclared", "cup-email", "GET"),
+        },
+    ),
+    "undeclared-accepted": (
+        _undeclared_governed_like_the_first,
+        {("undeclared", "news-get", "GET")},
+    ),
+}
+
+
+@pytest.mark.parametrize("bug", sorted(MACHINE_BUGS))
+def test_a_broken_machine_rule_fails_the_contract(
+    promise: contract.Contract, monkeypatch: pytest.MonkeyPatch, bug: str
+) -> None:
+    cfg = config.load("local")
+    policies = _policies(cfg)
+    assert contract.static_mismatches(promise, cfg, policies, API_ID) == []
+    buggy, must_differ = MACHINE_BUGS[bug]
+    monkeypatch.setattr(tools.contract.comparison, "expected_machine_status", buggy)
+    mismatches = contract.static_mismatches(promise, cfg, policies, API_ID)
+    reported = {
+        (m.user, m.where.rsplit("(", 1)[1].rstrip(")"), m.where.split()[0])
+        for m in mismatches
+        if "(" in m.where
+    }
+    assert must_differ <= reported, contract.describe(mismatches)
+
+
+def test_a_machine_client_governed_by_another_item_fails_the_contract(promise: contract.Contract) -> None:
+    cfg = config.load("local")
+    partner = replace(cfg.machine_clients["partner"], group="admin")
+    moved = replace(
+        cfg, access=replace(cfg.access, machine_clients={**cfg.machine_clients, "partner": partner})
+    )
+    mismatches = contract.static_mismatches(promise, moved, _policies(moved), API_ID)
+    assert "partner policy (lambda authorizer): contract says pet-veterinarian, found admin" in [
+        str(m) for m in mismatches
+    ]
+    assert any(m.user == "partner" and "(news-delete)" in m.where for m in mismatches)

@@ -83,7 +83,7 @@ def move_call(contract: dict[str, Any], user: str, call: str, old: str, new: str
     """Move `METHOD /path` of `user` from the outcome list `old` to `new` (lines may hold several
     methods: `GET DELETE /news` loses only DELETE)."""
     method, path = call.split()
-    spec = contract["users"][user]
+    spec = contract["users"][user] if user in contract["users"] else contract["machines"][user]
     lines = []
     for line in spec[old] or []:
         *methods, line_path = line.split()
@@ -117,11 +117,13 @@ def widen_pet_veterinarian(repo: Path) -> None:
 
 def test_a_widened_template_names_every_caller_that_gains_a_call(repo: Path) -> None:
     widen_pet_veterinarian(repo)
-    for user in ("pet-veterinarian", "multi-group"):  # multi-group's policy is pet-veterinarian's
-        edit_contract(repo, lambda c, u=user: move_call(c, u, "DELETE /news", "deny_403", "allow"))  # type: ignore[misc]
+    # multi-group's policy is pet-veterinarian's, and so is the machine client partner's
+    for caller in ("pet-veterinarian", "multi-group", "partner"):
+        edit_contract(repo, lambda c, u=caller: move_call(c, u, "DELETE /news", "deny_403", "allow"))  # type: ignore[misc]
     changes, disagreements = diff_lines(repo)
     assert changes == [
         f"▲ WIDENS   multi-group  DELETE /news  deny_403 → allow  {ENVS}",
+        f"▲ WIDENS   partner  DELETE /news  deny_403 → allow  {ENVS}",
         f"▲ WIDENS   pet-veterinarian  DELETE /news  deny_403 → allow  {ENVS}",
     ]
     assert disagreements == []
@@ -132,13 +134,46 @@ def test_a_widened_template_without_its_contract_edit_is_flagged(repo: Path) -> 
     changes, disagreements = diff_lines(repo)
     assert changes == [
         f"▲ WIDENS   multi-group  DELETE /news  deny_403 → allow  {ENVS}",
+        f"▲ WIDENS   partner  DELETE /news  deny_403 → allow  {ENVS}",
         f"▲ WIDENS   pet-veterinarian  DELETE /news  deny_403 → allow  {ENVS}",
     ]
     assert disagreements == [
         f"✗ matrix    ▲ WIDENS   multi-group  DELETE /news  deny_403 → allow  {ENVS}  contract: deny_403",
+        f"✗ matrix    ▲ WIDENS   partner  DELETE /news  deny_403 → allow  {ENVS}  contract: deny_403",
         f"✗ matrix    ▲ WIDENS   pet-veterinarian  DELETE /news  deny_403 → allow  {ENVS}"
         "  contract: deny_403",
     ]
+
+
+def test_a_machine_clients_own_template_widened(repo: Path) -> None:
+    """The reporter's own template gains DELETE /news: only the reporter's cell moves."""
+    edit_text(
+        repo,
+        str((repo / sides.TEMPLATES / "clients" / "reporter.json.tftpl").relative_to(repo)),
+        '"${api_arn}/GET/news"',
+        '"${api_arn}/*/news"',
+    )
+    changes, disagreements = diff_lines(repo)
+    assert changes == [f"▲ WIDENS   reporter  DELETE /news  deny_403 → allow  {ENVS}"]
+    assert disagreements == [
+        f"✗ matrix    ▲ WIDENS   reporter  DELETE /news  deny_403 → allow  {ENVS}  contract: deny_403"
+    ]
+
+
+def test_a_new_machine_client_without_a_contract_entry_shows_what_it_gets(repo: Path) -> None:
+    def add(model: dict[str, Any]) -> None:
+        model["machine_clients"]["mirror"] = {"scopes": ["pets.read"], "policy": {"group": "admin"}}
+
+    edit_json(repo, config.model_path(repo), add)
+    changes, disagreements = diff_lines(repo)
+    # The same callers on both sides: before, a client named mirror was one the model did not
+    # declare (the Lambda authorizer refused it; API Gateway let its scope through already).
+    assert f"▲ WIDENS   mirror  DELETE /news  deny_401 → allow  {ENVS}" in changes
+    assert f"· changes  mirror  PUT /petstore/v1/pets  deny_401 → deny_403  {ENVS}" in changes
+    assert not [line for line in changes if "/partner/pets" in line or "/cip" in line]
+    assert (
+        f"✗ matrix    ▲ WIDENS   mirror  DELETE /news  deny_401 → allow  {ENVS}  contract: —" in disagreements
+    )
 
 
 def test_a_narrowed_template(repo: Path) -> None:
@@ -171,6 +206,9 @@ def test_a_new_route(repo: Path) -> None:
         for name, user in contract["users"].items():
             outcome = "allow" if name == "admin" else "deny_401" if user.get("external") else "deny_403"
             user[outcome] = [*(user[outcome] or []), "GET /audit"]
+        for machine in contract["machines"].values():  # no machine's policy grants it
+            outcome = "deny_403" if machine["declared"] else "deny_401"
+            machine[outcome] = [*(machine[outcome] or []), "GET /audit"]
 
     edit_contract(repo, promise)
     changes, disagreements = diff_lines(repo)
@@ -181,12 +219,15 @@ def test_a_new_route(repo: Path) -> None:
         f"· changes  google-users  GET /audit  — → deny_403  {ENVS}",
         f"· changes  multi-group  GET /audit  — → deny_403  {ENVS}",
         f"· changes  no-group  GET /audit  — → deny_403  {ENVS}",
+        f"· changes  partner  GET /audit  — → deny_403  {ENVS}",
         f"· changes  pet-veterinarian  GET /audit  — → deny_403  {ENVS}",
+        f"· changes  reporter  GET /audit  — → deny_403  {ENVS}",
+        f"· changes  undeclared  GET /audit  — → deny_401  {ENVS}",
     ]
     assert disagreements == []
 
 
-AUDITOR_ALLOWED = ["GET /cup", "POST /cup", "GET /cup/email", "GET /news"]
+AUDITOR_ALLOWED = ["GET /cup", "POST /cup", "GET /cup/email", "GET /partner/pets", "GET /news"]
 AUDITOR_DENIED = [
     "GET /cip", "POST /cip", "GET /google", "POST /google", "DELETE /news",
     *(f"{m} /petstore/v1/pets" for m in ("GET", "POST", "PUT", "PATCH", "DELETE")),
@@ -284,7 +325,7 @@ def test_no_change_and_the_report_says_so(repo: Path) -> None:
 def test_the_markdown_marks_a_widening_unmistakably(repo: Path) -> None:
     widen_pet_veterinarian(repo)
     markdown = access_diff.to_markdown(access_diff.compare("HEAD", repo))
-    assert markdown.startswith("### Access review: ▲ 2 widenings of access\n")
+    assert markdown.startswith("### Access review: ▲ 3 widenings of access\n")
     assert "> [!WARNING]\n> **This change widens access.**" in markdown
     assert "> [!CAUTION]" in markdown  # and the contract was not updated
     assert f"  ▲ WIDENS   pet-veterinarian  DELETE /news  deny_403 → allow  {ENVS}\n" in markdown

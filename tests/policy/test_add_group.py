@@ -86,7 +86,11 @@ variables {{
   access           = jsondecode(file("../../policy_templates/access_model.json"))
   lambda_build_dir = "tests/fixtures"
   templates_dir    = "../../policy_templates"
-  settings         = {{ environment = "dev", cors_allow_origin = "https://app.example.com" }}
+  settings = {{
+    environment       = "dev"
+    cors_allow_origin = "https://app.example.com"
+    user_pool         = {{ domain_prefix = "fga-test-auth" }}
+  }}
 }}
 
 run "the_new_group_is_deployed" {{

@@ -76,6 +76,7 @@ def _env(groups: list[str], **overrides: str) -> config.EnvConfig:
 def _model(groups: list[str]) -> config.AccessModel:
     model = json.loads(config.ACCESS_MODEL.read_text())
     model["groups"] = {g: {"precedence": i + 1, "description": g} for i, g in enumerate(groups)}
+    model["machine_clients"] = {}  # these tests are about groups' templates
     return config.parse_access_model(model)
 
 
@@ -160,7 +161,9 @@ def test_every_real_template_renders_for_every_environment(env_configs: list[con
     for env in env_configs:
         result = render.render_env(env)
         assert result.errors == []
-        assert {p.group for p in result.policies} == set(env.groups)
+        own = {c.policy_key for c in env.machine_clients.values() if c.template is not None}
+        assert own, "the demo model has a machine client with a template of its own"
+        assert {p.group for p in result.policies} == set(env.groups) | own
         for policy in result.policies:
             assert "${" not in policy.text
             assert json.loads(policy.text)["Version"] == "2012-10-17"
@@ -182,11 +185,55 @@ def test_cli_writes_one_file_per_group_byte_for_byte(tmp_path: Path) -> None:
     proc = _cli("--env", "prod", "--out", str(out), "--api-id", "q1w2e3r4t5", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     env = config.load("prod")
-    assert sorted(p.name for p in out.iterdir()) == sorted(f"{g}.json" for g in env.groups)
+    clients = [c for c in env.machine_clients.values() if c.template is not None]
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*.json")) == sorted(
+        [f"{g}.json" for g in env.groups] + [f"clients/{c.name}.json" for c in clients]
+    )
     for group in env.groups:
         expected = render.render_group(env, group, api_id="q1w2e3r4t5")
         assert (out / f"{group}.json").read_bytes() == expected.encode()
         assert ":q1w2e3r4t5/prod/" in expected
+    for client in clients:
+        expected = render.render_client(env, client, api_id="q1w2e3r4t5")
+        assert (out / "clients" / f"{client.name}.json").read_bytes() == expected.encode()
+        assert ":q1w2e3r4t5/prod/" in expected
+
+
+def test_a_client_template_renders_like_a_groups_and_is_required(tmp_path: Path) -> None:
+    """A machine client with {"template": name} is rendered from clients/<name>.json.tftpl with the
+    group templates' rules; a missing file is an error, an unused one a warning."""
+    model = json.loads(config.ACCESS_MODEL.read_text())
+    model["groups"] = {"g": {"precedence": 1}}
+    model["machine_clients"] = {
+        "bot": {"scopes": ["news.read"], "policy": {"template": "bot"}},
+        "ghost": {"scopes": ["news.read"], "policy": {"template": "ghost"}},
+        "follower": {"scopes": ["news.read"], "policy": {"group": "g"}},
+    }
+    raw = json.loads((config.ENVS_DIR / "dev" / "config.json").read_text())
+    env = config.parse(raw, access=config.parse_access_model(model))
+    good = (
+        '{"Version": "2012-10-17", "Statement": '
+        '[{"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "${api_arn}/GET/x"}]}'
+    )
+    templates = _templates(tmp_path, {"g": good})
+    (templates / "clients").mkdir()
+    for name, text in {"bot": good, "unused": good, "follower": "%{ if x }"}.items():
+        (templates / "clients" / f"{name}.json.tftpl").write_text(text)
+    result = render.render_env(env, templates_dir=templates)
+    assert sorted(p.group for p in result.policies) == ["client:bot", "g"]
+    [bot] = [p for p in result.policies if p.group == "client:bot"]
+    assert bot.file_name == "clients/bot.json"
+    assert json.loads(bot.text)["Statement"][0]["Resource"].endswith("/dev/GET/x")
+    assert [(e.rule, Path(e.source).name) for e in result.errors] == [
+        ("missing-template", "ghost.json.tftpl")
+    ]
+    # a client governed by a group has no template: a file of its name is not one, it is unused
+    assert sorted(w.split(":")[0].rsplit("/", 1)[1] for w in result.warnings) == [
+        "follower.json.tftpl",
+        "unused.json.tftpl",
+    ]
+    with pytest.raises(config.ConfigError, match="no machine client 'follower' with a template of its own"):
+        render.render_client(env, "follower", templates_dir=templates)
 
 
 def test_cli_refuses_a_bad_api_id_and_writes_nothing(tmp_path: Path) -> None:

@@ -44,6 +44,9 @@ def terraform_renders(
         variables = render.template_variables(env)
         for group in env.groups:
             cases[f"{env.environment}/{group}"] = (config.TEMPLATES_DIR / f"{group}.json.tftpl", variables)
+        for client in render.own_template_clients(env):
+            assert client.template_path is not None
+            cases[f"{env.environment}/{client.policy_key}"] = (client.template_path, variables)
     dev_vars = render.template_variables(config.load("dev"))
     for path in sorted(synthetic_dir.iterdir()):
         cases[f"synthetic/{path.name}"] = (path, dev_vars)
@@ -54,10 +57,27 @@ def _real_cases() -> list[tuple[str, str]]:
     return [(env, group) for env in config.ENVIRONMENTS for group in config.load(env).groups]
 
 
+def _client_cases() -> list[tuple[str, str]]:
+    return [
+        (env, c.name) for env in config.ENVIRONMENTS for c in render.own_template_clients(config.load(env))
+    ]
+
+
 def test_every_template_is_used_and_compared() -> None:
     groups = {group for _, group in _real_cases()}
     assert groups == set(render.template_paths()), "each template must belong to a group of some environment"
     assert {env for env, _ in _real_cases()} == set(config.ENVIRONMENTS)
+    clients = {client for _, client in _client_cases()}
+    assert clients == set(render.client_template_paths()), "each client template must belong to a client"
+
+
+@pytest.mark.parametrize(("env", "client"), _client_cases())
+def test_python_render_of_a_client_template_equals_templatefile(
+    env: str, client: str, terraform_renders: dict[str, str]
+) -> None:
+    cfg = config.load(env)
+    expected = terraform_renders[f"{env}/{cfg.machine_clients[client].policy_key}"]
+    assert render.render_client(cfg, client) == expected
 
 
 @pytest.mark.parametrize(("env", "group"), _real_cases())

@@ -1,7 +1,9 @@
 """The policy validation fails on bad templates, naming the file and the rule; real templates pass.
 
 One `check_policies` run (one checkov run, parliament, the renderer) covers all four real environments
-plus a synthetic environment `bad` whose groups each break one rule; the tests assert on its result.
+plus a synthetic environment `bad` whose groups each break one rule, and whose machine clients with
+templates of their own (policy_templates/clients/) break them too: a client's template is validated
+exactly like a group's. The tests assert on its result.
 A second run goes through the CLI the Makefile calls, with one real template changed to `"Action": "*"`.
 """
 
@@ -72,8 +74,23 @@ BAD_TEMPLATES = {
     ),
 }
 
+# Machine clients' own templates (in clients/), each breaking one rule as the groups' do.
+BAD_CLIENT_TEMPLATES = {
+    "client-action-star": BAD_TEMPLATES["action-star"],
+    "client-api-elsewhere": BAD_TEMPLATES["other-api"],
+    "client-directive": BAD_TEMPLATES["directive"],
+    "client-typo-action": BAD_TEMPLATES["typo-action"],
+}
+
 # (template, rule that must be reported for it)
 EXPECTED = [
+    ("client-action-star", "CKV_AWS_62"),
+    ("client-action-star", "CKV_FGA_1"),
+    ("client-api-elsewhere", "CKV_FGA_2"),
+    ("client-directive", "template/directive"),
+    ("client-typo-action", "parliament/UNKNOWN_ACTION"),
+    ("ghost-client", "template/missing-template"),
+    ("orphan-client", "template/orphan"),
     ("action-star", "CKV_AWS_62"),  # checkov built-in: "*:*" administrative privileges
     ("action-star", "CKV_FGA_1"),
     ("action-star", "CKV_FGA_2"),
@@ -105,6 +122,11 @@ def templates_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for name, text in BAD_TEMPLATES.items():
         (directory / f"{name}.json.tftpl").write_text(text)
     (directory / "orphan.json.tftpl").write_text(BAD_TEMPLATES["good"])
+    clients = directory / config.CLIENT_TEMPLATES_DIR
+    shutil.copytree(config.TEMPLATES_DIR / config.CLIENT_TEMPLATES_DIR, clients)
+    for name, text in BAD_CLIENT_TEMPLATES.items():
+        (clients / f"{name}.json.tftpl").write_text(text)
+    (clients / "orphan-client.json.tftpl").write_text(BAD_TEMPLATES["good"])
     return directory
 
 
@@ -115,6 +137,10 @@ def bad_env() -> config.EnvConfig:
     groups = [*BAD_TEMPLATES, "ghost"]
     model = json.loads(config.ACCESS_MODEL.read_text())
     model["groups"] = {g: {"precedence": 100 + i, "description": g} for i, g in enumerate(groups)}
+    model["machine_clients"] = {
+        name: {"scopes": ["news.read"], "policy": {"template": name}}
+        for name in [*BAD_CLIENT_TEMPLATES, "ghost-client"]
+    }
     return config.parse(raw, access=config.parse_access_model(model))
 
 
@@ -149,7 +175,8 @@ def test_render_errors_point_at_the_line(problems: list[Problem]) -> None:
 
 
 def test_good_and_real_templates_pass_every_check(problems: list[Problem]) -> None:
-    clean = ["good", *(p.name.removesuffix(".json.tftpl") for p in config.TEMPLATES_DIR.glob("*.json.tftpl"))]
+    real = [*config.TEMPLATES_DIR.glob("*.json.tftpl"), *config.TEMPLATES_DIR.glob("clients/*.json.tftpl")]
+    clean = ["good", *(p.name.removesuffix(".json.tftpl") for p in real)]
     for template in clean:
         assert _rules_for(problems, template) == set(), template
 
@@ -166,7 +193,10 @@ def test_real_templates_pass_validation(env_configs: list[config.EnvConfig], tmp
     """What `make checkov` runs for the policies, without the synthetic environment."""
     policies, render_problems = validate_policies.render_all(env_configs)
     assert render_problems == []
-    assert len(policies) == sum(len(e.groups) for e in env_configs)
+    own = [c for e in env_configs for c in e.machine_clients.values() if c.template is not None]
+    assert own, "the demo model has a machine client with a template of its own"
+    assert len(policies) == sum(len(e.groups) for e in env_configs) + len(own)
+    assert {p.group for p in policies} >= {c.policy_key for c in own}
     assert [p for policy in policies for p in validate_policies.lint_policy(policy)] == []
 
 

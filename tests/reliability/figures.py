@@ -26,6 +26,9 @@ PROFILE_ENV = "FGA_RELIABILITY_PROFILE"
 KINDS = ("fuzz", "fault", "load", "integrity")
 
 _lock = threading.Lock()
+#: (kind, name) of what was recorded in this process since the plugin last cleared it: the scenarios
+#: of the test that is running (tests/reliability/signals.py checks them against the runbook).
+recorded: list[tuple[str, str]] = []
 
 
 def out_dir() -> Path | None:
@@ -45,6 +48,7 @@ def record(kind: str, name: str, **figures: Any) -> None:
     """Append one line for a test that held (call it after the test's assertions)."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
+    recorded.append((kind, name))
     directory = out_dir()
     if directory is None:
         return

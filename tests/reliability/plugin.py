@@ -1,5 +1,10 @@
 """pytest plugin (loaded by tests/conftest.py): the `reliability` marker, the hypothesis profiles,
-and the figures directory shared by the controller and its pytest-xdist workers.
+the figures directory shared by the controller and its pytest-xdist workers, and the alarm check.
+
+Alarm check: while a reliability test runs, the log lines it produces are captured (the functions'
+JSON lines on stdout, and what the test hands to `signals.capture`); once it has passed, every
+scenario it recorded must map to the alarms its real lines trip in docs/operations.md
+(tests/reliability/signals.py says exactly what is checked). A mismatch fails that test.
 
 The controller picks the directory in `pytest_configure`, before xdist starts its workers, and puts
 it in the environment they inherit; at the end of the session it prints the summed figures (how many
@@ -11,14 +16,16 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
+from collections.abc import Generator
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import pytest
 from hypothesis import HealthCheck, settings
 
-from tests.reliability import figures
+from tests.reliability import figures, signals
 
 MARKER = "reliability"
 _CREATED = pytest.StashKey[Path]()
@@ -72,3 +79,41 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     if created is not None:
         shutil.rmtree(created, ignore_errors=True)
         os.environ.pop(figures.OUT_ENV, None)
+
+
+class _Tee:
+    """sys.stdout as the test found it, also fed to the signal capture."""
+
+    def __init__(self, wrapped: TextIO, capture: signals.Capture) -> None:
+        self.wrapped = wrapped
+        self._capture = capture
+
+    def write(self, text: str) -> int:
+        self._capture.write(text)
+        return self.wrapped.write(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.wrapped, name)
+
+
+@pytest.hookimpl(wrapper=True, trylast=True)  # inside pytest's capture: see its sys.stdout
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
+    if item.get_closest_marker(MARKER) is None:
+        return (yield)
+    figures.recorded.clear()
+    capture = signals.start()
+    tee = _Tee(sys.stdout, capture)
+    sys.stdout = tee  # type: ignore[assignment]
+    try:
+        result = yield
+    finally:
+        if sys.stdout is tee:
+            sys.stdout = tee.wrapped
+        signals.stop()
+    problems = signals.check(list(figures.recorded), capture)
+    if problems:
+        pytest.fail(
+            "the scenario's real log lines and docs/operations.md disagree:\n  " + "\n  ".join(problems[:20]),
+            pytrace=False,
+        )
+    return result

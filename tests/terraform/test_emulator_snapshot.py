@@ -43,10 +43,16 @@ def _fingerprint(running: Any) -> dict[str, Any]:
             "user_pool": idp.describe_user_pool(UserPoolId=pool)["UserPool"],
             "groups": idp.list_groups(UserPoolId=pool)["Groups"],
             "users": idp.list_users(UserPoolId=pool)["Users"],
-            "identity_pool": running.aws("cognito-identity").describe_identity_pool(IdentityPoolId=identity_pool),
-            "role_mappings": running.aws("cognito-identity").get_identity_pool_roles(IdentityPoolId=identity_pool),
+            "identity_pool": running.aws("cognito-identity").describe_identity_pool(
+                IdentityPoolId=identity_pool
+            ),
+            "role_mappings": running.aws("cognito-identity").get_identity_pool_roles(
+                IdentityPoolId=identity_pool
+            ),
             "functions": running.aws("lambda").list_functions()["Functions"],
-            "tables": [dynamodb.describe_table(TableName=t)["Table"] for t in dynamodb.list_tables()["TableNames"]],
+            "tables": [
+                dynamodb.describe_table(TableName=t)["Table"] for t in dynamodb.list_tables()["TableNames"]
+            ],
             "records": dynamodb.scan(TableName=outputs["records_table"])["Items"],
             "roles": roles,
             "role_policies": {r["RoleName"]: iam.list_role_policies(RoleName=r["RoleName"]) for r in roles},
@@ -55,7 +61,9 @@ def _fingerprint(running: Any) -> dict[str, Any]:
     )
 
 
-def test_the_applied_stack_survives_save_and_restore_and_serves(stack_holder: StackHolder, tmp_path: Path) -> None:
+def test_the_applied_stack_survives_save_and_restore_and_serves(
+    stack_holder: StackHolder, tmp_path: Path
+) -> None:
     running = stack_holder.running
     # Earlier tests' admin actions reach the revocation feed asynchronously (EventBridge): let them
     # finish writing before the stack is described, saved and emptied.

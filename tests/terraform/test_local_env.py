@@ -13,7 +13,7 @@ import pytest
 
 from tests.stack_fixture import StackHolder
 from tools import config
-from tools.render import render_group
+from tools.render import render_client, render_group
 
 AUTH_TYPES = {"iam": "AWS_IAM", "user_pool": "COGNITO_USER_POOLS", "lambda": "CUSTOM"}
 # The zip each function role runs (tools/build_lambda.py); every other role is a backend handler.
@@ -120,13 +120,46 @@ def test_policy_table_holds_the_python_rendering_of_each_template(
     items = {
         i["group"]["S"]: i for i in dynamodb.scan(TableName=table)["Items"]
     }  # a test may scan; request paths never do
-    assert set(items) == set(cfg.groups)
+    own = {c.policy_key: c for c in cfg.machine_clients.values() if c.template is not None}
+    assert own, "the demo has a machine client with a template of its own"
+    assert set(items) == set(cfg.groups) | set(own)
     for group in cfg.groups.values():
         item = items[group.name]
         assert json.loads(item["policy"]["S"]) == _python_rendering(
             cfg, group.name, running.outputs["api_id"]
         )
         assert int(item["precedence"]["N"]) == group.precedence
+    for key, client in own.items():
+        rendered = render_client(cfg, client, api_id=running.outputs["api_id"])
+        assert json.loads(items[key]["policy"]["S"]) == json.loads(rendered)
+
+
+def test_every_machine_client_is_a_confidential_client_the_authorizer_knows(
+    running: Any, cfg: config.EnvConfig
+) -> None:
+    idp = running.aws("cognito-idp")
+    pool = running.outputs["user_pool_id"]
+    declared = running.outputs["machine_clients"]
+    assert set(declared) == set(cfg.machine_clients)
+    for name, client in cfg.machine_clients.items():
+        app = idp.describe_user_pool_client(UserPoolId=pool, ClientId=declared[name]["client_id"])[
+            "UserPoolClient"
+        ]
+        assert app["ClientSecret"]
+        assert app["AllowedOAuthFlows"] == ["client_credentials"]
+        assert app["AllowedOAuthFlowsUserPoolClient"] is True
+        assert sorted(app["AllowedOAuthScopes"]) == sorted(client.scopes)
+    conf = running.aws("lambda").get_function_configuration(
+        FunctionName=running.outputs["functions"]["authorizer"]
+    )
+    machine_clients = json.loads(conf["Environment"]["Variables"]["MACHINE_CLIENTS"])
+    assert machine_clients == {
+        declared[name]["client_id"]: {"policy": c.policy_key, "scopes": list(c.scopes)}
+        for name, c in cfg.machine_clients.items()
+    }
+    user_clients = conf["Environment"]["Variables"]["ALLOWED_CLIENT_IDS"].split(",")
+    assert running.outputs["user_pool_client_ids"]["web"] in user_clients
+    assert not set(user_clients) & set(machine_clients), "a client is a user's or a machine's"
 
 
 def test_group_roles_hold_the_same_document(running: Any, cfg: config.EnvConfig) -> None:

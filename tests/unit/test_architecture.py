@@ -296,10 +296,11 @@ def test_each_handler_is_declared_once(handler: str) -> None:
 
 @pytest.mark.parametrize("scope", sorted(MODEL["oauth"]["scopes"]))
 def test_each_oauth_scope_is_declared_once(scope: str) -> None:
-    """Declared as a key (whatever its value), and not restated as `<resource server>/<scope>`."""
+    """Declared as a key (whatever its value), and not restated as `<resource server>/<scope>`
+    outside the model (a route of the model names the scopes it requires that way)."""
     assert declaring_files(rf"""["']{re.escape(scope)}["']\s*[:=]""", SOURCES) == [MODEL_PATH]
     qualified = f"{MODEL['oauth']['resource_server']}/{scope}"
-    assert declaring_files(rf"""["']{re.escape(qualified)}["']""", SOURCES) == []
+    assert set(declaring_files(rf"""["']{re.escape(qualified)}["']""", SOURCES)) <= {MODEL_PATH}
 
 
 def test_handler_names_are_not_restated_in_code() -> None:

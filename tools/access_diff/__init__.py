@@ -6,8 +6,9 @@ side (the git ref BASE, and the working tree) and each environment it computes
 
 - the static matrix: the policy templates and the access model through the IAM evaluator
   (`tools/matrix.py` over `tools/iam_policy.py`), every route and every verb of an ANY route, for
-  one set of callers on both sides (the kinds of user of either side's contract, plus a user of
-  each group no contract speaks for yet), so a caller's cell moves only when what decides it does;
+  one set of callers on both sides (the kinds of user and the machine callers of either side's
+  contract, plus a user of each group and each machine client no contract speaks for yet), so a
+  caller's cell moves only when what decides it does;
 - the contract's cells (`tests/contract/access.yaml`, through `tools/contract`);
 
 and prints only the cells that change, one line per caller, call and change, with the environments

@@ -17,14 +17,17 @@ import yaml
 
 from tools import config, render
 from tools.config import ENVIRONMENTS, HTTP_METHODS, REPO_ROOT, AccessModel, ConfigError, EnvConfig
-from tools.contract import CONTRACT_FILE, OUTCOMES, SECTIONS, Contract, ContractError
+from tools.contract import CONTRACT_FILE, MACHINES, OUTCOMES, SECTIONS, Contract, ContractError, machine_cells
 from tools.contract import parse as parse_contract
 from tools.matrix import (
     ALLOW,
     FORBIDDEN,
+    NOT_APPLICABLE,
     UNAUTHORIZED,
     Expectation,
+    Machine,
     Principal,
+    expected_machine_status,
     expected_status,
     external_group,
     user_pool_role_mapping,
@@ -33,13 +36,18 @@ from tools.matrix import (
 API_ID = render.VALIDATION_API_ID
 #: The verbs of an ANY route, as the contract promises them (HEAD and OPTIONS are not part of it).
 ANY_METHODS = tuple(m for m in HTTP_METHODS if m not in ("HEAD", "OPTIONS", "ANY"))
-WORDS: dict[Expectation, str] = {ALLOW: "allow", UNAUTHORIZED: "deny_401", FORBIDDEN: "deny_403"}
+WORDS: dict[Expectation, str] = {
+    ALLOW: "allow",
+    UNAUTHORIZED: "deny_401",
+    FORBIDDEN: "deny_403",
+    NOT_APPLICABLE: "not_applicable",
+}
 
 #: libyaml's safe loader when PyYAML has it (it parses the contract ten times faster), else PyYAML's.
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 Cell = tuple[str, str, str]  # (caller, METHOD, /path)
-Cells = dict[Cell, str]  # -> allow | deny_401 | deny_403
+Cells = dict[Cell, str]  # -> allow | deny_401 | deny_403 | not_applicable
 
 
 class AccessDiffError(Exception):
@@ -64,7 +72,7 @@ def input_paths() -> tuple[Path, ...]:
 # stop the diff; a cell section BASE does not have yet is read as empty (`None`, as the loader
 # passes a missing key).
 
-CELL_SECTIONS = frozenset({"version", "role_mapping_default", "routes", "users", "token_option"})
+CELL_SECTIONS = frozenset({"version", "role_mapping_default", "routes", "users", "token_option", "machines"})
 
 
 def read_contract(path: Path, label: str) -> tuple[Contract | None, list[str]]:
@@ -89,15 +97,22 @@ def read_contract(path: Path, label: str) -> tuple[Contract | None, list[str]]:
 
 
 def contract_callers(promise: Contract) -> list[Caller]:
-    """The contract's kinds of caller (its users: name, groups, external IdP or not)."""
-    return [Caller(u.name, u.groups, u.external) for u in promise.users(promise.default_mapping).values()]
+    """The contract's kinds of caller: its users (name, groups, external IdP or not) and its machine
+    callers (name, scopes, declared by the model or not)."""
+    users = [Caller(u.name, u.groups, u.external) for u in promise.users(promise.default_mapping).values()]
+    machines = [
+        Caller(m.name, (), machine=True, scopes=m.scopes, declared=m.declared)
+        for m in promise.section(MACHINES).values()
+    ]
+    return [*users, *machines]
 
 
 def contract_cells(promise: Contract, cfg: EnvConfig) -> Cells:
     outcome_words = {value: word for word, value in OUTCOMES.items()}
+    cells = {**promise.cells(user_pool_role_mapping(cfg)), **machine_cells(promise.section(MACHINES))}
     return {
-        (user, method, promise.routes[route].path): outcome_words[outcome]
-        for (user, route, method), outcome in promise.cells(user_pool_role_mapping(cfg)).items()
+        (caller, method, promise.routes[route].path): outcome_words[outcome]
+        for (caller, route, method), outcome in cells.items()
     }
 
 
@@ -106,14 +121,24 @@ def contract_cells(promise: Contract, cfg: EnvConfig) -> Cells:
 
 @dataclass(frozen=True)
 class Caller:
-    """A kind of caller the matrix is computed for (the same set on both sides)."""
+    """A kind of caller the matrix is computed for (the same set on both sides): a user, or a
+    machine caller (a machine client of the model when `declared`, else a client of the pool the
+    model does not declare, holding `scopes`)."""
 
     name: str
     groups: tuple[str, ...]
     external: bool = False
+    machine: bool = False
+    scopes: tuple[str, ...] = ()
+    declared: bool = True
 
-    def principal(self, cfg: EnvConfig) -> Principal:
-        """tools.matrix's caller in `cfg`; an external IdP user maps to the env's provider group."""
+    def principal(self, cfg: EnvConfig) -> Principal | Machine:
+        """tools.matrix's caller in `cfg`; an external IdP user maps to the env's provider group; a
+        declared machine caller is the env's client of that name (its scopes and governing policy;
+        a machine the model no longer declares is an undeclared client)."""
+        if self.machine:
+            client = cfg.machine_clients.get(self.name) if self.declared else None
+            return Machine(self.name, client.scopes if client else self.scopes, client)
         return Principal(self.name, self.groups, external_group(cfg) if self.external else None)
 
 
@@ -176,20 +201,18 @@ def load(root: Path, label: str) -> Tree:
             cfg = _settings(root, env, label, model, notes)
             if cfg is not None:
                 configs[env] = cfg
-                policies[env] = {
-                    group: json.loads(render.render_group(cfg, group, API_ID, templates_dir=templates))
-                    for group in cfg.groups
-                }
+                policies[env] = render.policy_documents(cfg, API_ID, templates_dir=templates)
     except (ConfigError, render.TemplateError, KeyError, TypeError, ValueError) as exc:
         raise AccessDiffError(f"{label}: cannot evaluate: {exc}") from exc
     return Tree(label, configs, policies, promise, tuple(notes))
 
 
 def callers(trees: Sequence[Tree]) -> list[Caller]:
-    """The callers both sides are computed for: every kind of user either side's contract has (the
+    """The callers both sides are computed for: every kind of caller either side's contract has (the
     first tree's definition wins), plus one user named after each group that no contract has a
-    user of its own for, so a new group shows up even without its contract entry. The same set on
-    both sides: a caller's cells change only when what decides its access changes."""
+    user of its own for, and each machine client no contract speaks for, so a new group or machine
+    client shows up even without its contract entry. The same set on both sides: a caller's cells
+    change only when what decides its access changes."""
     found: dict[str, Caller] = {}
     for tree in trees:
         for caller in contract_callers(tree.promise) if tree.promise else []:
@@ -202,6 +225,11 @@ def callers(trees: Sequence[Tree]) -> list[Caller]:
                     name = group.name if group.name not in found else f"{group.name} (group)"
                     found[name] = Caller(name, (group.name,))
                     covered.add(group.name)
+    for tree in trees:
+        for cfg in tree.configs.values():
+            for client in cfg.machine_clients.values():
+                if client.name not in found:
+                    found[client.name] = Caller(client.name, (), machine=True, scopes=client.scopes)
     return list(found.values())
 
 
@@ -210,9 +238,16 @@ def _word(outcome: Expectation) -> str:
     return WORDS.get(outcome, str(outcome))
 
 
-def matrix_cells(cfg: EnvConfig, principals: Sequence[Principal], policies: Mapping[str, Any]) -> Cells:
+def matrix_cells(
+    cfg: EnvConfig, principals: Sequence[Principal | Machine], policies: Mapping[str, Any]
+) -> Cells:
+    def outcome(p: Principal | Machine, route: Any, method: str) -> Expectation:
+        if isinstance(p, Machine):
+            return expected_machine_status(cfg, p, route, policies, API_ID, method=method)
+        return expected_status(cfg, p, route, policies, API_ID, method=method)
+
     return {
-        (p.name, method, route.path): _word(expected_status(cfg, p, route, policies, API_ID, method=method))
+        (p.name, method, route.path): _word(outcome(p, route, method))
         for p in principals
         for route in cfg.routes.values()
         for method in (ANY_METHODS if route.method == "ANY" else (route.method,))

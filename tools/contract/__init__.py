@@ -11,13 +11,14 @@ The package does three jobs, one per part; callers use the names re-exported her
 
 - reading the file: `loader.py` (`load`, `parse`, SECTIONS: the file's top-level keys in reading
   order), `schema.py` (ContractError, Section, small readers), and one module per section:
-  `routes.py` (`routes:`), `users.py` (`users:`, `token_option:`), `revocation.py`
-  (`revocation:`);
+  `routes.py` (`routes:`), `users.py` (`users:`, `token_option:`), `machines.py` (`machines:`, the
+  machine callers), `revocation.py` (`revocation:`);
 - the contract as cells: `cells.py` (lines like `GET POST /cip` -> (route, method) cells, the
   outcome words, every route x method exactly once) and `model.py` (Contract: `cells(mapping)`,
   `expectation(...)`, `section(SECTION)`);
 - comparing: `comparison.py` (a matrix against the contract; the static matrix's cells and
-  identity-pool facts) and `coverage.py` (the contract against the configuration's routes and groups).
+  identity-pool facts, users' and machines') and `coverage.py` (the contract against the
+  configuration's routes, groups and machine clients).
 
 Adding a section (as `revocation:` was): write `tools/contract/<name>.py` with its dataclasses, a
 `read_<name>(value, where, earlier) -> <Promise>` (value is None when the file leaves the key
@@ -35,13 +36,16 @@ from tools.contract.cells import OUTCOMES, CellKey, outcome_table
 from tools.contract.comparison import (
     Mismatch,
     compare,
+    compare_machines,
     describe,
     static_cells,
     static_facts,
+    static_machine_cells,
     static_mismatches,
 )
 from tools.contract.coverage import coverage_problems
 from tools.contract.loader import CONTRACT_FILE, SECTIONS, load, parse
+from tools.contract.machines import MACHINES, MachinePromise, machine_cells
 from tools.contract.model import Contract
 from tools.contract.revocation import ENDED_BY, REVOCATION, ModePromise, RevocationPromise
 from tools.contract.routes import ROUTES, RoutePromise
@@ -51,6 +55,7 @@ from tools.contract.users import NO_GROUP, TOKEN_OPTION, USERS, UserPromise
 __all__ = [
     "CONTRACT_FILE",
     "ENDED_BY",
+    "MACHINES",
     "NO_GROUP",
     "OUTCOMES",
     "REVOCATION",
@@ -61,6 +66,7 @@ __all__ = [
     "CellKey",
     "Contract",
     "ContractError",
+    "MachinePromise",
     "Mismatch",
     "ModePromise",
     "Parsed",
@@ -69,12 +75,15 @@ __all__ = [
     "Section",
     "UserPromise",
     "compare",
+    "compare_machines",
     "coverage_problems",
     "describe",
     "load",
+    "machine_cells",
     "outcome_table",
     "parse",
     "static_cells",
     "static_facts",
+    "static_machine_cells",
     "static_mismatches",
 ]

@@ -6,7 +6,8 @@ that every route x method of the contract gets exactly one outcome, no more, no 
 
 Cells of a whole matrix are keyed `(caller, route name, method)` (CellKey); an ANY route has one
 cell per method the contract lists for it. Outcomes are tools.matrix's: ALLOW, UNAUTHORIZED (401),
-FORBIDDEN (403); OUTCOMES maps the words the file uses to them (a section names the ones it needs).
+FORBIDDEN (403), NOT_APPLICABLE (a call the caller cannot make in that mode); OUTCOMES maps the
+words the file uses to them (a section names the ones it needs).
 """
 
 from __future__ import annotations
@@ -16,13 +17,18 @@ from typing import Any
 
 from tools.contract.routes import RoutePromise
 from tools.contract.schema import ContractError
-from tools.matrix import ALLOW, FORBIDDEN, UNAUTHORIZED, Expectation
+from tools.matrix import ALLOW, FORBIDDEN, NOT_APPLICABLE, UNAUTHORIZED, Expectation
 
 CellKey = tuple[str, str, str]  # (caller, route name, method)
 Call = tuple[str, str]  # (route name, method)
 
 #: The outcome words of the file and what each means.
-OUTCOMES: dict[str, Expectation] = {"allow": ALLOW, "deny_401": UNAUTHORIZED, "deny_403": FORBIDDEN}
+OUTCOMES: dict[str, Expectation] = {
+    "allow": ALLOW,
+    "deny_401": UNAUTHORIZED,
+    "deny_403": FORBIDDEN,
+    "not_applicable": NOT_APPLICABLE,
+}
 
 
 def every_call(routes: Mapping[str, RoutePromise]) -> set[Call]:

@@ -1,10 +1,12 @@
 """Compare a matrix with the contract, cell by cell, and the identity-pool facts with the rules.
 
-`compare` takes any matrix keyed like the contract's cells (the live one, the static one) and
-reports every cell that differs, is missing or is extra. `static_mismatches` is everything in which
-the static matrix of a configuration (the policy templates through the IAM evaluator,
-tools/matrix.py) disagrees with the contract: the cells, and per user the group that decides, the
-credentials the identity pool hands out and what each CustomRoleArn choice reaches.
+`compare` takes any matrix keyed like the contract's user cells (the live one, the static one) and
+reports every cell that differs, is missing or is extra; `compare_machines` does the same for the
+machine callers' cells (`machines:`). `static_mismatches` is everything in which the static matrix
+of a configuration (the policy templates through the IAM evaluator, tools/matrix.py) disagrees with
+the contract: the cells of users and machines, per user the group that decides, the credentials the
+identity pool hands out and what each CustomRoleArn choice reaches, and per machine the scopes and
+the policy item that governs it.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 
 from tools.config import EnvConfig
 from tools.contract.cells import CellKey
+from tools.contract.machines import MACHINES, machine_cells
 from tools.contract.model import Contract
 from tools.matrix import (
     ALLOW,
@@ -23,6 +26,7 @@ from tools.matrix import (
     Expectation,
     custom_role_arns,
     effective_group,
+    expected_machine_status,
     expected_status,
     iam_credentials,
     status_with_role,
@@ -54,8 +58,24 @@ def compare(
     found: Mapping[CellKey, object],
     matches: Callable[[Expectation, object], bool],
 ) -> list[Mismatch]:
-    """Every contract cell against `found` (a missing cell is a mismatch too; extra cells as well)."""
-    promised = contract.cells(mapping)
+    """Every user cell of the contract against `found` (a missing cell is a mismatch too; extra cells
+    as well)."""
+    return _compare_cells(contract, contract.cells(mapping), found, matches)
+
+
+def compare_machines(
+    contract: Contract, found: Mapping[CellKey, object], matches: Callable[[Expectation, object], bool]
+) -> list[Mismatch]:
+    """Every machine caller's cell of the contract against `found`, as `compare` does for users."""
+    return _compare_cells(contract, machine_cells(contract.section(MACHINES)), found, matches)
+
+
+def _compare_cells(
+    contract: Contract,
+    promised: Mapping[CellKey, Expectation],
+    found: Mapping[CellKey, object],
+    matches: Callable[[Expectation, object], bool],
+) -> list[Mismatch]:
     out: list[Mismatch] = []
     for key in sorted(set(promised) | set(found)):
         user, route, method = key
@@ -83,6 +103,42 @@ def static_cells(
         if route.name in cfg.routes
         for method in route.methods
     }
+
+
+def static_machine_cells(
+    contract: Contract, cfg: EnvConfig, policies: Mapping[str, Any], api_id: str
+) -> dict[CellKey, Expectation]:
+    """The static matrix for every machine caller's cell of the contract."""
+    return {
+        (promise.name, route.name, method): expected_machine_status(
+            cfg, promise.machine(cfg), cfg.routes[route.name], policies, api_id, method=method
+        )
+        for promise in contract.section(MACHINES).values()
+        for route in contract.routes.values()
+        if route.name in cfg.routes
+        for method in route.methods
+    }
+
+
+def static_machine_facts(contract: Contract, cfg: EnvConfig) -> list[Mismatch]:
+    """Each declared machine caller's scopes and governing item against the configuration's client."""
+    out: list[Mismatch] = []
+    for promise in contract.section(MACHINES).values():
+        client = cfg.machine_clients.get(promise.name)
+        if not promise.declared:
+            if client is not None:
+                out.append(Mismatch(promise.name, "declared", False, True, "the model declares it"))
+            continue
+        if client is None:
+            out.append(Mismatch(promise.name, "declared", True, False, "the model has no such client"))
+            continue
+        if set(promise.scopes) != set(client.scopes):
+            out.append(Mismatch(promise.name, "scopes", sorted(promise.scopes), sorted(client.scopes)))
+        if promise.policy != client.policy_key:
+            out.append(
+                Mismatch(promise.name, "policy (lambda authorizer)", promise.policy, client.policy_key)
+            )
+    return out
 
 
 def static_facts(
@@ -144,9 +200,12 @@ def static_mismatches(
     """Everything in which the static matrix of `cfg` disagrees with the contract."""
     mapping = mapping or user_pool_role_mapping(cfg)
     cells = static_cells(contract, cfg, policies, api_id)
+    machines = static_machine_cells(contract, cfg, policies, api_id)
     return [
         *compare(contract, mapping, cells, lambda promised, found: promised == found),
         *static_facts(contract, cfg, policies, api_id, mapping),
+        *compare_machines(contract, machines, lambda promised, found: promised == found),
+        *static_machine_facts(contract, cfg),
     ]
 
 

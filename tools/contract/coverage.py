@@ -1,13 +1,15 @@
 """Does the contract speak for exactly what the configuration has?
 
 Every configured route needs an entry (with the same method, path and auth), every group a user of
-its own, and the contract needs a user of each kind (no group, several groups, external IdP); a
-route the configuration does not have is refused too.
+its own, every machine client of the model an entry of its own under `machines`, and the contract
+needs a user of each kind (no group, several groups, external IdP) and a machine client the model
+does not declare; a route the configuration does not have is refused too.
 """
 
 from __future__ import annotations
 
 from tools.config import EnvConfig
+from tools.contract.machines import MACHINES
 from tools.contract.model import Contract
 
 
@@ -44,4 +46,14 @@ def coverage_problems(contract: Contract, cfg: EnvConfig) -> list[str]:
     problems.extend(
         f"{contract.source} has no user with {kind}" for kind, found in kinds.items() if not found
     )
+    machines = contract.section(MACHINES)
+    declared = {m.name for m in machines.values() if m.declared}
+    for name in sorted(set(cfg.machine_clients) - declared):
+        problems.append(f"machine client {name} has no entry (declared: true) in {contract.source}")
+    for name in sorted(declared - set(cfg.machine_clients)):
+        problems.append(
+            f"{contract.source} promises machine client {name}, which {cfg.environment} does not declare"
+        )
+    if not any(not m.declared for m in machines.values()):
+        problems.append(f"{contract.source} has no machine client the model does not declare")
     return problems

@@ -8,7 +8,9 @@ environment (the local emulator and AWS alike). A run:
    fixtures;
 2. creates one principal per kind of user of the contract (tools/live/principals.py), one thread per
    kind: each signs in and calls, in contract order, every route x method the contract promises it
-   something for (tools/live/probes.py aims writes at items the run wrote itself);
+   something for (tools/live/probes.py aims writes at items the run wrote itself); each machine
+   caller of the contract (tools/live/machines.py) does the same with its client-credentials token
+   (fetched once per run), its iam cells not applicable;
 3. removes everything it created, on success, failure and interruption alike: the records its
    principals stored and its fixtures, their identity-pool identities, the principals; then checks
    that nothing of the run is left (`Report.leftovers`).
@@ -39,6 +41,13 @@ from botocore.exceptions import BotoCoreError
 from botocore.exceptions import ClientError as AwsClientError
 
 from tools import config, contract
+from tools.live.machines import (
+    NOT_APPLICABLE_NOTE,
+    UNDECLARED_UNAVAILABLE,
+    MachineKind,
+    MachineSession,
+    machine_client,
+)
 from tools.live.principals import (
     Kind,
     Principal,
@@ -51,7 +60,7 @@ from tools.live.probes import created_id, matches, plan
 from tools.live.records import RecordsError, RunRecords
 from tools.live.report import Cell, Report
 from tools.live.session import ClientError, NotVerifiable, ScopedTokens, Session, Stack, aws_client, call
-from tools.matrix import user_pool_role_mapping
+from tools.matrix import NOT_APPLICABLE, user_pool_role_mapping
 
 DEFAULT_SWEEP_AGE = timedelta(hours=1)
 THREADS = 4
@@ -155,13 +164,16 @@ class LiveRun:
         self.stop = threading.Event()
         kinds = self.promise.users(self.mapping).values()
         self.kinds = [Kind(u.name, u.groups, u.external) for u in kinds]
+        machines = self.promise.section(contract.MACHINES).values()
+        self.machine_kinds = [MachineKind(m.name, m.declared, m.scopes) for m in machines]
+        self.machine_pets: list[tuple[str, str]] = []  # (pet id, client id) a machine's probe created
         self.report = Report(
             environment=self.cfg.environment,
             run_id=self.run_id,
             writes=self.writes,
             mapping=self.mapping,
             routes={r.name: f"{r.method} {r.path} [{r.auth}]" for r in self.promise.routes.values()},
-            users=[k.name for k in self.kinds],
+            users=[k.name for k in self.kinds] + [m.name for m in self.machine_kinds],
         )
 
     # --- the run ---------------------------------------------------------------------------------
@@ -190,6 +202,7 @@ class LiveRun:
     def _probe_all(self) -> None:
         pool = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="live")
         futures: list[Future[list[Cell]]] = [pool.submit(self._probe_kind, kind) for kind in self.kinds]
+        futures += [pool.submit(self._probe_machine, kind) for kind in self.machine_kinds]
         try:
             pending: set[Future[list[Cell]]] = set(futures)
             while pending:
@@ -269,6 +282,72 @@ class LiveRun:
             note = response.headers.get("x-amzn-ErrorType", "").split(":", 1)[0] or "answered by the handler"
         return Cell(kind.name, name, method, expected, response.status_code, matched, note)
 
+    # --- machine callers -------------------------------------------------------------------------
+
+    def _machine_cell(self, kind: MachineKind, route: str, method: str, **kwargs: Any) -> Cell:
+        expected = self.promise.section(contract.MACHINES)[kind.name].outcomes[(route, method)]
+        return Cell(kind.name, route, method, expected, **kwargs)
+
+    def _probe_machine(self, kind: MachineKind) -> list[Cell]:
+        """Every contract cell of a machine caller, with one client-credentials token for the run
+        (its iam cells: not applicable, never sent)."""
+        calls = self._contract_cells(Kind(kind.name))
+        try:
+            client = machine_client(self.stack, kind)
+        except _CALL_ERRORS as exc:
+            note = f"could not read the {kind.name} client: {type(exc).__name__}: {exc}"
+            return [self._machine_cell(kind, route, method, note=note) for route, method in calls]
+        if client is None:
+            return [self._machine_cell(kind, r, m, skipped=UNDECLARED_UNAVAILABLE) for r, m in calls]
+        session = MachineSession.for_machine(self.stack, client)
+        cells = []
+        for route, method in calls:
+            if self.stop.is_set():
+                break
+            cells.append(self._probe_as_machine(kind, session, route, method))
+        return cells
+
+    def _probe_as_machine(self, kind: MachineKind, session: MachineSession, name: str, method: str) -> Cell:
+        route = self.cfg.routes[name]
+        expected = self.promise.section(contract.MACHINES)[kind.name].outcomes[(name, method)]
+        if route.auth == "iam":
+            # Not sent: a machine caller has no identity-pool credentials to sign with.
+            return Cell(
+                kind.name,
+                name,
+                method,
+                expected,
+                matched=expected == NOT_APPLICABLE,
+                note=NOT_APPLICABLE_NOTE,
+            )
+        try:
+            planned = plan(
+                route, method, writes=self.writes, fixture=lambda maker: getattr(self.records, maker)()
+            )
+            if planned.request is None:
+                return Cell(kind.name, name, method, expected, skipped=planned.skipped)
+            request = planned.request
+            response = session.request(request.method, request.path, request.body, auth=route.auth)
+        except _CALL_ERRORS as exc:
+            return Cell(kind.name, name, method, expected, note=f"{type(exc).__name__}: {exc}")
+        made = created_id(route, method, response)
+        if made is not None:
+            created = (made, str(session.machine["client_id"]))
+            with self.ledger.lock:
+                self.machine_pets.append(created)
+            # Removed at once, not only with the run: a declared client is not the run's own, so a
+            # sweep could never tell its item from one it created outside the run.
+            self._step(
+                "removing the item a machine caller created", lambda: self.records.remove_pets([created])
+            )
+        matched = expected != NOT_APPLICABLE and matches(expected, route, method, response)
+        note = (
+            ""
+            if matched
+            else (response.headers.get("x-amzn-ErrorType", "").split(":", 1)[0] or "answered by the handler")
+        )
+        return Cell(kind.name, name, method, expected, response.status_code, matched, note)
+
     # --- removal ---------------------------------------------------------------------------------
 
     def _step(self, what: str, action: Callable[[], Any]) -> Any:
@@ -340,6 +419,15 @@ class LiveRun:
         failed = self._step("removing identities", lambda: self._delete_identities(orphans))
         self.report.removed["identities"] += len(orphans) - len(failed or [])
         self.report.removed["items"] += self._step("removing the run's items", self.records.remove_run) or 0
+        with self.ledger.lock:
+            machine_pets = list(self.machine_pets)
+        self.report.created["items"] += len(machine_pets)
+        self.report.removed["items"] += (
+            self._step(
+                "removing the items machine callers created", lambda: self.records.remove_pets(machine_pets)
+            )
+            or 0
+        )
 
     def _check_nothing_left(self) -> None:
         principals = [p for _, p in self.ledger.principals]

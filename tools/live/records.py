@@ -167,6 +167,18 @@ class RunRecords:
                 removed += 1
         return removed
 
+    def remove_pets(self, created: list[tuple[str, str]]) -> int:
+        """Delete exactly these pets (id, client id) that a machine caller's probe created, each only
+        while it is still that client's: a declared machine client is not the run's own, so what it
+        created outside the run is never looked for, let alone deleted. Returns the count."""
+        for pet_id, client_id in created:
+            self._delete(
+                {"pk": {"S": "pets"}, "sk": {"S": pet_id}},
+                "created_by = :owner",
+                {":owner": {"S": f"sub#{client_id}"}},
+            )
+        return len(created)
+
     def remove_run(self) -> int:
         """Delete every fixture this run wrote (those a probe deleted already are skipped)."""
         with self._lock:

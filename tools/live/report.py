@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from tools.matrix import ALLOW, Expectation
+from tools.matrix import ALLOW, NOT_APPLICABLE, Expectation
 
 KEPT, MISMATCH, NOT_VERIFIABLE = "kept", "mismatch", "not verifiable"
 
@@ -75,12 +75,16 @@ class Report:
 
 
 def label(expected: Expectation) -> str:
+    if expected == NOT_APPLICABLE:
+        return "n/a"
     return "2xx" if expected == ALLOW else str(expected)
 
 
 def _cell_text(cell: Cell) -> str:
     if cell.outcome == NOT_VERIFIABLE:
         return f"--/{label(cell.expected)}"
+    if cell.expected == NOT_APPLICABLE and cell.matched:
+        return "n/a"  # a machine caller on an iam route: nothing to send
     live = "ERR" if cell.status is None else str(cell.status)
     return f"{live}/{label(cell.expected)}{'' if cell.matched else ' !!'}"
 

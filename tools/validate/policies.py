@@ -1,4 +1,5 @@
-"""Policy templates: rendered for every environment, then checkov and parliament (`make checkov`).
+"""Policy templates (groups', and machine clients' own): rendered for every environment, then
+checkov and parliament (`make checkov`).
 
 Why it is built this way: checkov does not evaluate policies loaded through `templatefile()` (a
 template granting `*:*` passes a plain directory scan) and a policy built from the API's ARN is
@@ -64,6 +65,7 @@ def render_all(
     policies: list[render.RenderedPolicy] = []
     problems: list[Problem] = []
     used: set[str] = set()
+    used_clients: set[str] = set()
     for env_cfg in env_configs:
         try:
             result = render.render_env(env_cfg, api_id=api_id, templates_dir=templates_dir)
@@ -71,6 +73,7 @@ def render_all(
             problems.append(Problem(f"environment {env_cfg.environment}", "config", str(exc)))
             continue
         used.update(env_cfg.groups)
+        used_clients.update(str(c.template) for c in render.own_template_clients(env_cfg))
         policies.extend(result.policies)
         for error in result.errors:
             where = f"{error.source}:{error.line}" if error.line is not None else error.source
@@ -84,6 +87,17 @@ def render_all(
                     render.display_path(path),
                     "template/orphan",
                     f"the access model declares no group {group!r}: declare it in "
+                    "policy_templates/access_model.json or delete the template",
+                )
+            )
+    for client, path in render.client_template_paths(templates_dir).items():
+        if client not in used_clients:
+            problems.append(
+                Problem(
+                    render.display_path(path),
+                    "template/orphan",
+                    f"the access model declares no machine client {client!r} governed by a template of "
+                    f'its own: declare it with "policy": {{"template": "{client}"}} in '
                     "policy_templates/access_model.json or delete the template",
                 )
             )
@@ -137,7 +151,7 @@ def write_wrapper(policies: Sequence[render.RenderedPolicy], out_dir: Path) -> d
         first = len(lines) + 1
         lines += [
             f'resource "aws_iam_policy" "{name}" {{',
-            f"  name = {_hcl_string(f'fga-{policy.environment}-{policy.group}')}",
+            f"  name = {_hcl_string(f'fga-{policy.environment}-{safe_group}')}",
             f"  policy = <<{HEREDOC_END}",
             *body.rstrip("\n").split("\n"),
             HEREDOC_END,

@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from authz import arn as arns
-from authz import policies, revocation
+from authz import machines, policies, revocation
 from authz.errors import Unauthorized
 from authz.header import presented_token, require_compact_jws
 from authz.logs import log
@@ -43,6 +43,7 @@ _ALARMING = (
     "internal_error",
     "policy_outside_api",
     "malformed_policy_item",
+    "reserved_group_name",
     revocation.REASON_UNAVAILABLE,
 )
 
@@ -181,13 +182,15 @@ class Authorizer:
         """The caller's effective group policy, and the policy-cache entries it was chosen from
         (the token cache reuses the decision only while they stay cached and fresh); raise _Deny
         (a decision) or _CannotDecide (a failure)."""
-        groups = identity.groups
+        groups = _policy_keys(identity)
         if groups is None:
             raise _Deny("malformed_groups_claim", reads=self.store.token_only())
         if not groups:
             raise _Deny("no_group", reads=self.store.token_only())
         if len(groups) > policies.MAX_GROUPS or not all(policies.valid_group_name(g) for g in groups):
             raise _Deny("malformed_groups_claim", reads=self.store.token_only())
+        if identity.kind == machines.USER and any(machines.is_reserved_group(g) for g in groups):
+            raise _Deny("reserved_group_name", reads=self.store.token_only())
         try:
             found = self.store.lookup(groups)
         except policies.PolicyLookupError:
@@ -234,6 +237,13 @@ class Authorizer:
         )
 
 
+def _policy_keys(identity: Identity) -> tuple[str, ...] | None:
+    """The policy-table keys a decision reads: a user's groups, or a machine client's one key."""
+    if identity.kind == machines.MACHINE:
+        return (identity.policy_key,)
+    return identity.groups
+
+
 def _level(reason: str) -> int:
     return logging.WARNING if reason.startswith(_ALARMING) else logging.INFO
 
@@ -253,13 +263,17 @@ class _CannotDecide(Exception):  # a Deny that depends on a failure, not on the 
 
 
 def context_for(identity: Identity, group: str) -> dict[str, str]:
-    """Authorizer context: string values only (API Gateway refuses objects and arrays)."""
-    return {
+    """Authorizer context: string values only (API Gateway refuses objects and arrays). A machine
+    caller's also names its client and the token's scopes (space-separated, as in the token)."""
+    context = {
         "sub": identity.sub,
         "username": identity.username,
         "groups": ",".join(identity.groups or ()),
         "group": group,
     }
+    if identity.kind == machines.MACHINE:
+        context.update(client_id=identity.client_id, scope=" ".join(identity.scopes))
+    return context
 
 
 def deny_response(identity: Identity, method: arns.MethodArn) -> dict[str, Any]:

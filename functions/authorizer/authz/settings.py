@@ -1,7 +1,8 @@
 """The authorizer's configuration, read once per container from its environment.
 
 Environment contract (docs/architecture.md): POLICY_TABLE, ISSUER, JWKS_URL (optional, default
-`<ISSUER>/.well-known/jwks.json`), LOCAL_JWKS, ALLOWED_CLIENT_IDS (comma-separated, at least one),
+`<ISSUER>/.well-known/jwks.json`), LOCAL_JWKS, ALLOWED_CLIENT_IDS (comma-separated, at least one:
+the user clients), MACHINE_CLIENTS (optional JSON, the declared machine clients: authz/machines.py),
 TOKEN_USE (`access` default, or `id`), POLICY_CACHE_TTL_SECONDS, JWKS_CACHE_TTL_SECONDS, LOG_LEVEL,
 REVOCATION_TABLE, REVOCATION_CHECK_SECONDS.
 Anything invalid raises ConfigError, and the handler then fails closed.
@@ -17,10 +18,11 @@ keys it admits are ones served inside the function's own sandbox.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from authz.errors import ConfigError
+from authz.machines import MachineClient, parse_machine_clients
 
 # Named limits (seconds unless said otherwise).
 # The policy cache adds to API Gateway's result cache in the window a policy change takes to apply
@@ -59,6 +61,7 @@ class Settings:
     log_level: str = "INFO"
     revocation_table: str = ""
     revocation_check_ttl: float = DEFAULT_REVOCATION_CHECK_SECONDS
+    machine_clients: Mapping[str, MachineClient] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -80,6 +83,9 @@ class Settings:
         revocation_table = env.get("REVOCATION_TABLE", "").strip()
         if not revocation_table:
             raise ConfigError("REVOCATION_TABLE is not set: give the revocation table's name")
+        machine_clients = parse_machine_clients(env.get("MACHINE_CLIENTS", ""), clients)
+        if machine_clients and token_use != "access":  # noqa: S105 - a claim value, not a secret
+            raise ConfigError("MACHINE_CLIENTS needs TOKEN_USE=access: a machine client has no ID token")
         return cls(
             policy_table=table,
             issuer=issuer,
@@ -99,6 +105,7 @@ class Settings:
                 minimum=0,
                 maximum=MAX_REVOCATION_CHECK_SECONDS,
             ),
+            machine_clients=machine_clients,
         )
 
 

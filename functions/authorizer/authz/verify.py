@@ -13,8 +13,10 @@ e = 65537 (weaker keys are left out of the index when the JWKS is loaded, and lo
 signature -> payload is a JSON object -> `exp`/`iat`/`iss`/`sub`/`token_use` present,
 `exp`/`iat` and `nbf` if present with CLOCK_SKEW_SECONDS -> `iss` equals the configured issuer ->
 (ID tokens) `aud` names an allowed client -> `sub`/`jti` are strings -> `token_use` equals the
-configured use -> `client_id` (access) or `aud` (id) is an allowed client -> `sub` is a non-empty
-string.
+configured use -> `client_id` (access) or `aud` (id) is an allowed user client or a declared
+machine client -> `sub` is a non-empty string -> a user's token names its user; a machine client's
+token has no user claims, its client id as `sub` and only scopes declared for it
+(authz/machines.py).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from typing import Any, NamedTuple
 
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
-from authz import jws
+from authz import jws, machines
 from authz.errors import Unauthorized
 from authz.jwks import MAX_KID_LENGTH, Jwks
 from authz.settings import Settings
@@ -36,7 +38,8 @@ REQUIRED_CLAIMS = ("exp", "iat", "iss", "sub", "token_use")
 
 
 class Identity(NamedTuple):
-    """What a verified token says about its caller."""
+    """What a verified token says about its caller: a user (groups) or a declared machine client
+    (the policy key that governs it, and the scopes its token holds)."""
 
     sub: str
     username: str
@@ -47,6 +50,9 @@ class Identity(NamedTuple):
     # Cognito's access and ID tokens carry when the client has token revocation on).
     issued_at: int = 0
     origin_jti: str | None = None
+    kind: str = machines.USER
+    policy_key: str = ""  # machines: the policy-table key of the client's governing item
+    scopes: tuple[str, ...] = ()  # machines: the token's scopes
 
 
 class VerifiedToken(NamedTuple):
@@ -122,11 +128,27 @@ class TokenVerifier:
         else:
             client_id = claims.get("aud")
             username = claims.get("cognito:username")
-        if not isinstance(client_id, str) or client_id not in s.allowed_client_ids:
+        if not isinstance(client_id, str):
+            raise Unauthorized("client_not_allowed")
+        machine = s.machine_clients.get(client_id)
+        if machine is None and client_id not in s.allowed_client_ids:
             raise Unauthorized("client_not_allowed")
         sub = claims.get("sub")
         if not isinstance(sub, str) or not sub.strip():
             raise Unauthorized("missing_claim_sub")
+        if machine is not None:
+            scopes = machines.check_machine_token(claims, client_id, machine)
+            return Identity(
+                sub=sub,
+                username="",
+                groups=(),
+                client_id=client_id,
+                issued_at=int(claims["iat"]),  # a record for the client's sub revokes its tokens too
+                kind=machines.MACHINE,
+                policy_key=machine.policy_key,
+                scopes=scopes,
+            )
+        machines.check_user_token(username)
         raw_groups = claims.get("cognito:groups", [])
         groups: tuple[str, ...] | None
         if isinstance(raw_groups, list) and all(isinstance(g, str) and g for g in raw_groups):

@@ -35,10 +35,12 @@ async function getJson(path) {
 // --- expectations -----------------------------------------------------------------------------
 
 function label(outcome) {
+  if (outcome === "not_applicable") return "n/a";
   return outcome === "allow" ? "2xx" : String(outcome);
 }
 
 function outcomeClass(outcome) {
+  if (outcome === "not_applicable") return "na";
   return outcome === "allow" ? "allow" : `e${outcome}`;
 }
 
@@ -150,22 +152,46 @@ function credentialFor(route) {
   return route.scopes.length ? `access token (scopes: ${route.scopes.join(" ")})` : "ID token";
 }
 
-async function buildRequest(route) {
-  const url = session.config.api_url + route.probe.path;
+// What to send: the console server aims each call the way `make up`'s matrix does (writes at items
+// written for the call, the caller's own record put back afterwards: the demo stays as seeded) and
+// hands back a ticket to undo it with once the call is answered (local/console/targets.py).
+async function postJson(path, payload) {
+  const response = await fetch(path, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(payload),
+    cache: "no-store",
+  });
+  const body = await response.json();
+  if (!response.ok) throw new Error(body.message || String(response.status));
+  return body;
+}
+
+function prepareCall(route) {
+  if (!route.prepare) return Promise.resolve({ ...route.probe, ticket: null, note: "" }); // a read
+  return postJson("/probe", { route: route.name, id_token: session.tokens.id });
+}
+
+function finishCall(target) {
+  return target.ticket ? postJson("/probe/done", { ticket: target.ticket }) : Promise.resolve(null);
+}
+
+async function buildRequest(route, target) {
+  const url = session.config.api_url + target.path;
   const headers = {};
-  const body = route.probe.body === null ? undefined : JSON.stringify(route.probe.body);
+  const body = target.body === null ? undefined : JSON.stringify(target.body);
   if (body !== undefined) headers["Content-Type"] = "application/json";
   const { tokens, credentials, config } = session;
   if (route.auth === "iam") {
     // No credentials: the identity pool refused them (a user in no group under the Rules mapping).
     // The call goes out unsigned, as local/matrix.py sends it; API Gateway answers 403.
-    if (!credentials) return { url, init: { method: route.probe.method, headers, body } };
-    const signed = await signRequest({ method: route.probe.method, url, headers, body }, credentials, config.region, "execute-api");
-    return { url, init: { method: route.probe.method, headers: signed.headers, body } };
+    if (!credentials) return { url, init: { method: target.method, headers, body } };
+    const signed = await signRequest({ method: target.method, url, headers, body }, credentials, config.region, "execute-api");
+    return { url, init: { method: target.method, headers: signed.headers, body } };
   }
   if (route.auth === "lambda") headers["Authorization"] = `Bearer ${tokens.access}`;
   else headers["Authorization"] = route.scopes.length ? tokens.access : tokens.id;
-  return { url, init: { method: route.probe.method, headers, body } };
+  return { url, init: { method: target.method, headers, body } };
 }
 
 async function callRoute(route) {
@@ -175,19 +201,34 @@ async function callRoute(route) {
   statusCell.textContent = "…";
   let status;
   let text;
+  let target;
   try {
-    const { url, init } = await buildRequest(route);
-    const response = await fetch(url, { ...init, mode: "cors", credentials: "omit", cache: "no-store" });
-    status = response.status;
-    text = await response.text();
-    try {
-      text = JSON.stringify(JSON.parse(text), null, 1);
-    } catch {
-      // not JSON: shown as is
-    }
+    target = await prepareCall(route);
   } catch (error) {
-    status = "blocked";
-    text = `the browser could not read the response (CORS or network): ${error.message}`;
+    status = "not sent";
+    text = `not sent: ${error.message}`;
+  }
+  if (target) {
+    const request = row.querySelector(".request");
+    request.textContent = `${target.method} ${target.path}`;
+    request.title = target.note;
+    row.dataset.sent = `${target.method} ${target.path}`;
+    try {
+      const { url, init } = await buildRequest(route, target);
+      const response = await fetch(url, { ...init, mode: "cors", credentials: "omit", cache: "no-store" });
+      status = response.status;
+      text = await response.text();
+      try {
+        text = JSON.stringify(JSON.parse(text), null, 1);
+      } catch {
+        // not JSON: shown as is
+      }
+    } catch (error) {
+      status = "blocked";
+      text = `the browser could not read the response (CORS or network): ${error.message}`;
+    } finally {
+      await finishCall(target).catch((error) => showError(`could not undo ${route.name}: ${error.message}`));
+    }
   }
   statusCell.textContent = String(status);
   bodyCell.textContent = text.length > 400 ? `${text.slice(0, 400)}…` : text;
@@ -260,7 +301,7 @@ function renderRoutes() {
         "tr",
         { "data-route": route.name },
         el("td", { text: route.name }),
-        el("td", { class: "mono", text: `${route.probe.method} ${route.probe.path}` }),
+        el("td", { class: "mono request", text: `${route.probe.method} ${route.probe.path}` }),
         el("td", { class: `mode ${route.auth}`, text: route.auth }),
         el("td", { text: credentialFor(route) }),
         el("td", {}, button),
@@ -273,13 +314,35 @@ function renderRoutes() {
   $("#call-all").disabled = !session.tokens;
 }
 
+// Machine callers are shown, never signed in as: a browser must not hold a client secret.
+function renderMachines() {
+  const body = $("#machines tbody");
+  body.replaceChildren();
+  for (const machine of session.config.machines || []) {
+    const policy = machine.declared ? machine.policy : "none: the Lambda authorizer refuses it";
+    body.append(
+      el(
+        "tr",
+        { "data-machine": machine.name },
+        el("td", { text: machine.name }),
+        el("td", { text: machine.declared ? "declared" : "not declared" }),
+        el("td", { class: "mono", text: machine.scopes.join(" ") }),
+        el("td", { class: "mono", text: policy }),
+        el("td", { class: "mono", text: `python -m local call --client ${machine.name} GET /news` }),
+      ),
+    );
+  }
+}
+
 function renderMatrix() {
   const users = session.config.users.map((u) => u.name);
+  const machines = (session.config.machines || []).map((m) => m.name);
   const table = $("#matrix");
   const head = el("tr", {}, el("th", { text: "route" }));
   for (const user of users) {
     head.append(el("th", { class: session.user && session.user.name === user ? "me" : "", text: user }));
   }
+  for (const machine of machines) head.append(el("th", { class: "machine", text: `${machine} (machine)` }));
   const rows = [el("thead", {}, head)];
   const body = el("tbody");
   for (const route of session.config.routes) {
@@ -287,6 +350,10 @@ function renderMatrix() {
     for (const user of users) {
       const outcome = (session.expected.expected[user] || {})[route.name];
       tr.append(el("td", { class: outcomeClass(outcome), "data-user": user, "data-route": route.name, text: label(outcome) }));
+    }
+    for (const machine of machines) {
+      const outcome = ((session.expected.machines || {})[machine] || {})[route.name];
+      tr.append(el("td", { class: outcomeClass(outcome), "data-machine": machine, "data-route": route.name, text: label(outcome) }));
     }
     body.append(tr);
   }
@@ -385,6 +452,7 @@ async function main() {
   renderSignIn();
   renderRoutes();
   renderMatrix();
+  renderMachines();
   if (session.tokens) {
     $("#whoami").textContent = session.user ? `${session.user.name} (${session.user.username})` : "an unknown user";
     await showIdentity();

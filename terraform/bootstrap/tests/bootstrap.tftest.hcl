@@ -471,10 +471,10 @@ run "the_verify_role_may_touch_only_its_environments_pools_and_records" {
   assert {
     condition = alltrue([
       for s in data.aws_iam_policy_document.verify["dev"].statement : alltrue([
-        for a in s.actions : can(regex("^(cognito-idp:(Admin[A-Za-z]+|ListUsers)|cognito-identity:DeleteIdentities|dynamodb:(PutItem|DeleteItem|GetItem|Query)|kms:Decrypt)$", a))
+        for a in s.actions : can(regex("^(cognito-idp:(Admin[A-Za-z]+|ListUsers|DescribeUserPoolClient)|cognito-identity:DeleteIdentities|dynamodb:(PutItem|DeleteItem|GetItem|Query)|kms:Decrypt)$", a))
       ])
     ])
-    error_message = "The verify role gets named Cognito admin actions, DeleteIdentities, item-level DynamoDB actions and kms:Decrypt only: no wildcards, no IAM, no state, no table management."
+    error_message = "The verify role gets named Cognito admin actions, DescribeUserPoolClient (the machine clients' secrets), DeleteIdentities, item-level DynamoDB actions and kms:Decrypt only: no wildcards, no IAM, no state, no table management, no client creation."
   }
 
   assert {
@@ -534,4 +534,59 @@ run "rejects_one_github_environment_for_two_roles" {
   }
 
   expect_failures = [var.environments]
+}
+
+run "deploy_roles_cover_the_monitoring_of_their_environment_only" {
+  command = plan
+
+  assert {
+    condition = alltrue([
+      for action in ["cloudwatch:PutMetricAlarm", "cloudwatch:PutCompositeAlarm", "cloudwatch:DeleteAlarms", "cloudwatch:PutDashboard"] : anytrue([
+        for s in data.aws_iam_policy_document.apply["dev"].statement : contains(s.actions, action) && toset(s.resources) == toset(["arn:aws:cloudwatch:us-east-1:111111111111:alarm:fga-dev-*", "arn:aws:cloudwatch::111111111111:dashboard/fga-dev"])
+      ])
+    ])
+    error_message = "The apply role manages the environment's alarms and dashboard, named after its prefix, and no others."
+  }
+
+  assert {
+    condition = alltrue([
+      for action in ["sns:CreateTopic", "sns:Subscribe", "sns:Unsubscribe"] : anytrue([
+        for s in data.aws_iam_policy_document.apply["dev"].statement : contains(s.actions, action) && toset(s.resources) == toset(["arn:aws:sns:us-east-1:111111111111:fga-dev-*", "arn:aws:sns:us-east-1:111111111111:fga-dev-*:*"])
+      ])
+    ])
+    error_message = "The apply role manages the environment's alarm topic and its subscriptions only."
+  }
+
+  assert {
+    condition = anytrue([
+      for s in data.aws_iam_policy_document.apply["dev"].statement : contains(s.actions, "logs:PutMetricFilter") && toset(s.resources) == toset(["arn:aws:logs:us-east-1:111111111111:log-group:/aws/*/fga-dev*"])
+    ])
+    error_message = "Metric filters go only on the environment's own log groups."
+  }
+
+  assert {
+    condition = alltrue(concat(
+      [for action in ["logs:PutQueryDefinition", "logs:DeleteQueryDefinition", "logs:DescribeQueryDefinitions"] : anytrue([for s in data.aws_iam_policy_document.apply["dev"].statement : contains(s.actions, action) && toset(s.resources) == toset(["*"])])],
+      [anytrue([for s in data.aws_iam_policy_document.plan["dev"].statement : contains(s.actions, "logs:DescribeQueryDefinitions") && toset(s.resources) == toset(["*"])])],
+    ))
+    error_message = "Saved queries have no resource-level permissions: they must be granted on \"*\"."
+  }
+
+  assert {
+    condition = alltrue([
+      for action in ["cloudwatch:DescribeAlarms", "cloudwatch:GetDashboard", "logs:DescribeMetricFilters", "sns:GetTopicAttributes", "sns:GetSubscriptionAttributes"] : anytrue([
+        for s in data.aws_iam_policy_document.plan["dev"].statement : contains(s.actions, action)
+      ])
+    ])
+    error_message = "The plan role must read what the monitoring module manages."
+  }
+
+  assert {
+    condition = alltrue(flatten([
+      for s in data.aws_iam_policy_document.plan["dev"].statement : [
+        for a in s.actions : !can(regex("^(cloudwatch:(Put|Delete|Set)|sns:(Create|Delete|Set|Subscribe|Unsubscribe|Publish)|logs:(Put|Delete))", a))
+      ]
+    ]))
+    error_message = "The plan role (assumable from any branch) must not change alarms, topics or filters."
+  }
 }

@@ -71,6 +71,7 @@ provider "aws" {
   endpoints {
     apigateway      = var.emulator_url
     cloudtrail      = var.emulator_url
+    cloudwatch      = var.emulator_url
     cloudwatchlogs  = var.emulator_url
     cognitoidentity = var.emulator_url
     cognitoidp      = var.emulator_url
@@ -80,6 +81,7 @@ provider "aws" {
     kms             = var.emulator_url
     lambda          = var.emulator_url
     s3              = var.emulator_url
+    sns             = var.emulator_url
     sqs             = var.emulator_url
     sts             = var.emulator_url
     wafv2           = var.emulator_url

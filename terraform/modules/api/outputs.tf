@@ -3,6 +3,16 @@ output "id" {
   value       = aws_api_gateway_rest_api.this.id
 }
 
+output "name" {
+  description = "REST API name (the ApiName dimension of its CloudWatch metrics)."
+  value       = aws_api_gateway_rest_api.this.name
+}
+
+output "access_log_group_name" {
+  description = "CloudWatch log group of the stage's JSON access log."
+  value       = aws_cloudwatch_log_group.access.name
+}
+
 output "execution_arn" {
   description = "arn:aws:execute-api:<region>:<account>:<api id> (without stage)."
   value       = aws_api_gateway_rest_api.this.execution_arn

@@ -33,6 +33,17 @@ output "role_policy" {
   value       = local.role_policy
 }
 
+# From the inputs, known at plan time: alarms set against them need not wait for the function.
+output "timeout_seconds" {
+  description = "Timeout in seconds (what a duration alarm is set against)."
+  value       = var.timeout_seconds
+}
+
+output "reserved_concurrency" {
+  description = "Reserved concurrency; -1 when the function draws on the account's pool."
+  value       = var.reserved_concurrency
+}
+
 output "environment" {
   description = "The function's environment variables (as passed in; for tests and reviews)."
   value       = var.environment

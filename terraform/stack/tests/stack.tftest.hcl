@@ -73,6 +73,25 @@ override_resource {
   values          = { arn = "arn:aws:dynamodb:us-east-1:123456789012:table/fga-dev-records" }
 }
 
+# Distinct app client ids, so that MACHINE_CLIENTS (keyed by client id) is known at plan time.
+override_resource {
+  target          = module.user_pool.aws_cognito_user_pool_client.this["web"]
+  override_during = plan
+  values          = { id = "webclientid000000000000000" }
+}
+
+override_resource {
+  target          = module.user_pool.aws_cognito_user_pool_client.this["reporter"]
+  override_during = plan
+  values          = { id = "reporterclientid0000000000" }
+}
+
+override_resource {
+  target          = module.user_pool.aws_cognito_user_pool_client.this["partner"]
+  override_during = plan
+  values          = { id = "partnerclientid00000000000" }
+}
+
 variables {
   # The real access model, the same file every env root reads.
   access           = jsondecode(file("../../policy_templates/access_model.json"))
@@ -81,6 +100,7 @@ variables {
   settings = {
     environment       = "dev"
     cors_allow_origin = "https://app.example.com"
+    user_pool         = { domain_prefix = "fga-test-auth" }
     external_providers = {
       google = { issuer_url = "https://accounts.google.com", client_ids = ["g-client"], group = "google-users" }
     }
@@ -126,8 +146,10 @@ run "every_group_gets_its_role_mapping_and_policy_item" {
   }
 
   assert {
-    condition     = sort(keys(module.policy_store.documents)) == sort(keys(var.access.groups))
-    error_message = "Every group of the access model needs its policy-table item (lambda mode)."
+    condition = sort(keys(module.policy_store.documents)) == sort(concat(
+      keys(var.access.groups), [for name, c in var.access.machine_clients : "client:${name}" if c.policy.template != null]
+    ))
+    error_message = "Every group of the access model, and every machine client with a template of its own (as client:<name>), needs its policy-table item (lambda mode); nothing else has one."
   }
 }
 
@@ -209,9 +231,6 @@ run "name_prefix_and_stage_name_reach_every_name" {
 
 run "oauth_scopes_come_from_the_access_model" {
   command = plan
-  variables {
-    settings = merge(var.settings, { user_pool = { confidential_client = true } })
-  }
 
   assert {
     condition = (
@@ -228,17 +247,196 @@ run "oauth_scopes_come_from_the_access_model" {
   }
 
   assert {
-    condition = toset(module.user_pool.client_oauth_scopes["service"]) == toset([
-      for s, v in var.access.oauth.scopes : "${var.access.oauth.resource_server}/${s}" if v.service_client
+    condition = alltrue([
+      for name, c in var.access.machine_clients : toset(module.user_pool.client_oauth_scopes[name]) == toset([for s in c.scopes : "${var.access.oauth.resource_server}/${s}"])
     ])
-    error_message = "The service client may request only the scopes the model marks service_client."
+    error_message = "Each machine client may request exactly the scopes the model lists for it."
   }
+}
+
+run "every_machine_client_gets_a_confidential_client_and_its_policy" {
+  command = plan
+
+  assert {
+    condition     = length(var.access.machine_clients) >= 2 && sort(keys(output.machine_clients)) == sort(keys(var.access.machine_clients))
+    error_message = "Every machine client of the model gets an app client (and the demo model has at least two)."
+  }
+
+  assert {
+    condition = alltrue([
+      for name in keys(var.access.machine_clients) : contains(keys(module.user_pool.client_ids), name)
+    ])
+    error_message = "Every machine client needs its own app client."
+  }
+
+  assert {
+    condition = alltrue([
+      for name, c in var.access.machine_clients : output.machine_clients[name].policy_key == (c.policy.template != null ? "client:${name}" : c.policy.group)
+    ])
+    error_message = "A client with its own template is governed by the item client:<name>; a group-governed one by that group's item."
+  }
+
+  assert {
+    condition = alltrue([
+      for name, c in var.access.machine_clients : jsondecode(output.client_policies["client:${name}"]) == jsondecode(templatefile("../../policy_templates/clients/${name}.json.tftpl", {
+        api_arn     = "arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/dev"
+        region      = "us-east-1"
+        account_id  = "123456789012"
+        api_id      = "a1b2c3d4e5"
+        stage       = "dev"
+        environment = "dev"
+      })) if c.policy.template != null
+    ])
+    error_message = "A machine client's policy item must hold exactly its rendered template."
+  }
+
+  assert {
+    condition = sort([for v in values(jsondecode(local.authorizer_machine_clients)) : v.policy]) == sort([
+      for name, c in var.access.machine_clients : c.policy.template != null ? "client:${name}" : c.policy.group
+    ])
+    error_message = "The authorizer must learn every declared machine client's policy key (MACHINE_CLIENTS)."
+  }
+
+  assert {
+    condition = alltrue([
+      for id, v in jsondecode(local.authorizer_machine_clients) : contains([for name, c in output.machine_clients : c.client_id], id) && contains([for name, c in output.machine_clients : jsonencode(c.scopes)], jsonencode(v.scopes))
+    ])
+    error_message = "MACHINE_CLIENTS is keyed by the machine clients' app client ids and carries their scopes."
+  }
+}
+
+run "verification_names_the_machine_clients_and_their_token_endpoint" {
+  command = plan
+  variables {
+    settings = merge(var.settings, { verification = { enabled = true } })
+  }
+
+  assert {
+    condition     = output.verification.machine_clients == { for name, c in output.machine_clients : name => c.client_id }
+    error_message = "make verify calls as the declared machine clients: the verification output names their client ids (never a secret)."
+  }
+
+  assert {
+    condition     = output.verification.token_endpoint == "https://fga-test-auth.auth.us-east-1.amazoncognito.com/oauth2/token"
+    error_message = "The machine callers' tokens come from the token endpoint of the pool's domain."
+  }
+
+  assert {
+    condition     = !strcontains(jsonencode(output.verification), "secret")
+    error_message = "No secret in the verification output."
+  }
+}
+
+run "rejects_machine_client_without_its_template" {
+  command = plan
+  variables {
+    access = merge(var.access, {
+      machine_clients = { auditor = { scopes = ["news.read"], policy = { template = "auditor" } } }
+    })
+  }
+  expect_failures = [var.access]
+}
+
+run "rejects_machine_client_with_two_policies" {
+  command = plan
+  variables {
+    access = merge(var.access, {
+      machine_clients = { reporter = { scopes = ["news.read"], policy = { template = "reporter", group = "admin" } } }
+    })
+  }
+  expect_failures = [var.access]
+}
+
+run "rejects_machine_client_of_an_unknown_group" {
+  command = plan
+  variables {
+    access = merge(var.access, {
+      machine_clients = { partner = { scopes = ["news.read"], policy = { group = "nobody" } } }
+    })
+  }
+  expect_failures = [var.access]
+}
+
+run "rejects_machine_client_with_an_undeclared_scope" {
+  command = plan
+  variables {
+    access = merge(var.access, {
+      machine_clients = { partner = { scopes = ["billing.read"], policy = { group = "admin" } } }
+    })
+  }
+  expect_failures = [var.access]
+}
+
+run "rejects_machine_client_without_scopes" {
+  command = plan
+  variables {
+    access = merge(var.access, {
+      machine_clients = { partner = { scopes = [], policy = { group = "admin" } } }
+    })
+  }
+  expect_failures = [var.access]
+}
+
+run "rejects_machine_client_named_web" {
+  command = plan
+  variables {
+    access = merge(var.access, {
+      machine_clients = { web = { scopes = ["news.read"], policy = { group = "admin" } } }
+    })
+  }
+  expect_failures = [var.access]
+}
+
+run "rejects_machine_client_named_verify" {
+  command = plan
+  variables {
+    access = merge(var.access, {
+      machine_clients = { verify = { scopes = ["news.read"], policy = { group = "admin" } } }
+    })
+  }
+  expect_failures = [var.access]
+}
+
+run "machine_clients_are_optional" {
+  command = plan
+  variables {
+    access = { for k, v in var.access : k => v if k != "machine_clients" }
+  }
+
+  assert {
+    condition     = length(output.machine_clients) == 0 && jsondecode(local.authorizer_machine_clients) == {}
+    error_message = "A model without machine_clients deploys none (and the authorizer accepts no machine token)."
+  }
+}
+
+run "rejects_machine_clients_without_a_domain" {
+  command = plan
+  variables {
+    settings = merge(var.settings, { user_pool = {} })
+  }
+  expect_failures = [var.settings]
+}
+
+run "no_domain_is_fine_without_machine_clients" {
+  command = plan
+  variables {
+    access   = merge(var.access, { machine_clients = {} })
+    settings = merge(var.settings, { user_pool = {} })
+  }
+}
+
+run "rejects_the_old_confidential_client_setting" {
+  command = plan
+  variables {
+    settings = merge(var.settings, { user_pool = { domain_prefix = "fga-test-auth", confidential_client = true } })
+  }
+  expect_failures = [var.settings]
 }
 
 run "rejects_group_without_template" {
   command = plan
   variables {
-    access = merge(var.access, { groups = { auditors = { precedence = 5 } } })
+    access = merge(var.access, { machine_clients = {}, groups = { auditors = { precedence = 5 } } })
   }
   expect_failures = [var.access]
 }
@@ -247,6 +445,7 @@ run "rejects_duplicate_precedence" {
   command = plan
   variables {
     access = merge(var.access, {
+      machine_clients = {}
       groups = {
         admin     = { precedence = 1 }
         cip-users = { precedence = 1 }
@@ -259,7 +458,7 @@ run "rejects_duplicate_precedence" {
 run "rejects_bad_group_name" {
   command = plan
   variables {
-    access = merge(var.access, { groups = { "bad group" = { precedence = 1 } } })
+    access = merge(var.access, { machine_clients = {}, groups = { "bad group" = { precedence = 1 } } })
   }
   expect_failures = [var.access]
 }
@@ -557,7 +756,7 @@ run "web_client_writes_only_names_by_default" {
 run "self_sign_up_lets_the_web_client_write_the_required_attributes" {
   command = plan
   variables {
-    settings = merge(var.settings, { user_pool = { self_sign_up = true, custom_attributes = { tier = {} } } })
+    settings = merge(var.settings, { user_pool = { domain_prefix = "fga-test-auth", self_sign_up = true, custom_attributes = { tier = {} } } })
   }
 
   assert {

@@ -44,6 +44,15 @@ POLICY_TABLE = "fga-test-policies"
 REVOCATION_TABLE = "fga-test-revocations"
 RECORDS_TABLE = "fga-test-records"
 GROUP_PRECEDENCE = {"admin": 1, "pet-veterinarian": 10, "cip-users": 20, "google-users": 30}
+# Machine clients as the stack declares them to the authorizer (MACHINE_CLIENTS): the access model's
+# reporter (a template of its own, item client:reporter) and partner (pet-veterinarian's item).
+REPORTER_CLIENT_ID = "reporterclient0123456789ab"
+PARTNER_CLIENT_ID = "partnerclient0123456789abc"
+UNDECLARED_CLIENT_ID = "undeclaredclient0123456789"
+MACHINE_CLIENTS = {
+    REPORTER_CLIENT_ID: {"policy": "client:reporter", "scopes": ["api/pets.read", "api/news.read"]},
+    PARTNER_CLIENT_ID: {"policy": "pet-veterinarian", "scopes": ["api/pets.write", "api/news.read"]},
+}
 
 
 def method_arn(verb: str, path: str) -> str:
@@ -51,8 +60,11 @@ def method_arn(verb: str, path: str) -> str:
 
 
 def render_template(group: str, api_arn: str = API_ARN) -> str:
-    """Render policy_templates/<group>.json.tftpl like Terraform's templatefile(), compact JSON."""
-    text = (TEMPLATES_DIR / f"{group}.json.tftpl").read_text()
+    """Render policy_templates/<group>.json.tftpl like Terraform's templatefile(), compact JSON
+    (`client:<name>`: the machine client's own template, policy_templates/clients/<name>.json.tftpl)."""
+    name = group.removeprefix("client:")
+    path = TEMPLATES_DIR / ("clients" if name != group else "") / f"{name}.json.tftpl"
+    text = path.read_text()
     values = {
         "api_arn": api_arn,
         "region": REGION,
@@ -166,6 +178,31 @@ class TokenFactory:
             self.claims(token_use, **overrides), signer.private, algorithm="RS256", headers=head
         )
 
+    def machine_token(
+        self,
+        client_id: str = REPORTER_CLIENT_ID,
+        scope: str = "api/pets.read api/news.read",
+        **overrides: Any,
+    ) -> str:
+        """A client-credentials access token as Cognito issues it: exactly its M2M claims (no user,
+        no groups); `sub` is the client id."""
+        now = int(time.time())
+        claims: dict[str, Any] = {
+            "sub": client_id,
+            "token_use": "access",
+            "scope": scope,
+            "auth_time": now,
+            "iss": ISSUER,
+            "exp": now + 3600,
+            "iat": now,
+            "version": 2,
+            "jti": str(uuid.uuid4()),
+            "client_id": client_id,
+        }
+        claims.update(overrides)
+        kept = {k: v for k, v in claims.items() if v is not _REMOVE}
+        return jwt.encode(kept, self.key.private, algorithm="RS256", headers={"kid": self.key.kid})
+
 
 _REMOVE = object()
 REMOVE: Any = _REMOVE  # pass as a claim value to drop that claim
@@ -259,6 +296,20 @@ def create_policy_table(client: Any, groups: dict[str, int] | None = None) -> No
     )
     for group, precedence in (GROUP_PRECEDENCE if groups is None else groups).items():
         put_policy(client, group, precedence, render_template(group))
+
+
+def machine_env() -> dict[str, str]:
+    """The authorizer's MACHINE_CLIENTS for the two declared machine clients (authorizer_env(...,
+    **machine_env()))."""
+    return {"MACHINE_CLIENTS": json.dumps(MACHINE_CLIENTS)}
+
+
+def put_client_policies(client: Any) -> None:
+    """The items of the machine clients with a template of their own (client:<name>, precedence 0),
+    as the stack writes them."""
+    for spec in MACHINE_CLIENTS.values():
+        if spec["policy"].startswith("client:"):
+            put_policy(client, spec["policy"], 0, render_template(spec["policy"]))
 
 
 def put_policy(client: Any, group: str, precedence: int | str, policy: str) -> None:

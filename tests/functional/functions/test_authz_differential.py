@@ -205,6 +205,7 @@ def _claims(**overrides: Any) -> dict[str, Any]:
         "iss": ISSUER,
         "token_use": "access",
         "client_id": CLIENT,
+        "username": "u",  # a user client's token names its user (the authorizer refuses one without)
         "iat": int(NOW) - 10,
         "exp": int(NOW) + 600,
     }

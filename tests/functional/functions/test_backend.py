@@ -481,6 +481,21 @@ def test_pets_v2(backend: Any) -> None:
     assert call(pets.handler, lambda_event(SUB_A, resource="/petstore/v3/nothing"))[0] == 404
 
 
+def test_partner_pets_lists_the_catalogue_read_only_for_a_machine_caller(backend: Any) -> None:
+    """GET /partner/pets (user_pool, scope api/pets.read): a machine client's claims carry its client
+    id as `sub` and no user attributes; the listing needs neither."""
+    machine = user_pool_event("3kclientid0machine0000000", "GET", resource="/partner/pets")
+    for claim in ("email", "email_verified", "given_name", "family_name", "cognito:username"):
+        machine["requestContext"]["authorizer"]["claims"].pop(claim, None)
+    status, body = call(pets.handler, machine)
+    assert status == 200
+    assert body["count"] == len(body["pets"]) == 3
+    assert (
+        call(pets.handler, user_pool_event("3kclientid0machine0000000", "POST", {}, "/partner/pets"))[0]
+        == 405
+    )
+
+
 # --- news -------------------------------------------------------------------------------------
 
 

@@ -21,7 +21,8 @@ from tools.config import REPO_ROOT
 CALLS = {
     "apigateway": ("apigateway", "get_rest_apis", {}),
     "cloudtrail": ("cloudtrail", "describe_trails", {}),
-    "cloudwatchlogs": ("logs", "describe_log_groups", {}),
+    "cloudwatch": ("cloudwatch", "describe_alarms", {"AlarmTypes": ["CompositeAlarm"]}),
+    "cloudwatchlogs": ("logs", "describe_query_definitions", {}),
     "cognitoidentity": ("cognito-identity", "list_identity_pools", {"MaxResults": 1}),
     "cognitoidp": ("cognito-idp", "list_user_pools", {"MaxResults": 1}),
     "dynamodb": ("dynamodb", "list_tables", {}),
@@ -30,6 +31,7 @@ CALLS = {
     "kms": ("kms", "list_keys", {}),
     "lambda": ("lambda", "list_functions", {}),
     "s3": ("s3", "list_buckets", {}),
+    "sns": ("sns", "list_topics", {}),
     "sqs": ("sqs", "list_queues", {}),
     "sts": ("sts", "get_caller_identity", {}),
     "wafv2": ("wafv2", "list_web_acls", {"Scope": "REGIONAL"}),

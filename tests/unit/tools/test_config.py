@@ -161,6 +161,100 @@ def test_python_knows_exactly_the_stacks_settings_and_model_attributes() -> None
     assert _object_attributes("access") == config.MODEL_KEYS
 
 
+# --- machine clients -------------------------------------------------------------------------------
+
+
+def _clients(**clients: Any) -> dict[str, Any]:
+    return {"machine_clients": clients}
+
+
+def test_machine_clients_are_read_with_their_full_scopes_and_policy_key() -> None:
+    model = config.load_access_model()
+    assert len(model.machine_clients) >= 2
+    for name, raw in MODEL["machine_clients"].items():
+        client = model.machine_clients[name]
+        assert client.scopes == tuple(f"{MODEL['oauth']['resource_server']}/{s}" for s in raw["scopes"])
+        if "template" in raw["policy"]:
+            assert client.policy_key == f"client:{name}"
+            assert client.template_path == config.TEMPLATES_DIR / "clients" / f"{name}.json.tftpl"
+        else:
+            assert client.policy_key == raw["policy"]["group"] in model.groups
+            assert client.template_path is None
+    kinds = {"template" if c.template else "group" for c in model.machine_clients.values()}
+    assert kinds == {"template", "group"}, "the demo has a client of each kind"
+
+
+def test_no_group_can_be_named_like_a_clients_policy_item() -> None:
+    """A client's own item is `client:<name>`: a group of that name would share it."""
+    assert not config.GROUP_NAME_RE.match(f"{config.MACHINE_POLICY_PREFIX}reporter")
+    with pytest.raises(config.ConfigError, match="group name 'client:reporter'"):
+        config.parse_access_model(_model(groups={"client:reporter": {"precedence": 1}}, machine_clients={}))
+
+
+_GOOD = {"scopes": ["news.read"], "policy": {"group": "admin"}}
+
+
+@pytest.mark.parametrize(
+    ("clients", "message"),
+    [
+        (_clients(Bad_Name=_GOOD), "machine client name must be 1-31 lowercase"),
+        (_clients(web=_GOOD), r"and not \['verify', 'web'\]"),
+        (_clients(verify=_GOOD), r"and not \['verify', 'web'\]"),
+        (_clients(bot={**_GOOD, "scopes": []}), "scopes must list at least one scope"),
+        (_clients(bot={**_GOOD, "scopes": ["news.read", "news.read"]}), "each once"),
+        (
+            _clients(bot={**_GOOD, "scopes": ["api/news.read"]}),
+            r"scopes \['api/news.read'\] are not declared",
+        ),
+        (_clients(bot={**_GOOD, "scopes": ["billing.read"]}), r"scopes \['billing.read'\] are not declared"),
+        (_clients(bot={**_GOOD, "policy": {}}), "policy must be exactly one of"),
+        (_clients(bot={**_GOOD, "policy": {"template": "bot", "group": "admin"}}), "exactly one of"),
+        (_clients(bot={**_GOOD, "policy": {"role": "admin"}}), "exactly one of"),
+        (_clients(bot={**_GOOD, "policy": {"template": "other"}}), "clients/bot.json.tftpl: write"),
+        (_clients(bot={**_GOOD, "policy": {"group": "nobody"}}), "policy.group 'nobody' is not a group"),
+        (_clients(bot={**_GOOD, "secret": "x"}), r"unknown machine client key\(s\) \['secret'\]"),
+    ],
+    ids=[
+        "name",
+        "reserved-name",
+        "reserved-name-verify",
+        "no-scope",
+        "scope-twice",
+        "prefixed-scope",
+        "undeclared-scope",
+        "no-policy",
+        "two-policies",
+        "unknown-policy-kind",
+        "template-not-its-name",
+        "unknown-group",
+        "unknown-key",
+    ],
+)
+def test_bad_machine_clients_are_refused(clients: dict[str, Any], message: str) -> None:
+    with pytest.raises(config.ConfigError, match=message):
+        config.parse_access_model(_model(**clients))
+
+
+def test_machine_clients_are_optional() -> None:
+    model = {k: v for k, v in copy.deepcopy(MODEL).items() if k != "machine_clients"}
+    assert config.parse_access_model(model).machine_clients == {}
+
+
+def test_the_old_confidential_client_setting_is_refused_with_directions() -> None:
+    raw = _settings(user_pool={"confidential_client": True})
+    with pytest.raises(config.ConfigError, match="confidential_client is gone: declare each machine caller"):
+        config.parse(raw)
+
+
+def test_machine_clients_need_the_pools_domain() -> None:
+    raw = _settings()
+    del raw["user_pool"]["domain_prefix"]
+    with pytest.raises(config.ConfigError, match=r"set user_pool\.domain_prefix"):
+        config.parse(raw)
+    without_machines = config.parse_access_model(_model(machine_clients={}))
+    assert config.parse(raw, access=without_machines).machine_clients == {}
+
+
 @pytest.mark.parametrize(
     ("verification", "message"),
     [

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from tools import contract
-from tools.matrix import ALLOW, FORBIDDEN, UNAUTHORIZED
+from tools.matrix import ALLOW, FORBIDDEN, NOT_APPLICABLE, UNAUTHORIZED
 
 
 @pytest.fixture(scope="module")
@@ -84,6 +84,23 @@ MALFORMED = [
     ("revocation.modes.lambda.within_seconds.disabled", 0, "within_seconds.disabled: a positive number"),
     ("revocation.modes.user_pool.within_seconds", {}, "revocation.modes.user_pool: unknown key(s)"),
     ("revocation.modes.iam", _DELETE, "revocation.modes: expected exactly the modes the routes use"),
+    ("machines.reporter.declared", "yes", "machines.reporter.declared: expected true or false"),
+    ("machines.reporter.policy", "none", "machines.reporter.policy: a declared client is governed"),
+    ("machines.undeclared.policy", "admin", "machines.undeclared.policy: a declared client is governed"),
+    ("machines.reporter.scopes", _DELETE, "machines.reporter: missing ['scopes']"),
+    ("machines.reporter.not_applicable", _DELETE, "machines.reporter: missing ['not_applicable']"),
+    ("machines.reporter.deny_403.3", "DELETE /nowhere", "machines.reporter.deny_403[3]: DELETE /nowhere"),
+    (
+        "machines.reporter.not_applicable.0",
+        "GET POST /cup",
+        "machines.reporter: GET on route cup-get is promised twice",
+    ),
+    (
+        "machines.undeclared.not_applicable",
+        ["GET POST /cip", "GET POST /google", "DELETE /news"],
+        "machines.undeclared: DELETE on route news-delete is promised twice",
+    ),
+    ("machines.reporter.secret", "x", "machines.reporter: unknown key(s) ['secret']"),
 ]
 
 
@@ -108,6 +125,35 @@ def test_the_revocation_section_reads_what_the_tests_compare_with() -> None:
     assert "revocation_check_seconds" in lam.words
     assert "expire" in pool.words
     assert "revoke-sessions" in iam.words
+
+
+def test_not_applicable_is_only_for_iam_routes(raw: dict[str, Any]) -> None:
+    """A machine holds a token: every user_pool and lambda call is made (and answered 401/403)."""
+    data = copy.deepcopy(raw)
+    reporter = data["machines"]["reporter"]
+    reporter["deny_401"] = ["GET POST /cup"]
+    reporter["not_applicable"] = [*reporter["not_applicable"], "GET /cup/email"]
+    with pytest.raises(
+        contract.ContractError, match=r"not_applicable: \['GET /cup/email'\] are not iam routes"
+    ):
+        contract.parse(data, source="access.yaml")
+
+
+def test_the_machine_callers_parse_into_their_own_cells() -> None:
+    promise = contract.load()
+    machines = promise.section(contract.MACHINES)
+    cells = contract.machine_cells(machines)
+    per_caller = sum(len(r.methods) for r in promise.routes.values())
+    assert len(cells) == per_caller * len(machines)
+    assert cells[("reporter", "pets-v2-pets", "GET")] == ALLOW
+    assert cells[("partner", "partner-pets", "GET")] == UNAUTHORIZED
+    assert cells[("partner", "news-delete", "DELETE")] == FORBIDDEN
+    assert cells[("undeclared", "news-get", "GET")] == UNAUTHORIZED
+    assert cells[("reporter", "cip-get", "GET")] == NOT_APPLICABLE
+    assert machines["reporter"].policy == "client:reporter"
+    assert machines["undeclared"].policy is None
+    assert not machines["undeclared"].declared
+    assert not set(cells) & set(promise.cells("Rules")), "machines and users are different callers"
 
 
 def test_missing_and_invalid_files_are_reported(tmp_path: Path) -> None:

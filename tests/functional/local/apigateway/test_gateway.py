@@ -18,6 +18,8 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from local.apigateway.app import MAX_REQUEST_HEAD_BYTES, request_head_bytes
+from local.apigateway.messages import HttpRequest
 from local.apigateway.server import MAX_BODY_BYTES, start_gateway
 from local.awslambda import make_runtime
 from local.awslambda.types import InvokeResult
@@ -700,3 +702,89 @@ def test_oversized_body_is_a_413_gateway_response_with_the_api_headers(env: Env)
     assert response.getheader("Access-Control-Allow-Origin") == "*"  # DEFAULT_4XX gateway response
     assert response.getheader("x-amzn-RequestId")
     assert env.runtime.calls == []
+
+
+# --- request line and header values --------------------------------------------------------------
+# REST API's quota on the request line plus all header values (10,240 bytes). Past it the gateway
+# answers what API Gateway's front end does (431, "HTTP header is larger than 10240 bytes."), before
+# any route, authorizer or body is looked at: no mode is looser locally than on AWS.
+
+PROTOCOL = "HTTP/1.1"  # what http.client sends
+
+
+def _send_exactly(env: Env, path: str, headers: list[tuple[str, str]]) -> tuple[int, bytes, str | None]:
+    """GET `path` below the stage with exactly `headers` (Host included); status, body, RequestId."""
+    url = urlsplit(env.gateway.url)
+    connection = http.client.HTTPConnection(url.hostname or "127.0.0.1", url.port, timeout=10)
+    try:
+        connection.putrequest("GET", f"/{STAGE}{path}", skip_host=True, skip_accept_encoding=True)
+        for name, value in headers:
+            connection.putheader(name, value)
+        connection.endheaders()
+        response = connection.getresponse()
+        return response.status, response.read(), response.getheader("x-amzn-RequestId")
+    finally:
+        connection.close()
+
+
+def _headers_of_size(env: Env, path: str, total: int, extra: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Host, `extra` and a padding header whose value brings the request line plus all header
+    values to exactly `total` bytes."""
+    host = ("Host", urlsplit(env.gateway.url).netloc)
+    line = len(f"GET /{STAGE}{path} {PROTOCOL}")
+    used = line + sum(len(value) for _, value in [host, *extra])
+    return [host, *extra, ("X-Padding", "p" * (total - used))]
+
+
+@pytest.mark.parametrize("path", ["/open", "/cup"])
+def test_the_limit_is_the_request_line_plus_header_values(env: Env, path: str) -> None:
+    auth = [("Authorization", env.keys.id_token())] if path == "/cup" else []
+    at_limit = _headers_of_size(env, path, MAX_REQUEST_HEAD_BYTES, auth)
+    status, _, request_id = _send_exactly(env, path, at_limit)
+    assert status == 200  # a user_pool call with a valid ID token, 10,240 bytes in all
+    assert request_id
+
+    status, body, request_id = _send_exactly(
+        env, path, _headers_of_size(env, path, MAX_REQUEST_HEAD_BYTES + 1, auth)
+    )
+    assert (status, body) == (431, b"HTTP header is larger than 10240 bytes.")
+    assert request_id is None  # API Gateway's front end answers, not the API (no gateway response)
+    assert len(env.runtime.calls) == 1  # only the call within the limit reached the handler
+
+
+def test_every_mode_is_refused_before_it_is_looked_at(env: Env) -> None:
+    """An iam route without a signature would be 403 Missing Authentication Token; past the limit
+    the answer is the front end's, for every auth mode and for a route that does not exist."""
+    for path in ("/iam", "/pets", "/no-such-route"):
+        status, body, _ = _send_exactly(
+            env, path, _headers_of_size(env, path, MAX_REQUEST_HEAD_BYTES + 1, [])
+        )
+        assert (status, body) == (431, b"HTTP header is larger than 10240 bytes."), path
+    assert env.runtime.calls == []
+
+
+def test_the_refusal_comes_before_the_body_is_read(env: Env) -> None:
+    """A body announced and never sent: the answer is not held back waiting for it."""
+    over = _headers_of_size(env, "/open", MAX_REQUEST_HEAD_BYTES + 1, [("Content-Length", "100")])
+    url = urlsplit(env.gateway.url)
+    connection = http.client.HTTPConnection(url.hostname or "127.0.0.1", url.port, timeout=5)
+    try:
+        connection.putrequest("POST", f"/{STAGE}/open", skip_host=True, skip_accept_encoding=True)
+        for name, value in over:
+            connection.putheader(name, value)
+        connection.endheaders()
+        response = connection.getresponse()
+        assert (response.status, response.read()) == (431, b"HTTP header is larger than 10240 bytes.")
+    finally:
+        connection.close()
+    assert env.runtime.calls == []
+
+
+def test_a_long_query_string_counts_and_header_names_do_not() -> None:
+    def head(query: str, headers: tuple[tuple[str, str], ...]) -> int:
+        return request_head_bytes(HttpRequest("GET", "/local/open", query, headers, b"", "127.0.0.1"))
+
+    assert head("", ()) == len("GET /local/open HTTP/1.1")
+    assert head("a=1", ()) == len("GET /local/open?a=1 HTTP/1.1")
+    assert head("", (("X-" + "n" * 5000, "v"),)) == len("GET /local/open HTTP/1.1") + 1
+    assert head("", (("X-A", "é"),)) == len("GET /local/open HTTP/1.1") + 1  # one byte on the wire

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from local.awslambda import LocalLambdaRuntime
+from local.logs.shipper import shipper_for
 
 REGION = "us-east-1"  # the conftest's emulator region
 Deploy = Callable[..., str]
@@ -280,3 +281,43 @@ def test_function_output_can_be_echoed_to_the_parents_logger(
     echoed = [r.getMessage() for r in caplog.records if r.name == f"local.lambda.{name}"]
     assert "PRINTED-TO-STDOUT" in echoed
     assert "PRINTED-TO-STDERR" in echoed
+
+
+def test_function_output_reaches_its_cloudwatch_log_group(
+    runtime: LocalLambdaRuntime, deploy: Deploy, aws: Callable[[str], Any]
+) -> None:
+    """Lambda delivers each output line as an event of /aws/lambda/<name>, one stream per execution
+    environment (the stream the function's context names)."""
+    name = deploy()
+    logs = aws("logs")
+    logs.create_log_group(logGroupName=f"/aws/lambda/{name}")
+    context = runtime.invoke(name, {"action": "context"}).payload
+    runtime.invoke(name, {"action": "print"})
+    runtime.close()  # the relay has copied every line
+    shipper_for("123456789012", REGION).flush()
+
+    streams = logs.describe_log_streams(logGroupName=f"/aws/lambda/{name}")["logStreams"]
+    assert [s["logStreamName"] for s in streams] == [context["log_stream_name"]]
+    messages = [
+        e["message"]
+        for e in logs.get_log_events(
+            logGroupName=f"/aws/lambda/{name}", logStreamName=context["log_stream_name"], startFromHead=True
+        )["events"]
+    ]
+    assert "PRINTED-TO-STDOUT" in messages
+    assert "PRINTED-TO-STDERR" in messages
+    assert messages == runtime.log_path(name).read_text().splitlines(), "the group holds what the file holds"
+
+
+def test_a_function_without_a_log_group_keeps_its_file_and_ships_nothing(
+    runtime: LocalLambdaRuntime, deploy: Deploy, aws: Callable[[str], Any]
+) -> None:
+    name = deploy()
+    shipper = shipper_for("123456789012", REGION)
+    dropped = shipper.dropped
+    runtime.invoke(name, {"action": "print"})
+    runtime.close()
+    shipper.flush()
+    assert "PRINTED-TO-STDOUT" in runtime.log_path(name).read_text()
+    assert shipper.dropped > dropped
+    assert not aws("logs").describe_log_groups(logGroupNamePrefix=f"/aws/lambda/{name}")["logGroups"]

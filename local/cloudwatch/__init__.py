@@ -1,0 +1,1 @@
+"""CloudWatch: composite alarms, alarm actions on state changes (SNS notifications), AlarmTypes."""

@@ -1,0 +1,1 @@
+"""CloudWatch Logs: filter patterns, metric filters that publish metrics, saved queries, log shipping."""
