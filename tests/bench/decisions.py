@@ -197,6 +197,7 @@ def run(rounds: int = 7, scale: float = 1.0) -> Decisions:
                     "a token of a user this container has not checked within REVOCATION_CHECK_SECONDS: "
                     "the first-seen path plus one consistent GetItem of the user's revocation record",
                 ),
+                (
                     MACHINE_FIRST_SEEN,
                     "a client-credentials token of a declared machine client this container has not "
                     "seen, JWKS and the client's policy item cached (each token a service fetches)",

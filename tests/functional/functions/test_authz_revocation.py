@@ -107,18 +107,20 @@ def test_a_machine_token_is_revoked_by_its_sub(
     monkeypatch: pytest.MonkeyPatch, authorizer_app: ModuleType, tokens: support.TokenFactory, ddb: Any
 ) -> None:
     """Client-credentials tokens have no username, no groups and no refresh token: the check is keyed
-    by `sub` (the client id), so revoking it still works."""
-    token = tokens.token(
-        sub="svc-client-id",
-        iat=int(time.time()) - 5,
-        username=support.REMOVE,
-        origin_jti=support.REMOVE,
-        **{"cognito:groups": support.REMOVE},
-    )
-    assert _decide(authorizer_app, token) == "deny"  # no group: verified, not allowed (403)
-    support.revoke(ddb, "svc-client-id", before=time.time())
+    by `sub` (the client id), so a record for the client revokes its tokens issued before it."""
+    for name, value in support.machine_env().items():
+        monkeypatch.setenv(name, value)
+    support.put_client_policies(ddb)
     authorizer_app.reset()
-    assert _decide(authorizer_app, token) == "unauthorized"
+    client = support.REPORTER_CLIENT_ID
+    token = tokens.machine_token(client, iat=int(time.time()) - 5)
+    event = support.token_event(f"Bearer {token}", support.method_arn("GET", "/petstore/v2/pets"))
+    assert decide(authorizer_app, event)[0] == "allow"  # the reporter's own template allows it
+    support.revoke(ddb, client, before=time.time() - 2)  # e.g. the client's secret leaked 2 s ago
+    authorizer_app.reset()
+    assert decide(authorizer_app, event)[0] == "unauthorized"
+    fresh = tokens.machine_token(client)  # issued after the revocation: decided as usual
+    assert decide(authorizer_app, support.token_event(f"Bearer {fresh}", event["methodArn"]))[0] == "allow"
 
 
 def test_a_malformed_record_refuses_every_token_of_its_user(
