@@ -50,7 +50,7 @@ export PYTHONPATH := $(ROOT)
         test-unit test-functional test-policy test-terraform test-integration test-e2e \
         test-browser chromium console-screenshot \
         checkov workflows plan plan-store plan-fetch plan-reviewers apply verify verify-target \
-        up up-prebuild down call matrix \
+        up up-prebuild down call matrix revoke-sessions \
         bench bench-first-run clean
 
 help: ## List the targets
@@ -319,6 +319,10 @@ down: venv-runtime ## Stop the local stack started by `make up`
 
 call: venv-runtime ## Call a route as a demo user (AS=pet-veterinarian) or a machine client (CLIENT=reporter): ARGS="GET /news"
 	@$(PY) -m local call $(if $(CLIENT),--client $(CLIENT),--user $(AS)) $(ARGS)
+
+revoke-sessions: venv-runtime ## iam mode's emergency lever: deny every session GROUP's role issued before now (UNDO=1 removes it)
+	@test -n "$(GROUP)" || { echo "set GROUP=<group>, e.g. make revoke-sessions ENV=$(ENV) GROUP=cip-users"; exit 2; }
+	@$(PY) -m tools.revoke_sessions --env $(ENV) --group $(GROUP) $(if $(UNDO),--undo)
 
 bench: venv build ## Benchmarks (figures written to docs/benchmarks.md)
 	@$(PY) -m tests.bench

@@ -108,7 +108,13 @@ class RunningStack:
                 "client_id": local_idp["client_ids"][0],
                 "group": local_idp["group"],
             },
-            "tables": {"policies": self.outputs["policy_table"], "records": self.outputs["records_table"]},
+            "tables": {
+                "policies": self.outputs["policy_table"],
+                "records": self.outputs["records_table"],
+                "revocations": self.outputs["revocation_table"],
+            },
+            # The product's sign-out (POST, not a route of the access model; see docs/architecture.md).
+            "signout_path": self.outputs["signout_path"],
             "functions": self.outputs["functions"],
             "group_role_arns": self.outputs["group_role_arns"],
             "routes": self.cfg.access.raw["routes"],

@@ -77,6 +77,24 @@ STACK_SETTINGS_KEYS = frozenset(
     }
 )
 SETTINGS_KEYS = STACK_SETTINGS_KEYS | PROVIDER_KEYS
+#: `authorizer`'s attributes (the stack's `settings.authorizer` type; a unit test keeps them equal)
+#: and the whole-second range of each cache setting, as the stack validates them.
+AUTHORIZER_KEYS = frozenset(
+    {
+        "token_use",
+        "result_ttl_seconds",
+        "policy_cache_seconds",
+        "jwks_cache_seconds",
+        "revocation_check_seconds",
+        "jwks_origin",
+    }
+)
+AUTHORIZER_SECONDS = {
+    "result_ttl_seconds": (0, 3600),
+    "policy_cache_seconds": (0, 3600),
+    "jwks_cache_seconds": (1, 86400),
+    "revocation_check_seconds": (0, 300),
+}
 #: Keys only the local environment has (the local OIDC issuer standing in for Google).
 LOCAL_SETTINGS_KEYS = frozenset({"local_idp"})
 
@@ -417,6 +435,23 @@ def _machine_client(
     )
 
 
+def _check_authorizer(authorizer: Any, source: str) -> None:
+    """The authorizer's settings: known keys only (Terraform would drop a misspelt one silently) and
+    each cache setting a whole number of seconds in the stack's range."""
+    if not isinstance(authorizer, dict):
+        raise ConfigError(f"{source}: authorizer must be an object")
+    _unknown_keys(authorizer, AUTHORIZER_KEYS, source, "authorizer setting")
+    for key, (low, high) in AUTHORIZER_SECONDS.items():
+        value = authorizer.get(key)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ConfigError(
+                f"{source}: authorizer.{key} must be a whole number of seconds from {low} to {high}, "
+                f"not {value!r}"
+            )
+
+
 def parse(raw: dict[str, Any], source: str = "<config>", access: AccessModel | None = None) -> EnvConfig:
     """Check an environment's settings (`access`: the model, default the repository's)."""
     misplaced = sorted(set(raw) & MODEL_KEYS)
@@ -437,6 +472,7 @@ def parse(raw: dict[str, Any], source: str = "<config>", access: AccessModel | N
             f"{source}: name_prefix {prefix!r} must be 2-21 lowercase letters, digits or '-', "
             "starting with a letter"
         )
+    _check_authorizer(raw.get("authorizer", {}), source)
     if "confidential_client" in (raw.get("user_pool") or {}):
         raise ConfigError(
             f"{source}: user_pool.confidential_client is gone: declare each machine caller under "

@@ -49,7 +49,6 @@ class LogAlarm:
     pattern: Pattern
     metric: str
     fail_closed: bool
-    pending: str | None  # why no log line can match it yet (e.g. a reason another issue adds)
 
 
 @cache
@@ -74,7 +73,6 @@ def log_alarms() -> dict[str, LogAlarm]:
             pattern=compile_pattern(spec["pattern"]),
             metric=spec["metric"],
             fail_closed=bool(spec["fail_closed"]),
-            pending=spec.get("pending"),
         )
         for kind, spec in catalog()["log_alarms"].items()
     }

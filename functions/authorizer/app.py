@@ -25,6 +25,7 @@ from authz.decide import Authorizer
 from authz.errors import ConfigError, Unauthorized
 from authz.logs import get_logger, log
 from authz.policies import PolicyStore
+from authz.revocation import RevocationStore
 from authz.settings import Settings
 from authz.verify import TokenVerifier
 from botocore.config import Config
@@ -33,37 +34,71 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
 # DynamoDB calls must fail fast: a slow table should become a Deny, not a hung request, and the
-# decision must finish well inside the function's own timeout (5 s in terraform/stack/functions.tf;
+# decision must finish well inside the function's own timeout (10 s in terraform/stack/functions.tf;
 # a killed function gives API Gateway a 500 and leaves no decision log line). Attempts include the
 # first request: botocore's `total_max_attempts` (its `max_attempts` counts retries only, which
 # made 3 calls of up to 2 s each here).
 DYNAMODB_CONNECT_TIMEOUT_SECONDS = 2
 DYNAMODB_READ_TIMEOUT_SECONDS = 2
 DYNAMODB_MAX_ATTEMPTS = 2
+# The revocation record is read before the policy (authz/revocation.py), so its worst case adds to
+# the policy read's: a client of its own with shorter timeouts keeps both inside the function's
+# timeout (10 s: at most ~3 s here, including botocore's retry backoff, plus ~5 s for the policy).
+REVOCATION_CONNECT_TIMEOUT_SECONDS = 1
+REVOCATION_READ_TIMEOUT_SECONDS = 1
+REVOCATION_MAX_ATTEMPTS = 2
 
 _authorizer: Authorizer | None = None
+# One botocore session per container for both clients: a second client from the same session reuses
+# its loaded service model and credentials (~10 ms), one from a new session costs a whole client
+# creation again (~as much as the first; docs/benchmarks.md, cold start).
+_session: botocore.session.Session | None = None
 
 
-def dynamodb_client() -> DynamoDBClient:
+def _botocore_session() -> botocore.session.Session:
+    global _session  # noqa: PLW0603 - per container, like _authorizer
+    if _session is None:
+        _session = botocore.session.get_session()
+    return _session
+
+
+def dynamodb_client(
+    connect_timeout: float = DYNAMODB_CONNECT_TIMEOUT_SECONDS,
+    read_timeout: float = DYNAMODB_READ_TIMEOUT_SECONDS,
+    attempts: int = DYNAMODB_MAX_ATTEMPTS,
+) -> DynamoDBClient:
     """Region from the runtime (AWS_REGION); endpoint overridable with AWS_ENDPOINT_URL (emulator)."""
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-    client = botocore.session.get_session().create_client(
+    client = _botocore_session().create_client(
         "dynamodb",
         region_name=region,
         config=Config(
-            connect_timeout=DYNAMODB_CONNECT_TIMEOUT_SECONDS,
-            read_timeout=DYNAMODB_READ_TIMEOUT_SECONDS,
-            retries={"total_max_attempts": DYNAMODB_MAX_ATTEMPTS, "mode": "standard"},
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            retries={"total_max_attempts": attempts, "mode": "standard"},
         ),
     )
     return cast("DynamoDBClient", client)
+
+
+def revocation_client() -> DynamoDBClient:
+    """The revocation store's client: `dynamodb_client` with the revocation read's tighter bounds."""
+    return dynamodb_client(
+        REVOCATION_CONNECT_TIMEOUT_SECONDS, REVOCATION_READ_TIMEOUT_SECONDS, REVOCATION_MAX_ATTEMPTS
+    )
 
 
 def build_authorizer(env: dict[str, str] | None = None) -> Authorizer:
     settings = Settings.from_env(os.environ if env is None else env)
     logger = get_logger(settings.log_level)
     store = PolicyStore(settings.policy_table, settings.policy_cache_ttl, dynamodb_client)
-    return Authorizer(TokenVerifier(settings), store, logger)
+    # Looked up when first needed (not bound here), like dynamodb_client: tests swap the factory.
+    revocations = RevocationStore(
+        settings.revocation_table,
+        settings.revocation_check_ttl,
+        lambda: revocation_client(),  # noqa: PLW0108
+    )
+    return Authorizer(TokenVerifier(settings), store, logger, revocations=revocations)
 
 
 def get_authorizer() -> Authorizer:
@@ -75,8 +110,9 @@ def get_authorizer() -> Authorizer:
 
 def reset() -> None:
     """Forget the container's state (tests, and the benchmark's cold runs)."""
-    global _authorizer  # noqa: PLW0603
+    global _authorizer, _session  # noqa: PLW0603
     _authorizer = None
+    _session = None
 
 
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:

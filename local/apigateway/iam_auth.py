@@ -148,6 +148,9 @@ def condition_context(
         "aws:RequestedRegion": creds.region,
         "cognito-identity.amazonaws.com:amr": amr,
     }
+    if creds.issued_at is not None:
+        # Temporary credentials carry their issue time (whole seconds, as IAM's request context has it).
+        keys["aws:TokenIssueTime"] = creds.issued_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     if creds.identity_pool_id:
         keys["cognito-identity.amazonaws.com:aud"] = creds.identity_pool_id
     if creds.identity_id:

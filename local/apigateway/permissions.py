@@ -6,7 +6,8 @@ SPEC requires a `SourceArn` on every such permission. Checking it locally catche
 Terraform mistake before it reaches an account.
 
 Contract: :func:`invoke_allowed` evaluates the statements whose principal is
-`apigateway.amazonaws.com` (or `*`) for `lambda:InvokeFunction` on the function with the request's
+`apigateway.amazonaws.com` (or `*`; another service with `principal=`, e.g. EventBridge's) for
+`lambda:InvokeFunction` on the function with the request's
 `AWS:SourceArn`/`AWS:SourceAccount`. Source ARNs: `<api>/authorizers/<id>` for authorizers
 (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-use-lambda-authorizer.html)
 and `<api>/<stage>/<VERB>/<path>` for integrations; because AWS documentation shows both the
@@ -26,13 +27,13 @@ __all__ = ["invoke_allowed"]
 APIGATEWAY_PRINCIPAL = "apigateway.amazonaws.com"
 
 
-def _principal_is_apigateway(principal: Any) -> bool:
+def _principal_is(principal: Any, service_principal: str) -> bool:
     if principal == "*":
         return True
     if isinstance(principal, Mapping):
         service = principal.get("Service")
         services = service if isinstance(service, list) else [service]
-        if APIGATEWAY_PRINCIPAL in services:
+        if service_principal in services:
             return True
         aws = principal.get("AWS")
         return aws == "*" or (isinstance(aws, list) and "*" in aws)
@@ -40,14 +41,20 @@ def _principal_is_apigateway(principal: Any) -> bool:
 
 
 def invoke_allowed(
-    policy: Mapping[str, Any] | str | None, function_arn: str, source_arns: Iterable[str], account_id: str
+    policy: Mapping[str, Any] | str | None,
+    function_arn: str,
+    source_arns: Iterable[str],
+    account_id: str,
+    *,
+    principal: str = APIGATEWAY_PRINCIPAL,
 ) -> bool:
+    """`principal`: the service that invokes (API Gateway; EventBridge for rule targets)."""
     if policy is None:
         return False
     document = iam_policy.load_document(policy)
     raw = document.get("Statement", [])
     statements = [
-        s for s in (raw if isinstance(raw, list) else [raw]) if _principal_is_apigateway(s.get("Principal"))
+        s for s in (raw if isinstance(raw, list) else [raw]) if _principal_is(s.get("Principal"), principal)
     ]
     if not statements:
         return False

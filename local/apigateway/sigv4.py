@@ -87,6 +87,8 @@ class IssuedCredentials(Protocol):
     def authentication_provider(self) -> str | None: ...
     @property
     def authentication_type(self) -> str: ...  # "authenticated" or "unauthenticated" (guest)
+    @property
+    def issued_at(self) -> datetime | None: ...  # aws:TokenIssueTime
 
 
 class CredentialsResolver(Protocol):

@@ -16,8 +16,9 @@ https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-lambda-
   `exp`, so a cached Allow outlives the token by up to the TTL (docs/architecture.md, "Authorizer
   cache window"); the cached policy is evaluated again against each request's method ARN, which
   is why an authorizer must return a policy covering every route the caller may use; a new
-  deployment of the stage flushes the cache (`TokenAuthorizers.clear`, called on reload), as
-  FlushStageAuthorizersCache does in AWS;
+  deployment of the stage flushes the cache (`TokenAuthorizers.clear`, called on reload), and so
+  does FlushStageAuthorizersCache on that stage (`local.apigateway.flushes`, counted by the
+  emulator's route for it);
 * Allow → the request continues with `requestContext.authorizer` = ``principalId``, the context
   values as strings and ``integrationLatency``; explicit Deny → 403 ``User is not authorized to
   access this resource with an explicit deny``; no matching Allow → 403 ``User is not authorized to
@@ -33,6 +34,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from local.apigateway import flushes
 from local.apigateway.api_model import Authorizer
 from local.apigateway.logs import emit, log
 from local.apigateway.messages import HttpRequest
@@ -72,9 +74,14 @@ def _configuration_error(reason: str) -> GatewayError:
 
 def _stage_of(method_arn: str) -> str:
     """`arn:aws:execute-api:<region>:<account>:<api>/<stage>/<verb>/<path>` -> `<stage>`."""
+    return _api_stage_of(method_arn)[1]
+
+
+def _api_stage_of(method_arn: str) -> tuple[str, str]:
+    """`arn:aws:execute-api:<region>:<account>:<api>/<stage>/<verb>/<path>` -> (`<api>`, `<stage>`)."""
     resource = method_arn.split(":", 5)[-1]
     parts = resource.split("/")
-    return parts[1] if len(parts) > 1 else ""
+    return parts[0], (parts[1] if len(parts) > 1 else "")
 
 
 def _context_value(value: Any) -> str:
@@ -116,10 +123,23 @@ class TokenAuthorizers:
         self._clock = clock
         self._cache: dict[tuple[str, str, str], tuple[float, AuthorizerOutput]] = {}
         self._lock = threading.Lock()
+        self._flushes_seen: dict[tuple[str, str], int] = {}  # (api, stage) -> flush generation
 
     def clear(self) -> None:
         with self._lock:
             self._cache.clear()
+
+    def _apply_flushes(self, method_arn: str) -> None:
+        """Drop the stage's cached results if FlushStageAuthorizersCache ran since last seen."""
+        api_stage = _api_stage_of(method_arn)
+        current = flushes.generation(*api_stage)
+        if self._flushes_seen.get(api_stage, 0) == current:
+            return
+        with self._lock:
+            stage = api_stage[1]
+            for key in [k for k in self._cache if k[0] == stage]:
+                del self._cache[key]
+            self._flushes_seen[api_stage] = current
 
     def _cached(self, key: tuple[str, str, str]) -> AuthorizerOutput | None:
         with self._lock:
@@ -163,6 +183,7 @@ class TokenAuthorizers:
                 f"authorizerResultTtlInSeconds {ttl} is outside 0-{MAX_RESULT_TTL_SECONDS}"
             )
         key = (_stage_of(method_arn), authorizer.id, token)
+        self._apply_flushes(method_arn)
         output = self._cached(key) if ttl > 0 else None
         cached = output is not None
         if output is None:

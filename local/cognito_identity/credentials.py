@@ -46,6 +46,9 @@ class IssuedCredentials:
     # requestContext.identity.cognitoAuthenticationType: "authenticated", or "unauthenticated" for
     # guest identities (only when the pool allows them; provider fields are then empty).
     authentication_type: str = "authenticated"
+    # When STS issued the session: IAM's `aws:TokenIssueTime`, which the "revoke active sessions"
+    # Deny compares (make revoke-sessions, tools/revoke_sessions.py).
+    issued_at: datetime | None = None
 
     def expired(self, now: datetime | None = None) -> bool:
         return (now or datetime.now(UTC)) >= self.expiration
@@ -86,6 +89,7 @@ def issue_credentials(
         provider=provider,
         authentication_provider=authentication_provider,
         authentication_type=authentication_type,
+        issued_at=issued_at,
     )
     with _lock:
         _registry[creds.access_key_id] = creds

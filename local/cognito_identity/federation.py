@@ -41,6 +41,7 @@ from local.cognito_identity.tokens import (
 )
 from local.cognito_identity.trust import cognito_context, trust_allows
 from local.cognito_idp.pools import ID_TOKEN_USE, find_user_pool, pool_signing_key
+from local.cognito_idp.revocation import id_token_revoked
 from local.core.errors import (
     AwsError,
     invalid_pool_configuration,
@@ -226,12 +227,15 @@ def verify_login(pool: Any, provider: str, token: str, account_id: str) -> Verif
 
 
 def _check_user_still_valid(provider: str, claims: dict[str, Any]) -> None:
-    """ServerSideTokenCheck: the user must still exist and be enabled in the user pool."""
+    """ServerSideTokenCheck: the user must still exist and be enabled in the user pool, and the
+    token's session must not have been ended (a global sign-out, a revoked refresh token)."""
     match = USER_POOL_PROVIDER.match(provider)
     user_pool = find_user_pool(match.group(2)) if match else None
     users = user_pool.users.values() if user_pool is not None else []
     if not any(u.id == claims.get("sub") and u.enabled for u in users):
         raise not_authorized("Invalid login token. Token is not valid for this user pool user.")
+    if user_pool is not None and id_token_revoked(user_pool, claims):
+        raise not_authorized("Invalid login token. The user signed out or the token was revoked.")
 
 
 def verify_logins(pool: Any, logins: object, account_id: str) -> list[VerifiedLogin]:

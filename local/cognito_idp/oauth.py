@@ -21,8 +21,10 @@ flow in AllowedOAuthFlows, redirect_uri is one of its CallbackURLs, scopes are a
 AllowedOAuthScopes (all of them when none are requested), PKCE is S256 only, confidential clients
 authenticate with their secret. Tokens are signed with the pool's key; the access token's `scope`
 is the granted scopes, plus `cognito:groups`, `client_id`, `username`, `token_use`; an ID token is
-issued only with `openid`. Not modelled: refresh tokens from this endpoint, MFA and password-change
-pages, implicit grant, identity-provider redirects, and the hosted UI's own session cookie (every
+issued only with `openid`; a code grant also returns a refresh token (RevokeToken revokes it and the
+tokens of its family; InitiateAuth REFRESH_TOKEN_AUTH redeems it). Not modelled: grant_type
+refresh_token at this endpoint, MFA and password-change pages, implicit grant, identity-provider
+redirects, and the hosted UI's own session cookie (every
 authorize shows the login page, so `logout` has no session to end: it validates and redirects).
 
 `code_flow_tokens()` drives the whole flow over HTTP for tests and clients.
@@ -353,10 +355,13 @@ class HostedUI:
         user = pool._get_user(issued.username)
         if user is None or not user.enabled:
             raise FlowError("invalid_grant", "The user can no longer sign in")
-        origin_jti = str(uuid.uuid4())
+        # A refresh token, as Cognito issues with every code grant; its family (origin_jti) is in
+        # the access and ID tokens, so RevokeToken on it revokes them (local.cognito_idp.revocation).
+        refresh_token, origin_jti = pool.create_refresh_token(client.id, user.username)
         access_token, expires_in = _access_token(pool, client.id, user.username, issued.scopes, origin_jti)
         body: dict[str, Any] = {
             "access_token": access_token,
+            "refresh_token": refresh_token,
             "token_type": "Bearer",
             "expires_in": expires_in,
         }

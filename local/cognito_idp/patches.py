@@ -12,6 +12,9 @@ What changes, and why (each is what real Cognito does):
   secret, SECRET_HASH on the password flows; a pool requiring MFA answers a password sign-in of a
   user without a factor with MFA_SETUP, and TOTP codes are always checked (`local.cognito_idp.mfa`);
 - DeleteResourceServer and UpdateResourceServer exist (Terraform needs them to update/destroy);
+- RevokeToken exists, and revoked, signed-out or disabled users' tokens are refused as Cognito
+  documents (`local.cognito_idp.revocation`); the admin calls the product's revocation feed listens
+  to are recorded for EventBridge as CloudTrail does (`local.cognito_idp.trail`);
 - CreateUserPoolClient/UpdateUserPoolClient refuse the OAuth settings Cognito refuses
   (client_credentials without a secret, with a user flow or with a non-custom scope; an undeclared
   custom scope: `local.cognito_idp.client_config`);
@@ -46,7 +49,7 @@ from moto.core.responses import ActionResult, EmptyResult
 from moto.core.utils import utcnow
 from moto.moto_api._internal import mock_random
 
-from local.cognito_idp import client_config, mfa, user_attributes
+from local.cognito_idp import client_config, mfa, revocation, trail, user_attributes
 from local.cognito_idp.claims import group_claims, group_names
 from local.cognito_idp.pools import (
     ACCESS_TOKEN_USE,
@@ -521,6 +524,8 @@ def apply() -> None:
     response_cls = idp_responses.CognitoIdpResponse
     _install(response_cls, "delete_resource_server", _response_delete_resource_server)
     _install(response_cls, "update_resource_server", _response_update_resource_server)
+    revocation.apply()
+    trail.apply()
     # moto routes these paths through the dict in its urls module (read when the server's Flask
     # app for cognito-idp is built, and by the in-process mock on each request).
     for pattern in list(idp_urls.url_paths):

@@ -103,6 +103,10 @@ def public_config(stack: dict[str, Any], origin: str) -> dict[str, Any]:
                 ]
             )
         ),
+        # The product's sign-out (not a route of the access model), and the lambda route the console
+        # calls with the old access token afterwards to show that it is refused.
+        "signout_path": stack["signout_path"],
+        "revocation_probe": revocation_probe(cfg),
         "routes": [
             {
                 "name": r.name,
@@ -138,6 +142,15 @@ def public_config(stack: dict[str, Any], origin: str) -> dict[str, Any]:
             for m in stack.get("machines") or []
         ],
     }
+
+
+def revocation_probe(cfg: config.EnvConfig) -> dict[str, str]:
+    """A lambda route read with GET (never a write: it is called until the answer changes)."""
+    for route in sorted(cfg.routes.values(), key=lambda r: r.name):
+        check = probe(route)
+        if route.auth == "lambda" and check.method == "GET":
+            return {"name": route.name, "method": check.method, "path": check.path}
+    raise LookupError("the access model has no lambda route read with GET for the console's sign-out")
 
 
 def _csp(stack: dict[str, Any] | None) -> str:

@@ -40,12 +40,14 @@ def apply_patches() -> None:
     with _lock:
         if _applied:
             return
+        from local.apigateway import patches as apigateway  # noqa: PLC0415
         from local.awslambda import patches as awslambda  # noqa: PLC0415
         from local.cloudwatch import patches as cloudwatch  # noqa: PLC0415
         from local.cognito_identity import patches as cognito_identity  # noqa: PLC0415
         from local.cognito_idp import patches as cognito_idp  # noqa: PLC0415
         from local.dynamodb import patches as dynamodb  # noqa: PLC0415
         from local.emulator import changes  # noqa: PLC0415
+        from local.events import patches as events  # noqa: PLC0415
         from local.iam import patches as iam  # noqa: PLC0415
         from local.logs import patches as logs  # noqa: PLC0415
 
@@ -53,7 +55,9 @@ def apply_patches() -> None:
         cognito_identity.apply()
         iam.apply()
         awslambda.apply()
+        apigateway.apply()
         dynamodb.apply()
+        events.apply()
         cloudwatch.apply()
         logs.apply()
         changes.apply()

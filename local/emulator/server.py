@@ -29,6 +29,7 @@ from local.cognito_idp.oauth import MOUNT as HOSTED_UI_MOUNT
 from local.cognito_idp.oauth import HostedUI
 from local.core.web import WsgiApp
 from local.emulator import apply_patches, changes
+from local.events import delivery as events_delivery
 from local.oidc.idp import LocalIdP
 
 OIDC_MOUNT = "/_local/oidc"
@@ -126,6 +127,7 @@ class EmulatorHandle:
             self._thread.join(timeout=10)
         self._server.server_close()
         self.oidc.close()
+        events_delivery.close()
 
     def __enter__(self) -> EmulatorHandle:
         return self
@@ -181,7 +183,10 @@ def start_emulator(
     apps: dict[str, WsgiApp] = {OIDC_MOUNT: oidc, HOSTED_UI_MOUNT: HostedUI(), **dict(mounts or {})}
     dispatcher.target = DispatcherMiddleware(DomainDispatcherApplication(create_backend_app), apps)
     thread = _serving_thread(server, bound_port)
-    return EmulatorHandle(host=host, port=bound_port, oidc=oidc, _server=server, _thread=thread)
+    handle = EmulatorHandle(host=host, port=bound_port, oidc=oidc, _server=server, _thread=thread)
+    # EventBridge's Lambda targets run in the local Lambda runtime, calling AWS back here.
+    events_delivery.configure(handle.url)
+    return handle
 
 
 def _serving_thread(server: BaseWSGIServer, port: int) -> threading.Thread:

@@ -2,7 +2,7 @@
 # default). Services and names follow terraform/stack: Cognito user and identity pools, API Gateway
 # REST API + stage (+ optional WAF association), Lambda, DynamoDB, CloudWatch Logs, KMS, IAM roles,
 # and the monitoring (CloudWatch alarms and dashboard, log metric filters and saved queries, the SNS
-# alarm topic).
+# alarm topic), the revocation feed's EventBridge rule and its dead-letter SQS queue.
 locals {
   arn = {
     for env, e in var.environments : env => {
@@ -35,6 +35,9 @@ locals {
         "arn:${local.partition}:sns:${var.region}:${var.account_id}:${local.name_prefixes[env]}-*",
         "arn:${local.partition}:sns:${var.region}:${var.account_id}:${local.name_prefixes[env]}-*:*",
       ]
+      # The revocation feed (terraform/stack/revocation.tf): a rule on the default bus, a queue.
+      event_rules = "arn:${local.partition}:events:${var.region}:${var.account_id}:rule/${local.name_prefixes[env]}-*"
+      queues      = "arn:${local.partition}:sqs:${var.region}:${var.account_id}:${local.name_prefixes[env]}-*"
     }
   }
 }
@@ -151,6 +154,19 @@ data "aws_iam_policy_document" "plan" {
   }
 
   statement {
+    sid       = "ReadEventRules"
+    actions   = ["events:DescribeRule", "events:ListTargetsByRule", "events:ListTagsForResource"]
+    resources = [local.arn[each.key].event_rules]
+  }
+
+  statement {
+    # Attributes and tags only: sqs:ReceiveMessage (the dead letters) is not granted.
+    sid       = "ReadQueues"
+    actions   = ["sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:ListQueueTags"]
+    resources = [local.arn[each.key].queues]
+  }
+
+  statement {
     sid       = "ReadAlarmsAndDashboard"
     actions   = ["cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource", "cloudwatch:GetDashboard"]
     resources = [local.arn[each.key].alarms, local.arn[each.key].dashboard]
@@ -262,6 +278,39 @@ data "aws_iam_policy_document" "apply" {
     sid       = "ManageTables"
     actions   = ["dynamodb:*"]
     resources = [local.arn[each.key].tables]
+  }
+
+  statement {
+    sid = "ManageEventRules"
+    actions = [
+      "events:PutRule",
+      "events:DeleteRule",
+      "events:DescribeRule",
+      "events:EnableRule",
+      "events:DisableRule",
+      "events:PutTargets",
+      "events:RemoveTargets",
+      "events:ListTargetsByRule",
+      "events:TagResource",
+      "events:UntagResource",
+      "events:ListTagsForResource",
+    ]
+    resources = [local.arn[each.key].event_rules]
+  }
+
+  statement {
+    sid = "ManageQueues"
+    actions = [
+      "sqs:CreateQueue",
+      "sqs:DeleteQueue",
+      "sqs:GetQueueAttributes",
+      "sqs:SetQueueAttributes",
+      "sqs:GetQueueUrl",
+      "sqs:TagQueue",
+      "sqs:UntagQueue",
+      "sqs:ListQueueTags",
+    ]
+    resources = [local.arn[each.key].queues]
   }
 
   statement {

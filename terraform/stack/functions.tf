@@ -19,13 +19,14 @@ locals {
 module "authorizer" {
   source = "../modules/function"
 
-  name            = local.function_names.authorizer
-  description     = "Verifies Cognito JWTs and returns the caller's group (or machine client's) policy from the policy table."
-  zip_path        = "${local.lambda_zip_dir}/authorizer.zip"
-  handler         = "app.handler"
-  architecture    = var.settings.lambda_architecture
-  memory_mb       = 512 # RSA verification is CPU-bound; more memory buys CPU and lower latency
-  timeout_seconds = 5
+  name         = local.function_names.authorizer
+  description  = "Verifies Cognito JWTs and returns the caller's group (or machine client's) policy from the policy table."
+  zip_path     = "${local.lambda_zip_dir}/authorizer.zip"
+  handler      = "app.handler"
+  architecture = var.settings.lambda_architecture
+  memory_mb    = 512 # RSA verification is CPU-bound; more memory buys CPU and lower latency
+  # The revocation read (at most ~3 s) and the policy read (~5 s) both fail closed inside it.
+  timeout_seconds = 10
 
   # The function reads its keys from the issuer (<ISSUER>/.well-known/jwks.json) and refuses any other
   # JWKS_URL unless LOCAL_JWKS is true, which this stack sets only from the local-only jwks_origin
@@ -40,6 +41,8 @@ module "authorizer" {
     TOKEN_USE                = local.authorizer.token_use
     POLICY_CACHE_TTL_SECONDS = tostring(local.authorizer.policy_cache_seconds)
     JWKS_CACHE_TTL_SECONDS   = tostring(local.authorizer.jwks_cache_seconds)
+    REVOCATION_TABLE         = module.revocations.table_name
+    REVOCATION_CHECK_SECONDS = tostring(local.authorizer.revocation_check_seconds)
     LOG_LEVEL                = "INFO"
   }, local.authorizer.jwks_origin == null ? {} : { LOCAL_JWKS = "true" })
 
@@ -48,11 +51,16 @@ module "authorizer" {
       actions   = ["dynamodb:GetItem", "dynamodb:BatchGetItem"]
       resources = [module.policy_store.table_arn]
     }
+    # Read only: the authorizer never writes a revocation (revocation.tf has the writers).
+    ReadRevocations = {
+      actions   = ["dynamodb:GetItem"]
+      resources = [module.revocations.table_arn]
+    }
   }
 
   log_retention_days = var.settings.log_retention_days
   kms_key_arn        = aws_kms_key.this.arn
-  encrypted_tables   = [module.policy_store.table_name]
+  encrypted_tables   = [module.policy_store.table_name, module.revocations.table_name]
   tags               = local.tags
 }
 
@@ -97,9 +105,13 @@ module "api" {
 
   name       = "${local.prefix}-api"
   stage_name = local.stage_name
-  routes     = var.access.routes
+  # The access model's routes, and the product's sign-out (revocation.tf), which is not one of them.
+  routes = merge(var.access.routes, local.session_routes)
 
-  handlers = { for k, f in module.backend : k => { function_name = f.function_name, invoke_arn = f.invoke_arn } }
+  handlers = merge(
+    { for k, f in module.backend : k => { function_name = f.function_name, invoke_arn = f.invoke_arn } },
+    { signout = { function_name = module.signout.function_name, invoke_arn = module.signout.invoke_arn } },
+  )
 
   lambda_authorizer = {
     function_name      = module.authorizer.function_name

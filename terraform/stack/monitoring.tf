@@ -50,12 +50,23 @@ module "monitoring" {
         role                 = "backend"
       }
     },
+    # The revocation writers (revocation.tf): their request logs count 5xx answers like a backend's.
+    {
+      for k, f in { signout  = module.signout, revocation_feed = module.revocation_feed } : k => {
+        function_name        = f.function_name
+        log_group_name       = f.log_group_name
+        timeout_seconds      = f.timeout_seconds
+        reserved_concurrency = f.reserved_concurrency
+        role                 = "backend"
+      }
+    },
   )
 
   # One entry per DynamoDB table of the stack: a new table is one more entry here.
   tables = {
-    policies = { table_name = module.policy_store.table_name }
-    records  = { table_name = module.records.table_name }
+    policies    = { table_name = module.policy_store.table_name }
+    records     = { table_name = module.records.table_name }
+    revocations = { table_name = module.revocations.table_name }
   }
 
   user_pool = {

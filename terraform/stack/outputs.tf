@@ -80,8 +80,32 @@ output "records_table" {
 }
 
 output "functions" {
-  description = "Lambda function names keyed by role (authorizer, profiles, pets, news)."
-  value       = merge({ authorizer = module.authorizer.function_name }, { for k, f in module.backend : k => f.function_name })
+  description = "Lambda function names keyed by role (authorizer, profiles, pets, news, signout, revocation_feed)."
+  value = merge(
+    { authorizer = module.authorizer.function_name },
+    { for k, f in module.backend : k => f.function_name },
+    { signout = module.signout.function_name, revocation_feed = module.revocation_feed.function_name },
+  )
+}
+
+output "revocation_table" {
+  description = "DynamoDB table of revocation records (read by the authorizer, written by signout and revocation_feed)."
+  value       = module.revocations.table_name
+}
+
+output "signout_path" {
+  description = "The product's sign-out endpoint under the stage (POST, the session's access token): not a route of the access model."
+  value       = local.session_routes["session-signout"].path
+}
+
+output "revocation_dead_letter_queue" {
+  description = "SQS queue of admin-action events the feed failed to record after Lambda's retries (replay them)."
+  value       = aws_sqs_queue.revocation_feed_dlq.url
+}
+
+output "revocation_rule" {
+  description = "The EventBridge rule that sends administrators' Cognito actions to revocation_feed."
+  value       = aws_cloudwatch_event_rule.admin_actions.name
 }
 
 output "group_policies" {
@@ -110,7 +134,7 @@ output "enforced_policies" {
 }
 
 output "deletion_protection" {
-  description = "Whether the user pool and both tables refuse deletion."
+  description = "Whether the user pool and the tables refuse deletion."
   value       = local.deletion_protection
 }
 

@@ -164,11 +164,12 @@ variable "settings" {
       })), [])
     })), {})
     authorizer = optional(object({
-      token_use            = optional(string, "access")
-      result_ttl_seconds   = optional(number, 300)
-      policy_cache_seconds = optional(number, 60)
-      jwks_cache_seconds   = optional(number, 3600)
-      jwks_origin          = optional(string)
+      token_use                = optional(string, "access")
+      result_ttl_seconds       = optional(number, 30)
+      policy_cache_seconds     = optional(number, 60)
+      jwks_cache_seconds       = optional(number, 3600)
+      revocation_check_seconds = optional(number, 2)
+      jwks_origin              = optional(string)
     }), {})
     throttling = optional(object({
       burst_limit = optional(number, 100)
@@ -251,12 +252,17 @@ variable "settings" {
 
   validation {
     condition     = var.settings.authorizer.result_ttl_seconds >= 0 && var.settings.authorizer.result_ttl_seconds <= 3600 && floor(var.settings.authorizer.result_ttl_seconds) == var.settings.authorizer.result_ttl_seconds
-    error_message = "authorizer.result_ttl_seconds must be a whole number of seconds from 0 (no cache: the authorizer runs on every request) to 3600 (API Gateway's maximum); 300 is the default."
+    error_message = "authorizer.result_ttl_seconds must be a whole number of seconds from 0 (no cache: the authorizer runs on every request) to 3600 (API Gateway's maximum); 30 is the default (a revoked token is refused within it plus revocation_check_seconds: docs/architecture.md, \"Revocation\")."
   }
 
   validation {
     condition     = var.settings.authorizer.policy_cache_seconds >= 0 && var.settings.authorizer.policy_cache_seconds <= 3600 && floor(var.settings.authorizer.policy_cache_seconds) == var.settings.authorizer.policy_cache_seconds
     error_message = "authorizer.policy_cache_seconds must be a whole number of seconds from 0 (read the policy table on every decision) to 3600; 60 is the default."
+  }
+
+  validation {
+    condition     = var.settings.authorizer.revocation_check_seconds >= 0 && var.settings.authorizer.revocation_check_seconds <= 300 && floor(var.settings.authorizer.revocation_check_seconds) == var.settings.authorizer.revocation_check_seconds
+    error_message = "authorizer.revocation_check_seconds must be a whole number of seconds from 0 (read the revocation record on every decision) to 300 (a revocation must still mean \"within seconds\"); 2 is the default (above 10 the sign-out and the feed do not flush API Gateway's cache: docs/architecture.md, \"Revocation\")."
   }
 
   validation {
@@ -296,7 +302,7 @@ variable "settings" {
 
 variable "lambda_build_dir" {
   type        = string
-  description = "Directory of the Lambda zips `make build` writes, one subdirectory per architecture (build/lambda): the stack deploys <dir>/<settings.lambda_architecture>/{authorizer,backend}.zip."
+  description = "Directory of the Lambda zips `make build` writes, one subdirectory per architecture (build/lambda): the stack deploys <dir>/<settings.lambda_architecture>/{authorizer,backend,revocation}.zip."
 }
 
 variable "templates_dir" {

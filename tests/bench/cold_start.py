@@ -5,8 +5,9 @@ decision (interpreter start-up, the same for every variant, is left out):
 
 - floor: `import boto3; boto3.client("dynamodb")`, what any Python Lambda that reads DynamoDB pays;
 - authorizer as deployed: the built zip (`make build`), extracted as it is; `import app`, then the
-  first `handler(event)`: settings, JWKS fetch over loopback HTTP, RS256 verify, botocore client,
-  one BatchGetItem against a moto server. A Lambda code directory is read-only, so the runtime
+  first `handler(event)`: settings, JWKS fetch over loopback HTTP, RS256 verify, two botocore
+  clients of one session, one GetItem (revocation record) and one BatchGetItem (policy) against a
+  moto server. A Lambda code directory is read-only, so the runtime
   loads the zip's own bytecode or compiles every module in memory at each cold start
   (PYTHONDONTWRITEBYTECODE=1 reproduces that: nothing is written beside the code);
 - sources only: the same files without the zip's `__pycache__` (what a build without bytecode
@@ -205,6 +206,7 @@ def run(rounds: int = 7) -> ColdStart:
             aws_secret_access_key="bench",
         )
         support.create_policy_table(client)
+        support.create_revocation_table(client)
         key = support.SigningKey.generate("bench-key")
         event = json.dumps(
             support.token_event(

@@ -13,7 +13,9 @@ import base64
 import itertools
 import json
 import os
+import statistics
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +25,7 @@ import boto3
 from authz.decide import Authorizer
 from authz.logs import get_logger
 from authz.policies import PolicyStore
+from authz.revocation import RevocationStore
 from authz.settings import Settings
 from authz.token_cache import VerifiedTokens
 from authz.verify import TokenVerifier
@@ -37,6 +40,7 @@ from tests.functional.functions import support
 VERIFY = "one RS256 verify (cryptography), same token"
 FIRST_SEEN = "first-seen token, warm caches"
 REPEATED = "repeated token, warm caches"
+NEW_USER = "first-seen user: revocation record read"
 REPEATED_LOGGED = "repeated token, decision logged at INFO"
 TOKEN_CACHE_OFF = "repeated token, token cache off"
 POLICY_EVERY_CALL = "policy read every call"
@@ -52,6 +56,10 @@ SLICES = 10  # passes over every scenario per round (see stats.interleave)
 class Decisions:
     series: dict[str, Series]
     counters: dict[str, int]
+    # Median time to create the revocation client once the policy client exists (same botocore
+    # session, as on a cold start): what the revocation check adds to a cold start besides its read.
+    second_client_seconds: float = 0.0
+    first_client_seconds: float = 0.0  # the policy client, from a new session (imports already done)
 
     def __getitem__(self, name: str) -> Series:
         return self.series[name]
@@ -77,15 +85,25 @@ def run(rounds: int = 7, scale: float = 1.0) -> Decisions:
         support.method_arn("GET", "/petstore/v1/pets"),
         support.method_arn("GET", "/petstore/v2/status"),
     ]
-    repeated = support.token_event(f"Bearer {tokens.token()}", routes[0])
+    # First-seen tokens come from users this container has checked recently (a refreshed token, a
+    # second device): warm caches include their revocation records. A user it has not seen costs
+    # one record read on top: the NEW_USER row.
+    users = [f"bench-user-{i:02d}" for i in range(64)]
+    repeated = support.token_event(f"Bearer {tokens.token(sub=users[0])}", routes[0])
     cycle = [
-        support.token_event(f"Bearer {tokens.token()}", arn)
-        for arn, _ in zip(itertools.cycle(routes), range(64))
+        support.token_event(f"Bearer {tokens.token(sub=users[i])}", arn)
+        for i, (arn, _) in enumerate(zip(itertools.cycle(routes), range(64)))
     ]
     first_seen = iter(
         [
-            support.token_event(f"Bearer {tokens.token()}", routes[i % 2])
+            support.token_event(f"Bearer {tokens.token(sub=users[i % 64])}", routes[i % 2])
             for i in range(n(400) * SLICES * rounds + 1)
+        ]
+    )
+    new_users = iter(
+        [
+            support.token_event(f"Bearer {tokens.token()}", routes[i % 2])
+            for i in range(n(200) * SLICES * rounds + 1)
         ]
     )
     machine_route = support.method_arn("GET", "/petstore/v2/pets")  # the reporter's own template allows it
@@ -105,9 +123,14 @@ def run(rounds: int = 7, scale: float = 1.0) -> Decisions:
     with mock_aws(), support.JwksServer([key]) as jwks:
         client = boto3.client("dynamodb", region_name=support.REGION)
         support.create_policy_table(client)
+        support.create_revocation_table(client)
         support.put_client_policies(client)
+        # A record read stays fresh for the whole run: "warm caches" (a deployed container re-reads a
+        # user's record every REVOCATION_CHECK_SECONDS; the NEW_USER row is what that read costs).
         settings = Settings.from_env(
-            support.authorizer_env(jwks.url, LOG_LEVEL="WARNING", **support.machine_env())
+            support.authorizer_env(
+                jwks.url, LOG_LEVEL="WARNING", REVOCATION_CHECK_SECONDS="300", **support.machine_env()
+            )
         )
         logger = get_logger("WARNING")
 
@@ -117,6 +140,8 @@ def run(rounds: int = 7, scale: float = 1.0) -> Decisions:
             new_client: bool = False,
             token_cache: int | None = None,
         ) -> Authorizer:
+            if new_client:
+                app.reset()  # a new container: a new botocore session too
             factory = app.dynamodb_client if new_client else (lambda: client)
             store = PolicyStore(
                 settings.policy_table,
@@ -125,14 +150,20 @@ def run(rounds: int = 7, scale: float = 1.0) -> Decisions:
                 **({"clock": clock} if clock else {}),
             )
             cache = VerifiedTokens() if token_cache is None else VerifiedTokens(token_cache)
-            return Authorizer(TokenVerifier(settings), store, logger, cache)
+            revocations = RevocationStore(
+                settings.revocation_table,
+                settings.revocation_check_ttl,
+                app.revocation_client if new_client else (lambda: client),
+            )
+            return Authorizer(TokenVerifier(settings), store, logger, cache, revocations=revocations)
 
         def allowed(response: dict[str, Any]) -> None:
             if support.outcome(response) != "allow":
                 raise SystemExit("benchmark setup is wrong: a decision was not Allow")
 
         warm = fresh()
-        allowed(warm.authorize(cycle[0]))
+        for event in cycle:  # every bench user's revocation record read once
+            allowed(warm.authorize(event))
         allowed(warm.authorize(repeated))
         allowed(warm.authorize(machine_repeated))
         token_cache_off = fresh(token_cache=0)
@@ -157,10 +188,15 @@ def run(rounds: int = 7, scale: float = 1.0) -> Decisions:
                 (VERIFY, "`RSAPublicKey.verify` of the token's signature, the floor of any verification"),
                 (
                     FIRST_SEEN,
-                    "a token this container has not seen, JWKS and the group's policy cached "
-                    "(each user's first request)",
+                    "a token this container has not seen, of a user whose revocation record it read "
+                    "recently, JWKS and the group's policy cached (a refreshed token, another device)",
                 ),
                 (REPEATED, "the same token again: answered by the verified-token cache"),
+                (
+                    NEW_USER,
+                    "a token of a user this container has not checked within REVOCATION_CHECK_SECONDS: "
+                    "the first-seen path plus one consistent GetItem of the user's revocation record",
+                ),
                 (
                     MACHINE_FIRST_SEEN,
                     "a client-credentials token of a declared machine client this container has not "
@@ -184,7 +220,7 @@ def run(rounds: int = 7, scale: float = 1.0) -> Decisions:
                 ),
                 (
                     COLD,
-                    "a new authorizer each time: botocore client, JWKS fetch, policy read "
+                    "a new authorizer each time: botocore clients, JWKS fetch, revocation and policy reads "
                     "(a cold start minus imports)",
                 ),
                 (SAMPLE, "python-jose decode, a new boto3 DynamoDB resource and a GetItem per call"),
@@ -193,6 +229,9 @@ def run(rounds: int = 7, scale: float = 1.0) -> Decisions:
 
         def warm_first_seen() -> Timed:
             return time_each(n(400), lambda _: warm.authorize(next(first_seen)), allowed)
+
+        def warm_new_user() -> Timed:
+            return time_each(n(200), lambda _: warm.authorize(next(new_users)), allowed)
 
         def warm_repeated() -> Timed:
             return time_batch(n(4000), lambda: warm.authorize(repeated), allowed)
@@ -214,15 +253,16 @@ def run(rounds: int = 7, scale: float = 1.0) -> Decisions:
                     logger.setLevel("WARNING")
                     sys.stdout = quiet_stdout
 
-        warm_jwks = warm_reads = 0
+        warm_jwks = warm_reads = warm_revocation_reads = 0
 
         def counted(run: Callable[[], Timed]) -> Callable[[], Timed]:
             def wrapper() -> Timed:
-                nonlocal warm_jwks, warm_reads
-                before = jwks.requests, warm.store.reads
+                nonlocal warm_jwks, warm_reads, warm_revocation_reads
+                before = jwks.requests, warm.store.reads, warm.revocations.reads
                 samples = run()
                 warm_jwks += jwks.requests - before[0]
                 warm_reads += warm.store.reads - before[1]
+                warm_revocation_reads += warm.revocations.reads - before[2]
                 return samples
 
             return wrapper
@@ -243,6 +283,7 @@ def run(rounds: int = 7, scale: float = 1.0) -> Decisions:
                 (series[VERIFY], lambda: time_batch(n(4000), verify_once)),
                 (series[FIRST_SEEN], counted(warm_first_seen)),
                 (series[REPEATED], counted(warm_repeated)),
+                (series[NEW_USER], warm_new_user),
                 (series[MACHINE_FIRST_SEEN], counted(warm_machine_first_seen)),
                 (series[MACHINE_REPEATED], counted(warm_machine_repeated)),
                 (series[REPEATED_LOGGED], counted(logged_repeated)),
@@ -256,5 +297,20 @@ def run(rounds: int = 7, scale: float = 1.0) -> Decisions:
                 (series[SAMPLE], lambda: time_each(n(20), lambda _: sample.authorize(repeated), allowed)),
             ],
         )
-        counters = {"warm_jwks_requests": warm_jwks, "warm_table_reads": warm_reads}
-    return Decisions(series, counters)
+        first_client: list[float] = []
+        second_client: list[float] = []
+        for _ in range(max(5, rounds)):
+            app.reset()
+            begin = time.perf_counter()
+            app.dynamodb_client()
+            first_client.append(time.perf_counter() - begin)
+            begin = time.perf_counter()
+            app.revocation_client()
+            second_client.append(time.perf_counter() - begin)
+        app.reset()
+        counters = {
+            "warm_jwks_requests": warm_jwks,
+            "warm_table_reads": warm_reads,
+            "warm_revocation_reads": warm_revocation_reads,
+        }
+    return Decisions(series, counters, statistics.median(second_client), statistics.median(first_client))

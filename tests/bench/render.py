@@ -78,7 +78,7 @@ def _in_process(result: Decisions, gw: GatewayBench | None) -> list[str]:
     )
     counters = result.counters
     repeated, first, off = result[d.REPEATED], result[d.FIRST_SEEN], result[d.TOKEN_CACHE_OFF]
-    logged = result[d.REPEATED_LOGGED]
+    logged, new_user = result[d.REPEATED_LOGGED], result[d.NEW_USER]
     lines = [
         "### Per decision, in one process",
         "",
@@ -93,10 +93,22 @@ def _in_process(result: Decisions, gw: GatewayBench | None) -> list[str]:
         *(f"- **{s.name}**: {s.what}." for s in result.series.values()),
         "",
         f"During the first-seen and repeated-token runs the JWKS endpoint received "
-        f"{counters['warm_jwks_requests']} requests and the policy table {counters['warm_table_reads']} "
-        "reads (tests assert the same behaviour: "
-        "`test_warm_decisions_make_no_network_calls_and_create_no_client`, "
+        f"{counters['warm_jwks_requests']} requests, the policy table {counters['warm_table_reads']} "
+        f"reads and the revocation table {counters['warm_revocation_reads']} (tests assert the same "
+        "behaviour: `test_warm_decisions_make_no_network_calls_and_create_no_client`, "
         "`test_repeated_tokens_make_no_network_call_and_create_no_client`).",
+        "",
+        '**What the revocation check adds** (docs/architecture.md, "Revocation"). Per decision on a '
+        "warm path, a dict lookup and a clock read: it is inside the first-seen and repeated-token "
+        f"figures above. Per user not checked within REVOCATION_CHECK_SECONDS: one consistent GetItem, "
+        f"{us(new_user.median - first.median)} here against moto in-process "
+        f"({us(new_user.median)} for the whole decision, {new_user.ratio_to(verify):.2f}x one RS256 "
+        "verify); in AWS a single-digit-millisecond round trip within the region. With the default "
+        "result TTL (30 s) above REVOCATION_CHECK_SECONDS (2 s), nearly every authorizer invocation "
+        "makes that read. Per cold start: that read, and a second DynamoDB client (its own timeouts) "
+        f"from the same botocore session, {us(result.second_client_seconds)} here against "
+        f"{us(result.first_client_seconds)} for the first client of a new session; the "
+        "cold-container and cold-start figures include both.",
         "",
         "**Authorizer result cache off** (API Gateway's `authorizerResultTtlInSeconds` = 0, the strict",
         "setting: every request invokes the authorizer with the caller's token). One authorizer decision",
@@ -156,8 +168,9 @@ def _cold(cold: ColdStart) -> list[str]:
         "",
         "### Cold start (fresh process: handler import + first decision)",
         "",
-        "The first decision: settings, JWKS fetch over loopback HTTP, RS256 verify, botocore client,",
-        "one BatchGetItem against a moto server. Timed inside each process from before the first",
+        "The first decision: settings, JWKS fetch over loopback HTTP, RS256 verify, two botocore",
+        "clients of one session, one GetItem (the revocation record) and one BatchGetItem (the policy)",
+        "against a moto server. Timed inside each process from before the first",
         "import (interpreter start-up, the same for every variant, is left out). The fastest runs are",
         "the least disturbed by other work on a shared machine. The peer makes the same first decision",
         "as the sample-style authorizer would: a urllib fetch of the JWKS, python-jose's decode, a boto3",
@@ -233,7 +246,11 @@ def _goals(result: Decisions, cold: ColdStart | None, gw: GatewayBench | None) -
     machine_repeated = result[d.MACHINE_REPEATED].ratio_to(verify)
     faster = sample.ratio_to(result[d.FIRST_SEEN])
     counters = result.counters
-    quiet = counters["warm_jwks_requests"] == 0 and counters["warm_table_reads"] == 0
+    quiet = (
+        counters["warm_jwks_requests"] == 0
+        and counters["warm_table_reads"] == 0
+        and counters.get("warm_revocation_reads", 0) == 0
+    )
     rows = [
         (
             f"first-seen token ≤ {FIRST_SEEN_MAX:g}x one RS256 verify",
@@ -257,8 +274,8 @@ def _goals(result: Decisions, cold: ColdStart | None, gw: GatewayBench | None) -
         ),
         (
             "warm path: 0 network calls, 0 client creations",
-            f"{counters['warm_jwks_requests']} JWKS requests, {counters['warm_table_reads']} table reads; "
-            "asserted by tests",
+            f"{counters['warm_jwks_requests']} JWKS requests, {counters['warm_table_reads']} policy reads, "
+            f"{counters.get('warm_revocation_reads', 0)} revocation reads; asserted by tests",
             _verdict(quiet),
         ),
     ]

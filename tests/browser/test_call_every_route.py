@@ -18,11 +18,11 @@ import json
 import time
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+from urllib.request import urlopen
 
 from playwright.sync_api import BrowserContext, Request
 
 from local.cognito_idp.oauth import code_flow_tokens
-from tools import config
 from tools.live.session import aws_client
 
 from .conftest import Console
@@ -41,8 +41,11 @@ def _records(stack: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _console_tokens(stack: dict[str, Any], user: dict[str, Any]) -> dict[str, Any]:
-    """`user`'s tokens from the hosted UI's code flow, in the shape the console keeps them."""
-    scopes = config.load(stack["environment"]).access.oauth.oidc_scopes
+    """`user`'s tokens from the hosted UI's code flow, with the scopes the console asks for (its
+    /config.json: the OIDC scopes and the scope-protected user_pool routes' scopes), in the shape the
+    console keeps them."""
+    with urlopen(f"{stack['console_url']}/config.json", timeout=10) as answer:  # noqa: S310 - loopback
+        scopes = json.load(answer)["scopes"]
     answer = code_flow_tokens(
         stack["emulator_url"],
         stack["user_pool_id"],

@@ -122,12 +122,20 @@ def test_a_second_group_calls_one_route_per_mode_and_reads_each_denial(console: 
     )
     console.screenshot("console-cip-users")
 
+    # Sign out is the product's sign-out: the session is revoked, and the page shows the old access
+    # token refused (401) on a lambda route before it ends the hosted-UI session.
     console.page.click("#signout")
-    console.page.wait_for_url(f"{console.url}/")
+    # The page polls until the old token is refused, then leaves for the hosted UI's /logout, which
+    # redirects back here: the report shows on the page that comes back.
+    console.page.wait_for_selector("#signout-report", state="visible", timeout=30_000)
     console.page.wait_for_selector("body[data-ready=true]")
     assert console.page.is_visible("#signed-out")
     assert not console.page.is_visible("#identity")
     assert console.page.evaluate("sessionStorage.getItem('console.tokens')") is None
+    report = console.page.locator("#signout-report")
+    assert report.is_visible()
+    assert report.get_attribute("data-status") == "401", report.inner_text()
+    assert "401 after" in report.inner_text()
 
 
 def test_a_page_of_an_origin_the_api_does_not_allow_cannot_read_its_answers(console: Console) -> None:

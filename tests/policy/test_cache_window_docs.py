@@ -33,6 +33,7 @@ def test_the_quoted_defaults_are_the_stack_defaults() -> None:
     section = _section()
     assert f"`authorizer.result_ttl_seconds` ({_stack_default('result_ttl_seconds')};" in section
     assert f"`authorizer.policy_cache_seconds` ({_stack_default('policy_cache_seconds')};" in section
+    assert f"`authorizer.revocation_check_seconds` ({_stack_default('revocation_check_seconds')};" in section
     lifetime = _stack_default("access_token_validity_minutes")
     assert f"`user_pool.access_token_validity_minutes` ({lifetime};" in section
 
@@ -43,11 +44,15 @@ def test_the_quoted_environment_values_are_the_configured_ones() -> None:
         settings = config.load(env).raw.get("authorizer", {})
         ttl = settings.get("result_ttl_seconds", _stack_default("result_ttl_seconds"))
         cache = settings.get("policy_cache_seconds", _stack_default("policy_cache_seconds"))
-        assert f"defaults of dev, staging and prod (R = {ttl}, P = {cache}," in section, env
+        check = settings.get("revocation_check_seconds", _stack_default("revocation_check_seconds"))
+        assert f"defaults of dev, staging and prod (R = {ttl}, P = {cache}, C = {check}," in section, env
+        # The sign-out bounds the section derives: C + 0.2 s with a flush, R + C without.
+        assert f"a sign-out within {check + 0.2:g} s after it" in section, env
+        assert f"({ttl + check} s if the flush failed)" in section, env
     local = config.load("local").raw["authorizer"]
     assert (
-        f"local environment uses R = {local['result_ttl_seconds']}, P = {local['policy_cache_seconds']}"
-        in section
+        f"local environment uses R = {local['result_ttl_seconds']}, P = {local['policy_cache_seconds']}, "
+        f"C = {local['revocation_check_seconds']}" in section
     )
 
 

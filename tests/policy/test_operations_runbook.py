@@ -4,7 +4,7 @@
   descriptions link to `#<kind>`) with what it means, likely causes, first commands and silencing;
 - every alarm the scenario tables name is one the stack creates (kind and instance);
 - every log alarm is proven by at least one scenario's real lines (the plugin checks the rows when
-  the scenarios run), except one marked pending, whose reasons the authorizer must not log yet;
+  the scenarios run);
 - every reason the authorizer's code can log has a row in the reasons table, and the table maps it
   to exactly the log alarms whose patterns count a decision line with that reason.
 """
@@ -50,7 +50,7 @@ def _instances() -> dict[str, set[str]]:
     module = stack["module"][0]["monitoring"]
     handlers = set(config.load_access_model().handlers)
     return {
-        "function": {"authorizer", *handlers},
+        "function": {"authorizer", "signout", "revocation_feed", *handlers},  # terraform/stack/monitoring.tf
         "table": set(module["tables"][0]),
         "user_pool_client": set(module["user_pool"][0]["clients"]),
         "auth_mode": set(config.AUTH_MODES),
@@ -59,7 +59,7 @@ def _instances() -> dict[str, set[str]]:
 
 def test_the_stacks_instances_are_read_so_the_check_below_is_not_vacuous() -> None:
     instances = _instances()
-    assert instances["table"] == {"policies", "records"}
+    assert instances["table"] == {"policies", "records", "revocations"}
     assert instances["user_pool_client"] == {"web"}
     assert "authorizer" in instances["function"]
 
@@ -107,14 +107,11 @@ def test_the_alarm_check_catches_unknown_kinds_and_instances() -> None:
     assert alarm_problem("lambda_errors:authorizer", instances) is None
 
 
-def test_every_log_alarm_is_proven_by_some_scenarios_real_lines_or_is_pending() -> None:
+def test_every_log_alarm_is_proven_by_some_scenarios_real_lines() -> None:
     rows = [*signals.table(signals.FAULT_TABLE).values(), *signals.table(signals.FUZZ_TABLE).values()]
     proven = {alarm for row in rows for alarm in row.alarms}
-    for kind, alarm in monitoring.log_alarms().items():
-        if alarm.pending:
-            assert kind not in proven, f"{kind} is pending: no scenario's lines can match it yet"
-        else:
-            assert kind in proven, f"no scenario in docs/operations.md shows {kind} firing on real lines"
+    unproven = sorted(set(monitoring.log_alarms()) - proven)
+    assert unproven == [], "no scenario in docs/operations.md shows these firing on real lines"
     assert set(signals.INTENT) == set(monitoring.log_alarms()), "every log alarm needs its INTENT"
 
 
@@ -192,21 +189,7 @@ def test_the_reasons_table_agrees_with_the_patterns() -> None:
     assert disagree == {}, "reason: (the table says, the patterns count)"
 
 
-def test_a_pending_alarms_reasons_are_not_logged_yet() -> None:
-    """When the authorizer starts logging them (issue 18), this fails: remove `pending` from the alarm
-    in catalog.json and map the fault scenarios that produce its lines."""
-    rows = signals.table(REASONS_TABLE)
-    logged = logged_reasons()
-    for kind, alarm in monitoring.log_alarms().items():
-        if alarm.pending:
-            reasons = {reason for reason, row in rows.items() if kind in row.alarms}
-            assert reasons, f"{kind} is pending: the reasons table must already map its reasons"
-            assert not reasons & logged, (
-                f"the authorizer now logs {sorted(reasons & logged)}: {kind} is no longer pending"
-            )
-
-
-def test_the_pending_check_sees_a_newly_logged_reason(tmp_path: Path) -> None:
+def test_the_reason_scan_sees_a_reason_in_a_new_module(tmp_path: Path) -> None:
     (tmp_path / "revoke.py").write_text(
         'def check(table):\n    raise _CannotDecide("revocation_store_unavailable")\n'
     )

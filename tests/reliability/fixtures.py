@@ -40,6 +40,7 @@ class Dynamo:
     direct: Any
     policy_table: str
     records_table: str
+    revocation_table: str
 
     def records(self) -> list[dict[str, Any]]:
         """The whole records table, read past the proxy (a test's view of the truth)."""
@@ -65,6 +66,8 @@ def dynamo(moto_server: str) -> Iterator[Dynamo]:
     )
     suffix = uuid.uuid4().hex[:8]
     policy_table, records_table = f"policies-{suffix}", f"records-{suffix}"
+    revocation_table = f"revocations-{suffix}"
+    support.create_revocation_table(direct, revocation_table)
     direct.create_table(
         TableName=policy_table,
         KeySchema=[{"AttributeName": "group", "KeyType": "HASH"}],
@@ -93,10 +96,10 @@ def dynamo(moto_server: str) -> Iterator[Dynamo]:
     )
     proxy = DynamoFaults(moto_server)
     try:
-        yield Dynamo(proxy, direct, policy_table, records_table)
+        yield Dynamo(proxy, direct, policy_table, records_table, revocation_table)
     finally:
         proxy.close()
-        for table in (policy_table, records_table):
+        for table in (policy_table, records_table, revocation_table):
             with contextlib.suppress(Exception):  # a reset moto backend already dropped it
                 direct.delete_table(TableName=table)
 

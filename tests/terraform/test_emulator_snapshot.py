@@ -15,6 +15,7 @@ from moto.core.base_backend import BackendDict
 
 from local import snapshot
 from local.client import Session
+from local.events import delivery
 from tests.stack_fixture import StackHolder
 
 
@@ -64,6 +65,9 @@ def test_the_applied_stack_survives_save_and_restore_and_serves(
     stack_holder: StackHolder, tmp_path: Path
 ) -> None:
     running = stack_holder.running
+    # Earlier tests' admin actions reach the revocation feed asynchronously (EventBridge): let them
+    # finish writing before the stack is described, saved and emptied.
+    assert delivery.drain(60.0), "EventBridge deliveries still running after 60 s"
     before = _fingerprint(running)
     state = running.deployment.state_path
     port = running.emulator.port

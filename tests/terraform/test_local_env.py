@@ -16,6 +16,8 @@ from tools import config
 from tools.render import render_client, render_group
 
 AUTH_TYPES = {"iam": "AWS_IAM", "user_pool": "COGNITO_USER_POOLS", "lambda": "CUSTOM"}
+# The zip each function role runs (tools/build_lambda.py); every other role is a backend handler.
+ZIPS = {"authorizer": "authorizer.zip", "signout": "revocation.zip", "revocation_feed": "revocation.zip"}
 
 
 @pytest.fixture(scope="module")
@@ -174,7 +176,7 @@ def test_functions_run_the_built_zips(running: Any, cfg: config.EnvConfig) -> No
     zips = config.REPO_ROOT / "build" / "lambda" / cfg.lambda_architecture
     for role, name in running.outputs["functions"].items():
         conf = client.get_function_configuration(FunctionName=name)
-        zip_name = "authorizer.zip" if role == "authorizer" else "backend.zip"
+        zip_name = ZIPS.get(role, "backend.zip")
         expected = base64.b64encode(hashlib.sha256((zips / zip_name).read_bytes()).digest()).decode()
         assert conf["CodeSha256"] == expected, name
         assert conf["Runtime"] == "python3.12"

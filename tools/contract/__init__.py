@@ -12,7 +12,7 @@ The package does three jobs, one per part; callers use the names re-exported her
 - reading the file: `loader.py` (`load`, `parse`, SECTIONS: the file's top-level keys in reading
   order), `schema.py` (ContractError, Section, small readers), and one module per section:
   `routes.py` (`routes:`), `users.py` (`users:`, `token_option:`), `machines.py` (`machines:`, the
-  machine callers);
+  machine callers), `revocation.py` (`revocation:`);
 - the contract as cells: `cells.py` (lines like `GET POST /cip` -> (route, method) cells, the
   outcome words, every route x method exactly once) and `model.py` (Contract: `cells(mapping)`,
   `expectation(...)`, `section(SECTION)`);
@@ -20,11 +20,11 @@ The package does three jobs, one per part; callers use the names re-exported her
   identity-pool facts, users' and machines') and `coverage.py` (the contract against the
   configuration's routes, groups and machine clients).
 
-Adding a section (say `revocation:`): write `tools/contract/revocation.py` with its dataclasses, a
-`read_revocation(value, where, earlier) -> Revocation` (value is None when the file leaves the key
+Adding a section (as `revocation:` was): write `tools/contract/<name>.py` with its dataclasses, a
+`read_<name>(value, where, earlier) -> <Promise>` (value is None when the file leaves the key
 out; `earlier[ROUTES]`, `earlier[USERS]` give the sections read before it; refuse bad input with
-ContractError naming `where`), and `REVOCATION = Section("revocation", read_revocation)`; then add
-REVOCATION to `loader.SECTIONS` after the sections it reads. That one entry makes the key allowed
+ContractError naming `where`), and `<NAME> = Section("<name>", read_<name>)`; then add it to
+`loader.SECTIONS` after the sections it reads. That one entry makes the key allowed
 in the file; callers get the parsed form as `promise.section(REVOCATION)`. A new outcome word (an
 entry of `cells.OUTCOMES`) becomes available to every section that lists it in the outcome keys it
 passes to `outcome_table`; `users:` keeps its own three (`users.USER_OUTCOMES`).
@@ -47,15 +47,18 @@ from tools.contract.coverage import coverage_problems
 from tools.contract.loader import CONTRACT_FILE, SECTIONS, load, parse
 from tools.contract.machines import MACHINES, MachinePromise, machine_cells
 from tools.contract.model import Contract
+from tools.contract.revocation import ENDED_BY, REVOCATION, ModePromise, RevocationPromise
 from tools.contract.routes import ROUTES, RoutePromise
 from tools.contract.schema import ContractError, Parsed, Section
 from tools.contract.users import NO_GROUP, TOKEN_OPTION, USERS, UserPromise
 
 __all__ = [
     "CONTRACT_FILE",
+    "ENDED_BY",
     "MACHINES",
     "NO_GROUP",
     "OUTCOMES",
+    "REVOCATION",
     "ROUTES",
     "SECTIONS",
     "TOKEN_OPTION",
@@ -65,7 +68,9 @@ __all__ = [
     "ContractError",
     "MachinePromise",
     "Mismatch",
+    "ModePromise",
     "Parsed",
+    "RevocationPromise",
     "RoutePromise",
     "Section",
     "UserPromise",

@@ -16,6 +16,7 @@ import yaml
 from tools.config import REPO_ROOT
 from tools.contract.machines import MACHINES
 from tools.contract.model import Contract
+from tools.contract.revocation import REVOCATION
 from tools.contract.routes import ROUTES
 from tools.contract.schema import ContractError, Parsed, Section, mapping, only
 from tools.contract.users import TOKEN_OPTION, USERS
@@ -43,7 +44,15 @@ VERSION = Section("version", _read_version)
 ROLE_MAPPING_DEFAULT = Section("role_mapping_default", _read_role_mapping_default)
 
 #: Every top-level key of the contract file, in the order the sections are read.
-SECTIONS: tuple[Section[Any], ...] = (VERSION, ROLE_MAPPING_DEFAULT, ROUTES, USERS, TOKEN_OPTION, MACHINES)
+SECTIONS: tuple[Section[Any], ...] = (
+    VERSION,
+    ROLE_MAPPING_DEFAULT,
+    ROUTES,
+    USERS,
+    TOKEN_OPTION,
+    MACHINES,
+    REVOCATION,
+)
 
 
 def parse(raw: Any, source: str = "<contract>", sections: Sequence[Section[Any]] = SECTIONS) -> Contract:

@@ -3,13 +3,13 @@
 Outcomes (SPEC §6), each logged as one JSON line with decision, reason, sub, groups, route:
 - `unauthorized` (raise Unauthorized -> 401): missing/malformed/expired/forged token, wrong issuer,
   client or token use, an unusable methodArn, and "cannot verify" (JWKS unreachable with no cached
-  key, or any unexpected error before the token is verified).
+  key, or any unexpected error before the token is verified); a revoked token (`token_revoked`,
+  checked after verification and on every verified-token-cache hit: authz/revocation.py).
 - `deny` (a Deny policy -> 403): the token is valid but the caller has no group, no group with a
   policy, an ambiguous or malformed policy item, a policy reaching outside this API/stage, a policy
-  over MAX_POLICY_BYTES, or the table cannot be read ("verified but cannot decide": fail closed, but
-  the caller *is* authenticated, so 403 rather than 401). Never Allow on any error path.
-  A declared machine client is decided the same way with the one item its key names
-  (authz/machines.py); a user claiming a group named like such an item is denied.
+  over MAX_POLICY_BYTES, or the policy or revocation table cannot be read ("verified but cannot
+  decide": fail closed, but the caller *is* authenticated, so 403 rather than 401). Never Allow on
+  any error path.
 - `allow` / `allow_other_routes`: the effective group's stored policy, returned whole so that API
   Gateway's authorizer cache (keyed by the token) evaluates it correctly for every route the caller
   calls afterwards; the second name means this particular route is not in it (API Gateway answers 403).
@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from authz import arn as arns
-from authz import machines, policies
+from authz import machines, policies, revocation
 from authz.errors import Unauthorized
 from authz.header import presented_token, require_compact_jws
 from authz.logs import log
@@ -39,7 +39,13 @@ from authz.verify import Identity, TokenVerifier, VerifiedToken
 MAX_POLICY_BYTES = 8 * 1024
 POLICY_VERSION = "2012-10-17"
 INVOKE = "execute-api:Invoke"
-_ALARMING = ("internal_error", "policy_outside_api", "malformed_policy_item", "reserved_group_name")
+_ALARMING = (
+    "internal_error",
+    "policy_outside_api",
+    "malformed_policy_item",
+    "reserved_group_name",
+    revocation.REASON_UNAVAILABLE,
+)
 
 
 class Authorizer:
@@ -49,10 +55,13 @@ class Authorizer:
         store: policies.PolicyStore,
         logger: logging.Logger,
         tokens: VerifiedTokens | None = None,
+        *,
+        revocations: revocation.RevocationStore,
     ) -> None:
         self.verifier = verifier
         self.store = store
         self.tokens = VerifiedTokens() if tokens is None else tokens
+        self.revocations = revocations
         self._logger = logger
 
     def authorize(self, event: Mapping[str, Any], request_id: str = "") -> dict[str, Any]:
@@ -69,8 +78,11 @@ class Authorizer:
                     return self._answer(entry, method, started, request_id, cached=True)
                 self.tokens.discard(digest)
             verified = self.verifier.verify(require_compact_jws(token))
+            # Revocation: after verification, before the policy decision (authz/revocation.py).
+            revoked_check = self._revocation_deadline(verified.identity)
         except Unauthorized as exc:
-            self._log("unauthorized", exc.reason, method, started, request_id)
+            identity_of = exc.identity if isinstance(exc, revocation.TokenRevoked) else None
+            self._log("unauthorized", exc.reason, method, started, request_id, identity=identity_of)
             raise
         except arns.BadMethodArn:
             self._log("unauthorized", "bad_method_arn", method, started, request_id)
@@ -79,12 +91,16 @@ class Authorizer:
             self._log("unauthorized", f"verification_error_{type(exc).__name__}", method, started, request_id)
             raise Unauthorized("verification_error") from None
         identity = verified.identity
+        if revoked_check is None:  # the revocation record cannot be read: fail closed, never cached
+            self._log("deny", revocation.REASON_UNAVAILABLE, method, started, request_id, identity=identity)
+            return deny_response(identity, method)
         try:
             entry = self._decide(verified, method)
         except Exception as exc:  # "verified but cannot decide": fail closed, never cached
             reason = exc.reason if isinstance(exc, _CannotDecide) else f"internal_error_{type(exc).__name__}"
             self._log("deny", reason, method, started, request_id, identity=identity)
             return deny_response(identity, method)
+        entry = entry._replace(revocation_deadline=revoked_check)
         self.tokens.put(digest, entry)
         return self._answer(entry, method, started, request_id, cached=False)
 
@@ -93,8 +109,17 @@ class Authorizer:
         return (
             entry.api_prefix == method.api_prefix
             and self.store.unchanged(entry.policy_reads)
+            and self.revocations.now() < entry.revocation_deadline
             and self.verifier.still_valid(entry.token)
         )
+
+    def _revocation_deadline(self, identity: Identity) -> float | None:
+        """Until when this verified token is known not to be revoked; None when the record cannot be
+        read (the caller then denies); raise TokenRevoked (401) when it is revoked."""
+        try:
+            return self.revocations.check(identity)
+        except revocation.RevocationLookupError:
+            return None
 
     def _answer(
         self, entry: Entry, method: arns.MethodArn, started: float, request_id: str, *, cached: bool

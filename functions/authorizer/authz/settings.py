@@ -3,7 +3,8 @@
 Environment contract (docs/architecture.md): POLICY_TABLE, ISSUER, JWKS_URL (optional, default
 `<ISSUER>/.well-known/jwks.json`), LOCAL_JWKS, ALLOWED_CLIENT_IDS (comma-separated, at least one:
 the user clients), MACHINE_CLIENTS (optional JSON, the declared machine clients: authz/machines.py),
-TOKEN_USE (`access` default, or `id`), POLICY_CACHE_TTL_SECONDS, JWKS_CACHE_TTL_SECONDS, LOG_LEVEL.
+TOKEN_USE (`access` default, or `id`), POLICY_CACHE_TTL_SECONDS, JWKS_CACHE_TTL_SECONDS, LOG_LEVEL,
+REVOCATION_TABLE, REVOCATION_CHECK_SECONDS.
 Anything invalid raises ConfigError, and the handler then fails closed.
 
 The keys come from the issuer: JWKS_URL, when set, must be `<ISSUER>/.well-known/jwks.json`. The
@@ -28,6 +29,11 @@ from authz.machines import MachineClient, parse_machine_clients
 # (docs/architecture.md, "Authorizer cache window"); 0 reads the table on every decision.
 DEFAULT_POLICY_CACHE_TTL_SECONDS = 60
 DEFAULT_JWKS_CACHE_TTL_SECONDS = 3600
+# How old the revocation record a decision relies on may be (authz/revocation.py): a revoked token
+# is refused at most this long after the record is written (plus API Gateway's result cache);
+# 0 reads the record on every decision. Bounded so that "revoked" keeps meaning "within seconds".
+DEFAULT_REVOCATION_CHECK_SECONDS = 2
+MAX_REVOCATION_CHECK_SECONDS = 300
 MAX_CACHE_TTL_SECONDS = 86_400
 # Minimum time between two JWKS fetches triggered by unknown `kid`s (and between failed fetches), so a
 # flood of tokens with random kids cannot hammer the JWKS endpoint.
@@ -53,6 +59,8 @@ class Settings:
     jwks_timeout: float = JWKS_FETCH_TIMEOUT_SECONDS
     clock_skew: int = CLOCK_SKEW_SECONDS
     log_level: str = "INFO"
+    revocation_table: str = ""
+    revocation_check_ttl: float = DEFAULT_REVOCATION_CHECK_SECONDS
     machine_clients: Mapping[str, MachineClient] = field(default_factory=dict)
 
     @classmethod
@@ -72,6 +80,9 @@ class Settings:
         log_level = env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
         if log_level not in LOG_LEVELS:
             raise ConfigError(f"LOG_LEVEL must be one of {LOG_LEVELS}, not {log_level!r}")
+        revocation_table = env.get("REVOCATION_TABLE", "").strip()
+        if not revocation_table:
+            raise ConfigError("REVOCATION_TABLE is not set: give the revocation table's name")
         machine_clients = parse_machine_clients(env.get("MACHINE_CLIENTS", ""), clients)
         if machine_clients and token_use != "access":  # noqa: S105 - a claim value, not a secret
             raise ConfigError("MACHINE_CLIENTS needs TOKEN_USE=access: a machine client has no ID token")
@@ -86,11 +97,21 @@ class Settings:
             ),
             jwks_cache_ttl=_ttl(env, "JWKS_CACHE_TTL_SECONDS", DEFAULT_JWKS_CACHE_TTL_SECONDS),
             log_level=log_level,
+            revocation_table=revocation_table,
+            revocation_check_ttl=_ttl(
+                env,
+                "REVOCATION_CHECK_SECONDS",
+                DEFAULT_REVOCATION_CHECK_SECONDS,
+                minimum=0,
+                maximum=MAX_REVOCATION_CHECK_SECONDS,
+            ),
             machine_clients=machine_clients,
         )
 
 
-def _ttl(env: Mapping[str, str], name: str, default: int, *, minimum: int = 1) -> float:
+def _ttl(
+    env: Mapping[str, str], name: str, default: int, *, minimum: int = 1, maximum: int = MAX_CACHE_TTL_SECONDS
+) -> float:
     raw = env.get(name, "").strip()
     if not raw:
         return float(default)
@@ -98,10 +119,8 @@ def _ttl(env: Mapping[str, str], name: str, default: int, *, minimum: int = 1) -
         value = int(raw)
     except ValueError:
         raise ConfigError(f"{name} must be a whole number of seconds, not {raw!r}") from None
-    if not minimum <= value <= MAX_CACHE_TTL_SECONDS:
-        raise ConfigError(
-            f"{name} must be between {minimum} and {MAX_CACHE_TTL_SECONDS} seconds, not {value}"
-        )
+    if not minimum <= value <= maximum:
+        raise ConfigError(f"{name} must be between {minimum} and {maximum} seconds, not {value}")
     return float(value)
 
 

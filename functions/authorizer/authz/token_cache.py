@@ -24,6 +24,10 @@ a full decision would return at that instant:
   so a policy change is seen exactly as soon as without this cache. A decision taken from the
   token alone (no group, malformed groups) lives one policy TTL. With POLICY_CACHE_TTL_SECONDS=0
   nothing is reused.
+- The revocation part dies with the revocation record it was checked against
+  (`authz/revocation.py`): an entry is used only until that user's cached record is due to be read
+  again (REVOCATION_CHECK_SECONDS), so a revoked token is refused exactly as soon as without this
+  cache. An entry whose record was never checked (the default) is never used.
 - A Deny depends on the API stage (its Resource is `<api>/<stage>/*`): an entry serves only the
   stage it was decided for.
 - Bounded: at most MAX_CACHED_TOKENS entries; the oldest is evicted first.
@@ -52,6 +56,9 @@ class Entry(NamedTuple):
     response: dict[str, Any]
     policy: GroupPolicy | None  # the returned group policy (None for a Deny)
     log_level: int  # of the decision's log line
+    # Until when (on the revocation store's clock) the user's revocation record it was checked
+    # against is fresh; the default (never) keeps an unchecked entry from being used.
+    revocation_deadline: float = float("-inf")
 
 
 class VerifiedTokens:

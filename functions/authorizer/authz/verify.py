@@ -45,6 +45,11 @@ class Identity(NamedTuple):
     username: str
     groups: tuple[str, ...] | None  # None: the claim is present but not a list of strings
     client_id: str
+    # For the revocation check (authz/revocation.py): `iat` as PyJWT compares it (0, the safe
+    # default, is earlier than any revocation) and the refresh-token family (`origin_jti`, which
+    # Cognito's access and ID tokens carry when the client has token revocation on).
+    issued_at: int = 0
+    origin_jti: str | None = None
     kind: str = machines.USER
     policy_key: str = ""  # machines: the policy-table key of the client's governing item
     scopes: tuple[str, ...] = ()  # machines: the token's scopes
@@ -133,7 +138,16 @@ class TokenVerifier:
             raise Unauthorized("missing_claim_sub")
         if machine is not None:
             scopes = machines.check_machine_token(claims, client_id, machine)
-            return Identity(sub, "", (), client_id, machines.MACHINE, machine.policy_key, scopes)
+            return Identity(
+                sub=sub,
+                username="",
+                groups=(),
+                client_id=client_id,
+                issued_at=int(claims["iat"]),  # a record for the client's sub revokes its tokens too
+                kind=machines.MACHINE,
+                policy_key=machine.policy_key,
+                scopes=scopes,
+            )
         machines.check_user_token(username)
         raw_groups = claims.get("cognito:groups", [])
         groups: tuple[str, ...] | None
@@ -141,9 +155,12 @@ class TokenVerifier:
             groups = tuple(dict.fromkeys(raw_groups))  # de-duplicated, order kept
         else:
             groups = None
+        origin_jti = claims.get("origin_jti")
         return Identity(
             sub=sub,
             username=username if isinstance(username, str) else "",
             groups=groups,
             client_id=client_id,
+            issued_at=int(claims["iat"]),  # present and int()-convertible: jws.check_claims said so
+            origin_jti=origin_jti if isinstance(origin_jti, str) and origin_jti else None,
         )

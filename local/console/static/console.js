@@ -1,7 +1,7 @@
 // The local console: sign in through the hosted UI, show who you are, call every route the way a
 // real front end would, and compare each answer with the expected access matrix.
 
-import { currentTokens, decodeJwt, finishSignIn, signOut, startSignIn } from "./oauth.js";
+import { currentTokens, decodeJwt, endHostedUiSession, finishSignIn, startSignIn } from "./oauth.js";
 import { signRequest } from "./sigv4.js";
 
 const $ = (selector) => document.querySelector(selector);
@@ -361,6 +361,68 @@ function renderMatrix() {
   table.replaceChildren(...rows);
 }
 
+const SIGNOUT_REPORT = "console.signout";
+const POLL_MS = 200;
+
+/**
+ * Sign out as the product means it: the API's sign-out revokes this session at Cognito and in the
+ * revocation record (and flushes API Gateway's authorizer cache), then the old access token is sent
+ * to a lambda route until it is refused, and only then is the hosted-UI session ended. What happened
+ * is kept for the page the hosted UI redirects back to.
+ */
+async function signOut() {
+  const { config, tokens } = session;
+  $("#signout").disabled = true;
+  const started = performance.now();
+  const report = { user: session.user ? session.user.name : "", route: config.revocation_probe };
+  try {
+    const response = await fetch(`${config.api_url}${config.signout_path}`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${tokens.access}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ refresh_token: tokens.refresh }),
+    });
+    const answer = await response.json();
+    if (!response.ok) throw new Error(`sign-out ${response.status}: ${answer.message}`);
+    report.bound = answer.lambda_routes_refuse_within_seconds;
+    const probe = config.revocation_probe;
+    const deadline = started + (report.bound + 2) * 1000;
+    for (;;) {
+      const old = await fetch(`${config.api_url}${probe.path}`, {
+        method: probe.method,
+        headers: { Authorization: `Bearer ${tokens.access}` },
+      });
+      report.status = old.status;
+      report.seconds = Number(((performance.now() - started) / 1000).toFixed(2));
+      if (old.status === 401 || performance.now() > deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+  } catch (error) {
+    report.error = error.message;
+  }
+  sessionStorage.setItem(SIGNOUT_REPORT, JSON.stringify(report));
+  endHostedUiSession(config);
+}
+
+function showSignOutReport() {
+  const report = JSON.parse(sessionStorage.getItem(SIGNOUT_REPORT) || "null");
+  sessionStorage.removeItem(SIGNOUT_REPORT);
+  if (!report) return;
+  const line = $("#signout-report");
+  line.hidden = false;
+  line.dataset.status = String(report.status || "");
+  if (report.error) {
+    line.textContent = `Sign-out failed: ${report.error}`;
+    return;
+  }
+  const refused = report.status === 401;
+  line.className = refused ? "ok" : "error";
+  line.textContent =
+    `${report.user} signed out. The old access token on ${report.route.method} ${report.route.path} (lambda): ` +
+    (refused
+      ? `401 after ${report.seconds} s (the API promised at most ${report.bound} s).`
+      : `still ${report.status} after ${report.seconds} s: NOT refused within ${report.bound} s.`);
+}
+
 function demoUserOf(tokens) {
   const claims = decodeJwt(tokens.id);
   const names = [claims.email, claims["cognito:username"]].filter(Boolean).map((s) => s.toLowerCase());
@@ -386,6 +448,7 @@ async function main() {
   session.user = session.tokens ? demoUserOf(session.tokens) : null;
   $("#signed-out").hidden = Boolean(session.tokens);
   $("#signed-in").hidden = !session.tokens;
+  if (!session.tokens) showSignOutReport();
   renderSignIn();
   renderRoutes();
   renderMatrix();
@@ -394,7 +457,7 @@ async function main() {
     $("#whoami").textContent = session.user ? `${session.user.name} (${session.user.username})` : "an unknown user";
     await showIdentity();
   }
-  $("#signout").addEventListener("click", () => signOut(session.config));
+  $("#signout").addEventListener("click", () => signOut());
   $("#call-all").addEventListener("click", () => callAll());
   document.body.dataset.ready = "true";
 }

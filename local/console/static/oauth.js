@@ -78,6 +78,7 @@ export async function finishSignIn(config, location) {
   const tokens = {
     id: body.id_token,
     access: body.access_token,
+    refresh: body.refresh_token,
     expiresAt: Date.now() + body.expires_in * 1000,
     user: pending.user,
   };
@@ -93,7 +94,7 @@ export function currentTokens() {
 }
 
 /** Forget the tokens and end the hosted-UI session; Cognito redirects back to logout_uri. */
-export function signOut(config) {
+export function endHostedUiSession(config) {
   sessionStorage.removeItem(TOKENS);
   const params = new URLSearchParams({ client_id: config.client_id, logout_uri: config.logout_uri });
   window.location.assign(`${config.hosted_ui}/logout?${params}`);

@@ -268,6 +268,26 @@ run "plan_role_reads_configuration_but_no_user_data" {
   }
 
   assert {
+    condition = alltrue([
+      for s in data.aws_iam_policy_document.plan["dev"].statement : alltrue([
+        for a in s.actions : !can(regex("^sqs:(\\*|Receive|Delete|Purge|Send)", a)) && !can(regex("^events:(\\*|Put|Delete)", a))
+      ])
+    ])
+    error_message = "The plan role reads the revocation feed's rule and queue configuration, never the dead letters (user ids) and never writes."
+  }
+
+  assert {
+    condition = alltrue([
+      for sid in ["ManageEventRules", "ManageQueues"] : anytrue([
+        for s in data.aws_iam_policy_document.apply["dev"].statement : s.sid == sid && alltrue([
+          for r in s.resources : can(regex("^arn:aws:(events:us-east-1:111111111111:rule/|sqs:us-east-1:111111111111:)fga-dev-\\*$", r))
+        ])
+      ])
+    ])
+    error_message = "The apply role manages only the environment's own EventBridge rules and SQS queues (terraform/stack/revocation.tf)."
+  }
+
+  assert {
     condition = length([
       for s in data.aws_iam_policy_document.plan["dev"].statement : s
       if contains(s.actions, "kms:Decrypt") && anytrue([

@@ -65,17 +65,24 @@ provider "aws" {
   skip_metadata_api_check     = true
   skip_region_validation      = true
 
+  # moto serves buckets by path, not by virtual host.
+  s3_use_path_style = true
+
   endpoints {
     apigateway      = var.emulator_url
+    cloudtrail      = var.emulator_url
     cloudwatch      = var.emulator_url
     cloudwatchlogs  = var.emulator_url
     cognitoidentity = var.emulator_url
     cognitoidp      = var.emulator_url
     dynamodb        = var.emulator_url
+    events          = var.emulator_url
     iam             = var.emulator_url
     kms             = var.emulator_url
     lambda          = var.emulator_url
+    s3              = var.emulator_url
     sns             = var.emulator_url
+    sqs             = var.emulator_url
     sts             = var.emulator_url
     wafv2           = var.emulator_url
   }

@@ -49,7 +49,11 @@ locals {
     },
   )
 
-  statements = merge(local.base_statements, var.policy_statements)
+  dead_letter_statements = var.dead_letter_queue_arn == null ? {} : {
+    SendToDeadLetterQueue = { actions = ["sqs:SendMessage"], resources = [var.dead_letter_queue_arn], conditions = [] }
+  }
+
+  statements = merge(local.base_statements, local.dead_letter_statements, var.policy_statements)
 
   role_policy = jsonencode({
     Version = "2012-10-17"

@@ -40,6 +40,13 @@ resource "aws_lambda_function" "this" {
     mode = var.tracing ? "Active" : "PassThrough"
   }
 
+  dynamic "dead_letter_config" {
+    for_each = var.dead_letter_queue_arn == null ? [] : [var.dead_letter_queue_arn]
+    content {
+      target_arn = dead_letter_config.value
+    }
+  }
+
   logging_config {
     log_format = "JSON"
     log_group  = aws_cloudwatch_log_group.this.name

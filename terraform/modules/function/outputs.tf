@@ -23,6 +23,16 @@ output "log_group_name" {
   value       = aws_cloudwatch_log_group.this.name
 }
 
+output "role_name" {
+  description = "Execution role name (for a policy attached outside the module, e.g. one that names a resource created after the function)."
+  value       = aws_iam_role.this.name
+}
+
+output "role_policy" {
+  description = "The execution role's inline policy document (JSON): what the function may do."
+  value       = local.role_policy
+}
+
 # From the inputs, known at plan time: alarms set against them need not wait for the function.
 output "timeout_seconds" {
   description = "Timeout in seconds (what a duration alarm is set against)."

@@ -88,8 +88,8 @@ variable "policy_statements" {
   }
 
   validation {
-    condition     = length(setintersection(keys(var.policy_statements), ["WriteOwnLogs", "XRay", "DecryptEnvironment", "DecryptTablesViaDynamoDB"])) == 0
-    error_message = "WriteOwnLogs, XRay, DecryptEnvironment and DecryptTablesViaDynamoDB are the module's own statements and cannot be replaced: choose another key."
+    condition     = length(setintersection(keys(var.policy_statements), ["WriteOwnLogs", "XRay", "DecryptEnvironment", "DecryptTablesViaDynamoDB", "SendToDeadLetterQueue"])) == 0
+    error_message = "WriteOwnLogs, XRay, DecryptEnvironment, DecryptTablesViaDynamoDB and SendToDeadLetterQueue are the module's own statements and cannot be replaced: choose another key."
   }
 
   validation {
@@ -140,6 +140,17 @@ variable "tracing" {
   type        = bool
   description = "X-Ray active tracing."
   default     = true
+}
+
+variable "dead_letter_queue_arn" {
+  type        = string
+  description = "SQS queue that receives asynchronous invocations that failed every retry (EventBridge, S3, ...); the role may sqs:SendMessage to it. null: none (a synchronously invoked function returns its errors to the caller)."
+  default     = null
+
+  validation {
+    condition     = var.dead_letter_queue_arn == null || can(regex("^arn:aws[a-z-]*:sqs:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,80}$", coalesce(var.dead_letter_queue_arn, "x")))
+    error_message = "dead_letter_queue_arn must be an SQS queue ARN (arn:aws:sqs:<region>:<account>:<name>)."
+  }
 }
 
 variable "tags" {

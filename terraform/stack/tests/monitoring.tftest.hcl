@@ -98,16 +98,18 @@ run "every_alarm_names_this_stacks_resources" {
     condition = sort(distinct(flatten([
       for a in values(module.monitoring.alarms) : [for d, v in a.dimensions : "${d}=${v}"]
       ]))) == sort(concat(
-      ["ApiName=fga-dev-api", "Stage=dev", "TableName=fga-dev-policies", "TableName=fga-dev-records", "UserPool=us-east-1_TEST", "UserPoolClient=webclientid000000000000000", "FunctionName=fga-dev-authorizer"],
+      ["ApiName=fga-dev-api", "Stage=dev", "TableName=fga-dev-policies", "TableName=fga-dev-records", "TableName=fga-dev-revocations", "UserPool=us-east-1_TEST", "UserPoolClient=webclientid000000000000000", "FunctionName=fga-dev-authorizer", "FunctionName=fga-dev-signout", "FunctionName=fga-dev-revocation-feed"],
       [for h in keys(var.access.handlers) : "FunctionName=fga-dev-${h}"],
     ))
-    error_message = "The AWS-metric alarms must watch exactly this stack's API and stage, its functions, its tables and its web client."
+    error_message = "The AWS-metric alarms must watch exactly this stack's API and stage, its functions (the revocation writers too), its tables and its web client."
   }
 
   assert {
     condition = alltrue(concat(
       [module.monitoring.alarms["lambda_errors:authorizer"].dimensions.FunctionName == module.authorizer.function_name],
       [for h, f in module.backend : module.monitoring.alarms["lambda_errors:${h}"].dimensions.FunctionName == f.function_name],
+      [module.monitoring.alarms["lambda_errors:signout"].dimensions.FunctionName == module.signout.function_name],
+      [module.monitoring.alarms["lambda_errors:revocation_feed"].dimensions.FunctionName == module.revocation_feed.function_name],
       [module.monitoring.alarms["api_5xx"].dimensions.Stage == module.api.stage_name],
     ))
     error_message = "The names the alarms use (known at plan time) must be the functions' and the stage's own."
@@ -128,8 +130,8 @@ run "the_authorizer_errors_alarm_allows_for_its_401s" {
   }
 
   assert {
-    condition     = module.monitoring.alarms["lambda_duration_p90:authorizer"].threshold == 4000
-    error_message = "The authorizer's duration alarm is set against its 5 s timeout."
+    condition     = module.monitoring.alarms["lambda_duration_p90:authorizer"].threshold == 8000
+    error_message = "The authorizer's duration alarm is set against its 10 s timeout (the revocation and policy reads fail closed inside it)."
   }
 }
 

@@ -36,6 +36,43 @@ mock_provider "aws" {
   }
 }
 
+# Known ARNs, so plans can show which statements name which table and what invokes what.
+override_resource {
+  target          = module.revocations.aws_dynamodb_table.this
+  override_during = plan
+  values          = { arn = "arn:aws:dynamodb:us-east-1:123456789012:table/fga-dev-revocations" }
+}
+
+override_resource {
+  target          = module.policy_store.aws_dynamodb_table.this
+  override_during = plan
+  values          = { arn = "arn:aws:dynamodb:us-east-1:123456789012:table/fga-dev-policies" }
+}
+
+override_resource {
+  target          = module.revocation_feed.aws_lambda_function.this
+  override_during = plan
+  values          = { arn = "arn:aws:lambda:us-east-1:123456789012:function:fga-dev-revocation-feed" }
+}
+
+override_resource {
+  target          = aws_cloudwatch_event_rule.admin_actions
+  override_during = plan
+  values          = { arn = "arn:aws:events:us-east-1:123456789012:rule/fga-dev-revocation-admin-actions" }
+}
+
+override_resource {
+  target          = aws_sqs_queue.revocation_feed_dlq
+  override_during = plan
+  values          = { arn = "arn:aws:sqs:us-east-1:123456789012:fga-dev-revocation-feed-dlq" }
+}
+
+override_resource {
+  target          = module.records.aws_dynamodb_table.this
+  override_during = plan
+  values          = { arn = "arn:aws:dynamodb:us-east-1:123456789012:table/fga-dev-records" }
+}
+
 # Distinct app client ids, so that MACHINE_CLIENTS (keyed by client id) is known at plan time.
 override_resource {
   target          = module.user_pool.aws_cognito_user_pool_client.this["web"]
@@ -509,8 +546,127 @@ run "authorizer_cache_defaults" {
   command = plan
 
   assert {
-    condition     = var.settings.authorizer.result_ttl_seconds == 300 && var.settings.authorizer.policy_cache_seconds == 60
-    error_message = "The documented defaults (docs/architecture.md, Authorizer cache window) are 300 s (API Gateway) and 60 s (policy cache)."
+    condition     = var.settings.authorizer.result_ttl_seconds == 30 && var.settings.authorizer.policy_cache_seconds == 60 && var.settings.authorizer.revocation_check_seconds == 2
+    error_message = "The documented defaults (docs/architecture.md, Authorizer cache window) are 30 s (API Gateway), 60 s (policy cache) and 2 s (revocation record)."
+  }
+
+  assert {
+    condition     = module.authorizer.environment.REVOCATION_CHECK_SECONDS == "2" && module.authorizer.environment.REVOCATION_TABLE == output.revocation_table
+    error_message = "The authorizer must be told the revocation table and how long it may trust a record it read."
+  }
+}
+
+run "revocation_table_is_read_only_for_the_authorizer_and_written_only_by_the_feeds" {
+  command = plan
+
+  assert {
+    condition = [
+      for s in jsondecode(module.authorizer.role_policy).Statement : s.Action if contains(s.Resource, module.revocations.table_arn)
+    ] == [["dynamodb:GetItem"]]
+    error_message = "The authorizer may only dynamodb:GetItem the revocation table."
+  }
+
+  assert {
+    condition = alltrue([
+      for fn in [module.signout, module.revocation_feed] : [
+        for s in jsondecode(fn.role_policy).Statement : s.Action if contains(s.Resource, module.revocations.table_arn)
+      ] == [["dynamodb:GetItem", "dynamodb:PutItem"]]
+    ])
+    error_message = "The sign-out and the feed may read-then-write (GetItem, conditional PutItem) the revocation table, nothing else."
+  }
+
+  assert {
+    condition = alltrue([
+      for fn in values(module.backend) : length([
+        for s in jsondecode(fn.role_policy).Statement : s if contains(s.Resource, module.revocations.table_arn)
+      ]) == 0
+    ])
+    error_message = "The backends must not touch the revocation table."
+  }
+
+  assert {
+    condition     = module.revocations.ttl_attribute == "expires_at" && output.revocation_table == "fga-dev-revocations"
+    error_message = "Every environment declares <prefix>-revocations with its TTL attribute."
+  }
+}
+
+run "admin_actions_reach_the_feed_through_eventbridge" {
+  command = plan
+
+  assert {
+    condition = jsondecode(aws_cloudwatch_event_rule.admin_actions.event_pattern) == {
+      source        = ["aws.cognito-idp"]
+      "detail-type" = ["AWS API Call via CloudTrail"]
+      detail = {
+        eventSource       = ["cognito-idp.amazonaws.com"]
+        eventName         = ["AdminUserGlobalSignOut", "AdminDisableUser", "AdminDeleteUser", "AdminRemoveUserFromGroup", "AdminAddUserToGroup"]
+        requestParameters = { userPoolId = ["us-east-1_TEST"] }
+        errorCode         = [{ exists = false }]
+      }
+    }
+    error_message = "The rule must match exactly the five successful admin calls on this user pool."
+  }
+
+  assert {
+    condition     = aws_cloudwatch_event_target.admin_actions.arn == module.revocation_feed.arn && aws_lambda_permission.admin_actions.source_arn == aws_cloudwatch_event_rule.admin_actions.arn && aws_lambda_permission.admin_actions.principal == "events.amazonaws.com"
+    error_message = "Only this rule may invoke the feed (SourceArn)."
+  }
+
+  assert {
+    condition     = module.revocation_feed.role_policy != null && strcontains(module.revocation_feed.role_policy, "arn:aws:sqs:us-east-1:123456789012:fga-dev-revocation-feed-dlq") && aws_sqs_queue.revocation_feed_dlq.sqs_managed_sse_enabled
+    error_message = "Events the feed failed to record after Lambda's retries must land in its encrypted dead-letter queue."
+  }
+
+  assert {
+    condition     = module.revocation_feed.environment.REST_API_ID == "a1b2c3d4e5" && module.revocation_feed.environment.STAGE_NAME == "dev" && module.revocation_feed.environment.TOKEN_LIFETIME_SECONDS == "3630" && module.revocation_feed.environment.REVOCATION_CHECK_SECONDS == "2"
+    error_message = "The feed flushes this stage's authorizer cache and remembers a revocation for the longest token lifetime + skew."
+  }
+
+  assert {
+    condition     = jsondecode(aws_iam_role_policy.signout_flush.policy).Statement[0].Resource == "arn:aws:apigateway:us-east-1::/restapis/a1b2c3d4e5/stages/dev/cache/authorizers"
+    error_message = "The sign-out may flush this stage's authorizer cache and nothing else."
+  }
+}
+
+run "signout_is_an_endpoint_of_the_api_but_not_a_route_of_the_access_model" {
+  command = plan
+
+  assert {
+    condition = (
+      output.methods["session-signout"].authorization == "COGNITO_USER_POOLS"
+      && output.methods["session-signout"].method == "POST"
+      && toset(output.methods["session-signout"].scopes) == toset(["aws.cognito.signin.user.admin", "openid"])
+      && !contains(keys(var.access.routes), "session-signout")
+    )
+    error_message = "POST /session/signout: Cognito user-pool authorizer with an access token (openid or aws.cognito.signin.user.admin), declared by the stack, not the access model."
+  }
+}
+
+run "rejects_revocation_check_over_five_minutes" {
+  command = plan
+  variables {
+    settings = merge(var.settings, { authorizer = { revocation_check_seconds = 301 } })
+  }
+  expect_failures = [var.settings]
+}
+
+run "rejects_fractional_revocation_check" {
+  command = plan
+  variables {
+    settings = merge(var.settings, { authorizer = { revocation_check_seconds = 2.5 } })
+  }
+  expect_failures = [var.settings]
+}
+
+run "revocation_check_zero_is_accepted" {
+  command = plan
+  variables {
+    settings = merge(var.settings, { authorizer = { revocation_check_seconds = 0 } })
+  }
+
+  assert {
+    condition     = module.authorizer.environment.REVOCATION_CHECK_SECONDS == "0"
+    error_message = "0 (read the revocation record on every decision) must be a valid value."
   }
 }
 

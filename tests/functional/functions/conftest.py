@@ -1,5 +1,5 @@
 """Fixtures for the Lambda functions' functional tests: in-process moto, a local RSA key and a
-loopback JWKS server. Both function folders are put on sys.path the way Lambda sees them (zip root)."""
+loopback JWKS server. The function folders are put on sys.path the way Lambda sees them (zip root)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,12 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
-for _path in (ROOT, ROOT / "functions" / "authorizer", ROOT / "functions" / "backend"):
+for _path in (
+    ROOT,
+    ROOT / "functions" / "authorizer",
+    ROOT / "functions" / "backend",
+    ROOT / "functions" / "revocation",
+):
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
 
@@ -82,10 +87,12 @@ def ddb_client() -> Any:
 
 @pytest.fixture
 def ddb(ddb_client: Any) -> Iterator[Any]:
-    """Fresh moto state per test: the policy table seeded from policy_templates/, an empty records table."""
+    """Fresh moto state per test: the policy table seeded from policy_templates/, empty records and
+    revocation tables."""
     with mock_aws():
         support.create_policy_table(ddb_client)
         support.create_records_table(ddb_client)
+        support.create_revocation_table(ddb_client)
         yield ddb_client
 
 
@@ -98,6 +105,7 @@ def authorizer_app(
         monkeypatch.setenv(name, value)
     # Reuse the session's client; test_warm_decisions_... puts the real factory back to count it.
     monkeypatch.setattr(app, "dynamodb_client", lambda: ddb)
+    monkeypatch.setattr(app, "revocation_client", lambda: ddb)
     app.reset()
     yield app
     app.reset()

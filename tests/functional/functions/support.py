@@ -41,6 +41,7 @@ API_ID = "a1b2c3d4e5"
 STAGE = "local"
 API_ARN = f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{API_ID}/{STAGE}"
 POLICY_TABLE = "fga-test-policies"
+REVOCATION_TABLE = "fga-test-revocations"
 RECORDS_TABLE = "fga-test-records"
 GROUP_PRECEDENCE = {"admin": 1, "pet-veterinarian": 10, "cip-users": 20, "google-users": 30}
 # Machine clients as the stack declares them to the authorizer (MACHINE_CLIENTS): the access model's
@@ -278,6 +279,8 @@ def authorizer_env(jwks_url: str, **overrides: str) -> dict[str, str]:
         "POLICY_CACHE_TTL_SECONDS": "300",
         "JWKS_CACHE_TTL_SECONDS": "3600",
         "LOG_LEVEL": "INFO",
+        "REVOCATION_TABLE": REVOCATION_TABLE,
+        "REVOCATION_CHECK_SECONDS": "10",
     }
     env.update(overrides)
     return env
@@ -319,6 +322,33 @@ def put_policy(client: Any, group: str, precedence: int | str, policy: str) -> N
             "version": {"S": hashlib.sha256(policy.encode()).hexdigest()},
         },
     )
+
+
+def create_revocation_table(client: Any, name: str = REVOCATION_TABLE) -> None:
+    """The revocation table as the revocation_store module declares it (hash key `sub`)."""
+    client.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "sub", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "sub", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+
+
+def revoke(
+    client: Any,
+    sub: str,
+    *,
+    before: float | None = None,
+    families: dict[str, float] | None = None,
+    table: str = REVOCATION_TABLE,
+) -> None:
+    """Write a user's revocation record the way functions/revocation does (item shape only)."""
+    item: dict[str, Any] = {"sub": {"S": sub}, "expires_at": {"N": str(int(time.time()) + 7200)}}
+    if before is not None:
+        item["revoked_before"] = {"N": f"{before:.3f}"}
+    if families:
+        item["families"] = {"M": {jti: {"N": str(int(exp))} for jti, exp in families.items()}}
+    client.put_item(TableName=table, Item=item)
 
 
 def create_records_table(client: Any) -> None:

@@ -26,6 +26,7 @@ from tests.functional.functions.support import REMOVE
 
 VET_ROUTE = support.method_arn("GET", "/petstore/v1/pets")
 REAL_DYNAMODB_CLIENT = _app.dynamodb_client
+REAL_REVOCATION_CLIENT = _app.revocation_client
 CONTEXT = SimpleNamespace(aws_request_id="req-0001")
 
 
@@ -721,8 +722,11 @@ class NetworkCounter:
         connect = socket.socket.connect
         counter = self
 
+        self.sessions: set[int] = set()
+
         def counting_create_client(self: Any, *args: Any, **kwargs: Any) -> Any:
             counter.clients += 1
+            counter.sessions.add(id(self))
             return create_client(self, *args, **kwargs)
 
         def counting_api_call(self: Any, operation: str, params: Any) -> Any:
@@ -744,16 +748,24 @@ def test_warm_decisions_make_no_network_calls_and_create_no_client(
     tokens: support.TokenFactory,
     jwks: support.JwksServer,
 ) -> None:
+    """Cold: JWKS, two clients of one botocore session (policy reads, revocation reads; a second
+    session would cost a whole client creation again), one read of each table. Warm, for a
+    user already checked within REVOCATION_CHECK_SECONDS: new tokens (a refresh) and other routes
+    make no call at all. A user the container has not seen costs one GetItem of their revocation
+    record (the group's policy stays cached), and no client."""
     monkeypatch.setattr(authorizer_app, "dynamodb_client", REAL_DYNAMODB_CLIENT)
+    monkeypatch.setattr(authorizer_app, "revocation_client", REAL_REVOCATION_CLIENT)
     counter = NetworkCounter(monkeypatch)
-    assert decide_token(authorizer_app, tokens.token())[0] == "allow"  # cold: JWKS + one table read
-    assert counter.clients == 1
-    assert counter.api_calls == ["BatchGetItem"]
+    sub = "5d1f3c2e-0000-4000-8000-00000000c01d"
+    assert decide_token(authorizer_app, tokens.token(sub=sub))[0] == "allow"  # cold
+    assert counter.clients == 2
+    assert len(counter.sessions) == 1, "both clients come from one botocore session (cold start)"
+    assert counter.api_calls == ["GetItem", "BatchGetItem"]
     assert jwks.requests == 1
     assert counter.connects >= 1
     counter.clients, counter.api_calls, counter.connects = 0, [], 0
-    for _ in range(5):  # warm: other users of the same group, other routes
-        token = tokens.token()
+    for _ in range(5):  # warm: the same user's new tokens, other routes
+        token = tokens.token(sub=sub)
         assert (
             decide_token(authorizer_app, token, support.method_arn("GET", "/petstore/v2/status"))[0]
             == "allow"
@@ -765,6 +777,9 @@ def test_warm_decisions_make_no_network_calls_and_create_no_client(
     assert counter.api_calls == []
     assert counter.connects == 0
     assert jwks.requests == 1
+    for _ in range(3):  # other users of the same group: their revocation record, nothing else
+        assert decide_token(authorizer_app, tokens.token())[0] == "allow"
+    assert (counter.clients, counter.api_calls) == (0, ["GetItem"] * 3)
 
 
 def test_unknown_kid_flood_refetches_at_most_once_per_cooldown(

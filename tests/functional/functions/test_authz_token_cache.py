@@ -22,25 +22,32 @@ from authz.decide import Authorizer
 from authz.errors import Unauthorized
 from authz.logs import get_logger
 from authz.policies import PolicyLookupError, PolicyStore
+from authz.revocation import RevocationStore
 from authz.settings import Settings
 from authz.verify import TokenVerifier
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.functional.functions import support
-from tests.functional.functions.test_authorizer import REAL_DYNAMODB_CLIENT, NetworkCounter, decide_token
+from tests.functional.functions.test_authorizer import (
+    REAL_DYNAMODB_CLIENT,
+    REAL_REVOCATION_CLIENT,
+    NetworkCounter,
+    decide_token,
+)
 
 VET_ROUTE = support.method_arn("GET", "/petstore/v1/pets")
 STATUS_ROUTE = support.method_arn("GET", "/petstore/v2/status")
 SKEW = 30
 POLICY_TTL = 300
+REVOCATION_TTL = 400  # longer than POLICY_TTL: the policy-expiry tests see the policy expire first
 
 
 @dataclass
 class Harness:
     authorizer: Authorizer
     wall: list[float]  # the verifier's clock (time.time for a real container)
-    policy_clock: list[float]  # the policy store's clock (time.monotonic for a real container)
+    policy_clock: list[float]  # the policy and revocation stores' clock (time.monotonic in a container)
     monotonic: list[float]  # time.monotonic (PyJWT's JWKS cache TTL and the cool-down)
     verifications: list[str]
 
@@ -72,8 +79,12 @@ def harness(
         return real_verify(token)
 
     monkeypatch.setattr(verifier, "verify", counting_verify)
+    revocations = RevocationStore(
+        settings.revocation_table, REVOCATION_TTL, lambda: ddb, clock=lambda: policy_clock[0]
+    )
     with support.fake_monotonic(monkeypatch) as monotonic:
-        yield Harness(Authorizer(verifier, store, get_logger()), wall, policy_clock, monotonic, verifications)
+        authorizer = Authorizer(verifier, store, get_logger(), revocations=revocations)
+        yield Harness(authorizer, wall, policy_clock, monotonic, verifications)
 
 
 def _token(
@@ -239,10 +250,11 @@ def test_repeated_tokens_make_no_network_call_and_create_no_client(
     jwks: support.JwksServer,
 ) -> None:
     monkeypatch.setattr(authorizer_app, "dynamodb_client", REAL_DYNAMODB_CLIENT)
+    monkeypatch.setattr(authorizer_app, "revocation_client", REAL_REVOCATION_CLIENT)
     counter = NetworkCounter(monkeypatch)
     token = tokens.token()
-    assert decide_token(authorizer_app, token)[0] == "allow"  # cold: JWKS + client + one read
-    assert (counter.clients, counter.api_calls, jwks.requests) == (1, ["BatchGetItem"], 1)
+    assert decide_token(authorizer_app, token)[0] == "allow"  # cold: JWKS + clients + a read of each table
+    assert (counter.clients, counter.api_calls, jwks.requests) == (2, ["GetItem", "BatchGetItem"], 1)
     counter.clients, counter.api_calls, counter.connects = 0, [], 0
     for _ in range(20):
         assert decide_token(authorizer_app, token)[0] == "allow"
@@ -258,7 +270,8 @@ def test_policy_cache_ttl_zero_decides_every_repeated_token_in_full(
     cached policy, so nothing is reused; every request reads the table (and verifies again)."""
     settings = Settings.from_env(support.authorizer_env(jwks.url, POLICY_CACHE_TTL_SECONDS="0"))
     store = PolicyStore(settings.policy_table, settings.policy_cache_ttl, lambda: ddb)
-    authorizer = Authorizer(TokenVerifier(settings), store, get_logger())
+    revocations = RevocationStore(settings.revocation_table, settings.revocation_check_ttl, lambda: ddb)
+    authorizer = Authorizer(TokenVerifier(settings), store, get_logger(), revocations=revocations)
     token = tokens.token()
     for _ in range(3):
         assert support.outcome(authorizer.authorize(support.token_event(token, VET_ROUTE))) == "allow"
@@ -275,11 +288,13 @@ _CALLERS = ((0,), (1,), (2,), (3,), (4, 5), (0, 5), (1, 2, 3))  # group indexes 
 
 
 class _Table:
-    """An in-memory policy table behind the client interface PolicyStore uses (batch_get_item):
-    hundreds of decisions per example without moto, and writes that take effect at once."""
+    """An in-memory policy table behind the client interface PolicyStore uses (batch_get_item),
+    and a revocation table behind RevocationStore's (get_item): hundreds of decisions per example
+    without moto, and writes that take effect at once."""
 
     def __init__(self) -> None:
         self.items: dict[str, dict[str, Any]] = {}
+        self.revoked: dict[str, float] = {}  # sub -> revoked_before
 
     def put(self, group: str, variant: int) -> None:
         """Variant v allows route v (a different policy per variant, so a stale one shows)."""
@@ -300,6 +315,13 @@ class _Table:
         keys = [k["group"]["S"] for k in request["Keys"]]
         return {"Responses": {table: [self.items[k] for k in keys if k in self.items]}}
 
+    def get_item(self, TableName: str, Key: dict[str, Any], **_: Any) -> dict[str, Any]:
+        """The revocation table (authz/revocation.py reads one user's record)."""
+        before = self.revoked.get(Key["sub"]["S"])
+        if before is None:
+            return {}
+        return {"Item": {"sub": Key["sub"], "revoked_before": {"N": str(before)}}}
+
 
 _call = st.tuples(st.just("call"), st.integers(0, len(_CALLERS) - 1), st.integers(0, len(_ROUTES) - 1))
 _operations = st.lists(
@@ -310,10 +332,19 @@ _operations = st.lists(
         st.tuples(st.just("tick"), st.sampled_from([1, 10, 100, POLICY_TTL]), st.just(0)),
         st.tuples(st.just("put"), st.integers(0, len(_GROUPS) - 1), st.integers(0, len(_ROUTES) - 1)),
         st.tuples(st.just("delete"), st.integers(0, len(_GROUPS) - 1), st.just(0)),
+        st.tuples(st.just("revoke"), st.integers(0, len(_CALLERS) - 1), st.just(0)),
     ),
     min_size=10,
     max_size=60,
 )
+
+
+def _answer(authorizer: Authorizer, event: dict[str, Any]) -> Any:
+    """The response, or the refusal's reason (a revoked token raises Unauthorized)."""
+    try:
+        return authorizer.authorize(event)
+    except Unauthorized as exc:
+        return ("unauthorized", exc.reason)
 
 
 def test_a_cached_decision_is_what_a_full_decision_answers_at_that_instant(
@@ -328,7 +359,10 @@ def test_a_cached_decision_is_what_a_full_decision_answers_at_that_instant(
     monkeypatch.setattr(policies, "MAX_CACHED_GROUPS", 4)
     settings_ = Settings.from_env(support.authorizer_env(jwks.url, POLICY_CACHE_TTL_SECONDS=str(POLICY_TTL)))
     verifier = TokenVerifier(settings_)
-    issued = [tokens.token(**{"cognito:groups": [_GROUPS[i] for i in caller]}) for caller in _CALLERS]
+    issued = [
+        tokens.token(sub=f"caller-{n}", **{"cognito:groups": [_GROUPS[i] for i in caller]})
+        for n, caller in enumerate(_CALLERS)
+    ]
     logger = get_logger("ERROR")
 
     @settings(max_examples=60, derandomize=True, deadline=None, database=None)
@@ -341,8 +375,14 @@ def test_a_cached_decision_is_what_a_full_decision_answers_at_that_instant(
         store = PolicyStore(
             settings_.policy_table, settings_.policy_cache_ttl, lambda: table, clock=lambda: clock[0]
         )
-        cached = Authorizer(verifier, store, logger)
-        full = Authorizer(verifier, store, logger, tokens=token_cache.VerifiedTokens(max_entries=0))
+        # One revocation store for both, on the same clock: the token cache must add nothing to it.
+        revocations = RevocationStore(
+            settings_.revocation_table, settings_.revocation_check_ttl, lambda: table, clock=lambda: clock[0]
+        )
+        cached = Authorizer(verifier, store, logger, revocations=revocations)
+        full = Authorizer(
+            verifier, store, logger, tokens=token_cache.VerifiedTokens(max_entries=0), revocations=revocations
+        )
         for op, a, b in operations:
             if op == "tick":
                 clock[0] += a
@@ -350,9 +390,11 @@ def test_a_cached_decision_is_what_a_full_decision_answers_at_that_instant(
                 table.put(_GROUPS[a], b)
             elif op == "delete":
                 table.items.pop(_GROUPS[a], None)
+            elif op == "revoke":  # every token of that caller issued until an hour from now
+                table.revoked[f"caller-{a}"] = time.time() + 3600
             else:
                 event = support.token_event(issued[a], _ROUTES[b])
-                answer = cached.authorize(event)
-                assert answer == full.authorize(event), (op, a, b)
+                answer = _answer(cached, event)
+                assert answer == _answer(full, event), (op, a, b)
 
     check()

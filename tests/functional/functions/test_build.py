@@ -16,6 +16,7 @@ import stat
 import struct
 import subprocess
 import sys
+import uuid
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -46,7 +47,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Path]
 @pytest.mark.parametrize("arch", ["x86_64", "arm64"])
 def test_two_builds_are_byte_identical(arch: str, built: dict[str, dict[str, Path]], tmp_path: Path) -> None:
     again = {r.name: r for r in build_lambda.build_all(arch, out_dir=tmp_path, force=True)}
-    assert set(again) == {"authorizer", "backend"}
+    assert set(again) == {"authorizer", "backend", "revocation"}
     for name, first in built[arch].items():
         assert again[name].zip_path.read_bytes() == first.read_bytes(), name
         assert again[name].base64_sha256 == build_lambda.base64_sha256(first)
@@ -111,7 +112,7 @@ def test_compiled_wheels_are_for_the_lambda_platform(arch: str, built: dict[str,
         assert not any(other in n for n in shared_objects)
 
 
-@pytest.mark.parametrize("name", ["authorizer", "backend"])
+@pytest.mark.parametrize("name", ["authorizer", "backend", "revocation"])
 def test_zip_layout_is_normalised(name: str, built: dict[str, dict[str, Path]]) -> None:
     with zipfile.ZipFile(built["x86_64"][name]) as zf:
         infos = zf.infolist()
@@ -123,8 +124,12 @@ def test_zip_layout_is_normalised(name: str, built: dict[str, dict[str, Path]]) 
         assert stat.S_IMODE(mode) == (0o755 if info.is_dir() else 0o644), info.filename
         assert not info.filename.endswith(("requirements.txt", "requirements.in", "conftest.py"))
         assert not info.filename.startswith(("tests/", "boto3/", "botocore/", "bin/"))
-    handler_module = "app.py" if name == "authorizer" else "profiles.py"
-    assert handler_module in names
+    handler_modules = {
+        "authorizer": ["app.py"],
+        "backend": ["profiles.py"],
+        "revocation": ["signout.py", "feed.py"],
+    }
+    assert set(handler_modules[name]) <= set(names)
 
 
 # --- bytecode for the Lambda runtime ----------------------------------------------------------
@@ -135,7 +140,7 @@ def _pyc_header(data: bytes) -> tuple[bytes, int, bytes]:
     return data[:4], struct.unpack("<I", data[4:8])[0], data[8:16]
 
 
-@pytest.mark.parametrize("name", ["authorizer", "backend"])
+@pytest.mark.parametrize("name", ["authorizer", "backend", "revocation"])
 def test_every_source_ships_with_unchecked_hash_bytecode_for_the_runtime(
     name: str, built: dict[str, dict[str, Path]]
 ) -> None:
@@ -392,8 +397,11 @@ def test_authorizer_zip_runs_on_python312(  # noqa: PLR0917 - pytest fixtures
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
     )
-    if support.POLICY_TABLE not in client.list_tables()["TableNames"]:
+    tables = client.list_tables()["TableNames"]
+    if support.POLICY_TABLE not in tables:
         support.create_policy_table(client)
+    if support.REVOCATION_TABLE not in tables:
+        support.create_revocation_table(client)
     with support.JwksServer([signing_key]) as jwks:
         env = _lambda_env(moto_server, **support.authorizer_env(jwks.url))
         events = [
@@ -436,6 +444,43 @@ def test_backend_zip_runs_on_python312(
     assert posted["statusCode"] == 200
     assert fetched["statusCode"] == 200
     assert json.loads(fetched["body"])["profile"]["name"] == "Ada"
+
+
+def test_revocation_zip_runs_on_python312(
+    built: dict[str, dict[str, Path]], runtime_sdk: Path, moto_server: str, tmp_path: Path
+) -> None:
+    """The feed, from its zip, writes the record an administrator's action calls for (botocore
+    from the runtime, nothing vendored)."""
+    client = boto3.client(
+        "dynamodb",
+        region_name=support.REGION,
+        endpoint_url=moto_server,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    if support.REVOCATION_TABLE not in client.list_tables()["TableNames"]:
+        support.create_revocation_table(client)
+    sub = f"zip-{uuid.uuid4()}"
+    event = support.load_event("revocation_feed_admin_disable_user.json")
+    event["detail"]["additionalEventData"]["sub"] = sub
+    env = _lambda_env(
+        moto_server,
+        TABLE_NAME=support.REVOCATION_TABLE,
+        USER_POOL_ID=event["detail"]["requestParameters"]["userPoolId"],
+        TOKEN_LIFETIME_SECONDS="3630",
+        REST_API_ID=support.API_ID,
+        STAGE_NAME=support.STAGE,
+        RESULT_TTL_SECONDS="30",
+        REVOCATION_CHECK_SECONDS="0",
+    )
+    result = _run_in_zip(
+        built["x86_64"]["revocation"], "feed", [event], env=env, sdk=runtime_sdk, tmp_path=tmp_path
+    )
+    (answer,) = result["results"]
+    assert answer["ok"]["revoked"] is True
+    item = client.get_item(TableName=support.REVOCATION_TABLE, Key={"sub": {"S": sub}})["Item"]
+    assert float(item["revoked_before"]["N"]) == answer["ok"]["revoked_before"]
+    assert item["reason"] == {"S": "AdminDisableUser"}
 
 
 def test_python312_loads_the_shipped_bytecode_from_a_read_only_code_dir(

@@ -48,7 +48,9 @@ def authorizer(
     monkeypatch: pytest.MonkeyPatch, dynamo: Dynamo, faulty_jwks: FaultyJwks
 ) -> Iterator[ModuleType]:
     """A cold authorizer container wired to the fault servers through its environment only."""
-    env = support.authorizer_env(faulty_jwks.url, POLICY_TABLE=dynamo.policy_table)
+    env = support.authorizer_env(
+        faulty_jwks.url, POLICY_TABLE=dynamo.policy_table, REVOCATION_TABLE=dynamo.revocation_table
+    )
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("AWS_ENDPOINT_URL", dynamo.proxy.url)
@@ -347,9 +349,10 @@ def test_policy_table_fault_denies_a_verified_caller_with_bounded_retries_then_r
         {"Effect": "Deny", "Action": "execute-api:Invoke", "Resource": support.API_ARN + "/*"}
     ]
     assert [(d["decision"], d["reason"]) for d in logged] == [("deny", "policy_table_unavailable")]
-    reads = sum(attempts.values())
-    assert reads == faulted["BatchGetItem"] == attempts["BatchGetItem"]
+    reads = attempts["BatchGetItem"]
+    assert reads == faulted["BatchGetItem"] == sum(faulted.values())
     assert 1 <= reads <= _app.DYNAMODB_MAX_ATTEMPTS, f"{reads} attempts for one decision"
+    assert attempts["GetItem"] == 1  # the revocation record, read (and cleared) before the policy
 
     dynamo.proxy.clear()
     # Same container, same token: decided afresh (a "cannot decide" outcome is never cached).
@@ -358,7 +361,8 @@ def test_policy_table_fault_denies_a_verified_caller_with_bounded_retries_then_r
         "allow"
     ] * 3
     after, _ = dynamo.proxy.take_counts()
-    assert after == {"BatchGetItem": 1}, "after recovery the policy is read once, then cached"
+    # The policy is read once, then cached; each new user's revocation record once.
+    assert after == {"BatchGetItem": 1, "GetItem": 3}, "after recovery the policy is read once, then cached"
     figures.record(
         "fault",
         f"policy table {fault.replace('_', ' ')}",
@@ -375,10 +379,11 @@ def test_policy_table_fault_denies_a_verified_caller_with_bounded_retries_then_r
 def test_cached_policy_keeps_deciding_during_a_table_fault(
     fault: str, authorizer: ModuleType, tokens: support.TokenFactory, dynamo: Dynamo
 ) -> None:
-    assert decide(authorizer, support.token_event(tokens.token(), ROUTE))[0] == "allow"
+    sub = "7e3b1d40-2f4c-4c8e-9a0b-6d5e4f3c2b1a"  # one user's new tokens: its revocation record is cached
+    assert decide(authorizer, support.token_event(tokens.token(sub=sub), ROUTE))[0] == "allow"
     dynamo.proxy.take_counts()
     dynamo.proxy.inject(fault, table=dynamo.policy_table)
-    outcomes = [decide(authorizer, support.token_event(tokens.token(), ROUTE))[0] for _ in range(5)]
+    outcomes = [decide(authorizer, support.token_event(tokens.token(sub=sub), ROUTE))[0] for _ in range(5)]
     attempts, _ = dynamo.proxy.take_counts()
     assert outcomes == ["allow"] * 5
     assert sum(attempts.values()) == 0

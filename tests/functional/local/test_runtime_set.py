@@ -20,15 +20,19 @@ from tools.config import REPO_ROOT
 #: Terraform's endpoint names (provider "aws" endpoints in terraform/envs/local) -> a cheap boto3 call.
 CALLS = {
     "apigateway": ("apigateway", "get_rest_apis", {}),
+    "cloudtrail": ("cloudtrail", "describe_trails", {}),
     "cloudwatch": ("cloudwatch", "describe_alarms", {"AlarmTypes": ["CompositeAlarm"]}),
     "cloudwatchlogs": ("logs", "describe_query_definitions", {}),
     "cognitoidentity": ("cognito-identity", "list_identity_pools", {"MaxResults": 1}),
     "cognitoidp": ("cognito-idp", "list_user_pools", {"MaxResults": 1}),
     "dynamodb": ("dynamodb", "list_tables", {}),
+    "events": ("events", "list_rules", {}),
     "iam": ("iam", "list_roles", {}),
     "kms": ("kms", "list_keys", {}),
     "lambda": ("lambda", "list_functions", {}),
+    "s3": ("s3", "list_buckets", {}),
     "sns": ("sns", "list_topics", {}),
+    "sqs": ("sqs", "list_queues", {}),
     "sts": ("sts", "get_caller_identity", {}),
     "wafv2": ("wafv2", "list_web_acls", {"Scope": "REGIONAL"}),
 }

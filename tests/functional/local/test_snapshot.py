@@ -176,8 +176,18 @@ def test_the_inputs_digest_follows_the_terraform_files(
 
 def test_the_emulator_sources_are_its_code_and_what_it_imports() -> None:
     """The patches are imported inside apply_patches(): the walk must find them, and nothing of
-    the gateway or the command line (they do not decide what moto stores)."""
+    the gateway's runtime or the command line (they do not decide what moto stores). Of
+    local/apigateway only the API Gateway patches (FlushStageAuthorizersCache) and the Lambda
+    resource-policy check EventBridge's delivery shares are the emulator's."""
     found = {str(p.relative_to(REPO_ROOT)) for p in snapshot.emulator_sources()}
     assert {"local/emulator/server.py", "local/cognito_idp/patches.py", "local/awslambda/patches.py"} <= found
     assert {"local/iam/patches.py", "local/cognito_identity/patches.py", "local/__init__.py"} <= found
-    assert not any(name.startswith(("local/apigateway/", "local/matrix", "local/__main__")) for name in found)
+    assert {"local/events/patches.py", "local/apigateway/patches.py"} <= found
+    gateway = {name for name in found if name.startswith("local/apigateway/")}
+    assert gateway <= {
+        "local/apigateway/__init__.py",
+        "local/apigateway/patches.py",
+        "local/apigateway/flushes.py",
+        "local/apigateway/permissions.py",
+    }
+    assert not any(name.startswith(("local/matrix", "local/__main__")) for name in found)

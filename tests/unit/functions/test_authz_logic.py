@@ -95,6 +95,7 @@ def test_events_without_a_token_are_refused(event: dict[str, Any]) -> None:
 
 BASE_ENV = {
     "POLICY_TABLE": "p",
+    "REVOCATION_TABLE": "r",
     "ISSUER": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_X/",
     "ALLOWED_CLIENT_IDS": "a, b,,",
 }
@@ -107,6 +108,7 @@ def test_settings_defaults() -> None:
     assert s.allowed_client_ids == frozenset({"a", "b"})
     assert s.token_use == "access"
     assert (s.policy_cache_ttl, s.jwks_cache_ttl) == (60, 3600)
+    assert (s.revocation_table, s.revocation_check_ttl) == ("r", 2)
     assert 0 < s.jwks_timeout <= 5
     assert 0 < s.clock_skew <= 120
 
@@ -180,6 +182,10 @@ def test_local_jwks_admits_loopback_hosts_only(url: str) -> None:
         ({"JWKS_CACHE_TTL_SECONDS": "0"}, "JWKS_CACHE_TTL_SECONDS"),
         ({"JWKS_CACHE_TTL_SECONDS": "1h"}, "JWKS_CACHE_TTL_SECONDS"),
         ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
+        ({"REVOCATION_TABLE": " "}, "REVOCATION_TABLE"),
+        ({"REVOCATION_CHECK_SECONDS": "-1"}, "REVOCATION_CHECK_SECONDS"),
+        ({"REVOCATION_CHECK_SECONDS": "301"}, "REVOCATION_CHECK_SECONDS must be between 0 and 300"),
+        ({"REVOCATION_CHECK_SECONDS": "5s"}, "REVOCATION_CHECK_SECONDS"),
     ],
 )
 def test_invalid_settings_are_refused(override: dict[str, str], message: str) -> None:

@@ -60,8 +60,32 @@ def test_stage_and_prefix_default_like_the_stack_and_follow_the_settings() -> No
         ({"authoriser": {}}, r"unknown setting key\(s\) \['authoriser'\]"),
         ({"local_idp": {}}, r"unknown setting key\(s\) \['local_idp'\]"),  # local only
         ({"name_prefix": "Bad_Prefix"}, r"name_prefix 'Bad_Prefix'"),
+        (
+            {"authorizer": {"revocation_check_second": 5}},
+            r"unknown authorizer setting key\(s\) \['revocation_check_second'\]",
+        ),
+        (
+            {"authorizer": {"revocation_check_seconds": 301}},
+            r"authorizer.revocation_check_seconds must be a whole number of seconds from 0 to 300",
+        ),
+        ({"authorizer": {"revocation_check_seconds": 2.5}}, r"revocation_check_seconds .* not 2.5"),
+        ({"authorizer": {"result_ttl_seconds": 3601}}, r"result_ttl_seconds .* from 0 to 3600"),
+        ({"authorizer": {"jwks_cache_seconds": 0}}, r"jwks_cache_seconds .* from 1 to 86400"),
+        ({"authorizer": {"policy_cache_seconds": True}}, r"policy_cache_seconds .* not True"),
     ],
-    ids=["groups", "routes", "typo", "local-only-key", "bad-prefix"],
+    ids=[
+        "groups",
+        "routes",
+        "typo",
+        "local-only-key",
+        "bad-prefix",
+        "authorizer-typo",
+        "revocation-range",
+        "revocation-fraction",
+        "result-ttl-range",
+        "jwks-range",
+        "bool-seconds",
+    ],
 )
 def test_bad_settings_are_refused(changes: dict[str, Any], message: str) -> None:
     with pytest.raises(config.ConfigError, match=message):
@@ -131,6 +155,9 @@ def test_python_knows_exactly_the_stacks_settings_and_model_attributes() -> None
     """Adding a per-environment setting: one optional attribute in the stack's `settings` type and
     its name here; no env root changes."""
     assert _object_attributes("settings") == config.STACK_SETTINGS_KEYS
+    block = STACK_VARIABLES[STACK_VARIABLES.index("    authorizer = optional(object({") :]
+    block = block[: block.index("    }), {})")]
+    assert set(re.findall(r"^      ([a-z_]+)\s+=", block, re.M)) == config.AUTHORIZER_KEYS
     assert _object_attributes("access") == config.MODEL_KEYS
 
 

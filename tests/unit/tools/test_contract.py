@@ -71,6 +71,19 @@ MALFORMED = [
         ["GET /news"],
         "allow_with_custom_role.cip-users: ['/news'] are not iam routes",
     ),
+    ("revocation", _DELETE, "revocation: expected a mapping, got NoneType"),
+    ("revocation.endpoint", "GET /news", "revocation.endpoint: expected 'POST /path'"),
+    (
+        "revocation.endpoint",
+        "POST /cip",
+        "POST /cip is route cip-post; the sign-out must not be a contract cell",
+    ),
+    ("revocation.ended_by.deleted", "gone", "revocation.ended_by: expected exactly ['sign_out',"),
+    ("revocation.modes.lambda.answer", "deny_418", "revocation.modes.lambda.answer: expected one of"),
+    ("revocation.modes.lambda.within_seconds.disabled", _DELETE, "give a bound for exactly"),
+    ("revocation.modes.lambda.within_seconds.disabled", 0, "within_seconds.disabled: a positive number"),
+    ("revocation.modes.user_pool.within_seconds", {}, "revocation.modes.user_pool: unknown key(s)"),
+    ("revocation.modes.iam", _DELETE, "revocation.modes: expected exactly the modes the routes use"),
     ("machines.reporter.declared", "yes", "machines.reporter.declared: expected true or false"),
     ("machines.reporter.policy", "none", "machines.reporter.policy: a declared client is governed"),
     ("machines.undeclared.policy", "admin", "machines.undeclared.policy: a declared client is governed"),
@@ -99,6 +112,19 @@ def test_a_malformed_contract_is_refused_with_the_place(
         contract.parse(_edit(raw, path, value), source="access.yaml")
     assert message in str(refused.value)
     assert str(refused.value).startswith("access.yaml")
+
+
+def test_the_revocation_section_reads_what_the_tests_compare_with() -> None:
+    revocation = contract.load().section(contract.REVOCATION)
+    assert (revocation.method, revocation.path) == ("POST", "/session/signout")
+    assert list(revocation.ended_by) == list(contract.ENDED_BY)
+    lam, pool, iam = (revocation.modes[m] for m in ("lambda", "user_pool", "iam"))
+    assert (lam.answer, pool.answer, iam.answer) == (UNAUTHORIZED, ALLOW, ALLOW)
+    assert lam.within_seconds == {"sign_out": 5, "sign_out_everywhere": 5, "disabled": 10, "regrouped": 10}
+    assert pool.within_seconds == iam.within_seconds == {}
+    assert "revocation_check_seconds" in lam.words
+    assert "expire" in pool.words
+    assert "revoke-sessions" in iam.words
 
 
 def test_not_applicable_is_only_for_iam_routes(raw: dict[str, Any]) -> None:

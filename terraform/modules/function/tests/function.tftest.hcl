@@ -215,3 +215,30 @@ run "rejects_encrypted_tables_without_a_key" {
   }
   expect_failures = [var.encrypted_tables]
 }
+
+run "a_dead_letter_queue_is_configured_and_the_role_may_send_to_it_only" {
+  command = plan
+  variables {
+    dead_letter_queue_arn = "arn:aws:sqs:us-east-1:123456789012:fn-dlq"
+  }
+
+  assert {
+    condition     = aws_lambda_function.this.dead_letter_config[0].target_arn == "arn:aws:sqs:us-east-1:123456789012:fn-dlq"
+    error_message = "dead_letter_queue_arn must become the function's dead-letter config."
+  }
+
+  assert {
+    condition = [
+      for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s.Action if s.Sid == "SendToDeadLetterQueue"
+    ] == [["sqs:SendMessage"]]
+    error_message = "The role may only sqs:SendMessage to the dead-letter queue."
+  }
+}
+
+run "rejects_a_dead_letter_target_that_is_not_a_queue" {
+  command = plan
+  variables {
+    dead_letter_queue_arn = "arn:aws:sns:us-east-1:123456789012:topic"
+  }
+  expect_failures = [var.dead_letter_queue_arn]
+}

@@ -441,6 +441,7 @@ class FakeCredentials:
     provider: str
     authentication_provider: str
     authentication_type: str = "authenticated"
+    issued_at: datetime | None = None  # aws:TokenIssueTime (None: the key is absent)
 
 
 class Clock:

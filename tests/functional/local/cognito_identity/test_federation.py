@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -426,6 +427,38 @@ def test_server_side_token_check_refuses_a_disabled_user(world: World) -> None:
     )
     assert code == "NotAuthorizedException"
     assert message == "Invalid login token. Token is not valid for this user pool user."
+
+
+@pytest.mark.parametrize("how", ["AdminUserGlobalSignOut", "RevokeToken"])
+def test_server_side_token_check_refuses_an_id_token_whose_session_ended(world: World, how: str) -> None:
+    """ "Amazon Cognito no longer accepts a signed-out user's ID token in a GetId request to an
+    identity pool with ServerSideTokenCheck enabled"; nor the ID token of a revoked refresh token.
+    A new sign-in is accepted again."""
+    pool = world.user_pool()
+    pool_id = world.identity.create_identity_pool(
+        IdentityPoolName=f"ssc_{time.monotonic_ns()}",
+        AllowUnauthenticatedIdentities=False,
+        CognitoIdentityProviders=[
+            {"ProviderName": pool.provider, "ClientId": pool.client_id, "ServerSideTokenCheck": True}
+        ],
+    )["IdentityPoolId"]
+    username = world.user(pool)
+    tokens = world.sign_in(pool, username)
+    old = str(tokens["IdToken"])
+    assert world.identity.get_id(IdentityPoolId=pool_id, Logins={pool.provider: old})["IdentityId"]
+    if how == "RevokeToken":
+        world.idp.revoke_token(Token=tokens["RefreshToken"], ClientId=pool.client_id)
+    else:
+        world.idp.admin_user_global_sign_out(UserPoolId=pool.pool_id, Username=username)
+    code, message = _error(lambda: world.identity.get_id(IdentityPoolId=pool_id, Logins={pool.provider: old}))
+    assert (code, message) == (
+        "NotAuthorizedException",
+        "Invalid login token. The user signed out or the token was revoked.",
+    )
+    # `iat` is whole seconds: a token of the sign-out's own second counts as issued before it.
+    time.sleep(math.ceil(time.time()) - time.time() + 0.01)
+    fresh = str(world.sign_in(pool, username)["IdToken"])
+    assert world.identity.get_id(IdentityPoolId=pool_id, Logins={pool.provider: fresh})["IdentityId"]
 
 
 # --- OpenID Connect provider (the local issuer standing in for Google) -----------------------------------

@@ -35,6 +35,7 @@ def _stack() -> dict[str, Any]:
         "hosted_ui": f"{EMULATOR}/_local/cognito/us-east-1_pool",
         "external_idp": {"group": cfg.raw["local_idp"]["group"]},
         "routes": cfg.access.raw["routes"],
+        "signout_path": "/session/signout",
         "users": [u.describe() for u in demo_users(cfg)],
         "machines": [
             {
@@ -137,6 +138,11 @@ def test_config_is_what_a_deployed_front_end_is_built_with(console: ConsoleHandl
         "news-delete",
     }
     assert [u["name"] for u in settings["users"]] == [u["name"] for u in stack["users"]]
+    # The product's sign-out, and a lambda route read with GET to show the old token refused.
+    assert settings["signout_path"] == "/session/signout"
+    probe = settings["revocation_probe"]
+    assert (routes[probe["name"]]["auth"], probe["method"]) == ("lambda", "GET")
+    assert probe["path"] == routes[probe["name"]]["probe"]["path"]
 
 
 def test_expectations_cover_every_user_and_route(console: ConsoleHandle) -> None:

@@ -27,6 +27,7 @@ class Creds:
     provider: str | None = PROVIDER
     authentication_provider: str | None = f"{PROVIDER},{PROVIDER}:CognitoSignIn:sub-1"
     authentication_type: str = "authenticated"
+    issued_at: datetime | None = NOW - timedelta(minutes=5)  # aws:TokenIssueTime
 
 
 SIGNED_IN = Creds()
@@ -56,6 +57,29 @@ def test_signed_in_identity_fields_and_amr() -> None:
         f"{PROVIDER}:CognitoSignIn:sub-1",
     ]
     assert iam_policy.evaluate([AUTHENTICATED_ONLY], "execute-api:Invoke", ARN, keys).allowed
+
+
+def test_the_credentials_issue_time_is_aws_token_issue_time() -> None:
+    """What IAM's "revoke active sessions" (make revoke-sessions) compares: credentials issued before
+    the instant are denied, later ones are not."""
+    keys = condition_context(SIGNED_IN, "AROAEXAMPLE", "10.0.0.1", NOW)
+    assert SIGNED_IN.issued_at is not None
+    assert keys["aws:TokenIssueTime"] == SIGNED_IN.issued_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    revoke = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Deny",
+                "Action": "*",
+                "Resource": "*",
+                "Condition": {"DateLessThan": {"aws:TokenIssueTime": NOW.strftime("%Y-%m-%dT%H:%M:%SZ")}},
+            }
+        ],
+    }
+    older = iam_policy.evaluate([AUTHENTICATED_ONLY, revoke], "execute-api:Invoke", ARN, keys)
+    assert older.effect is iam_policy.Effect.EXPLICIT_DENY
+    newer = condition_context(replace(SIGNED_IN, issued_at=NOW), "AROAEXAMPLE", "10.0.0.1", NOW)
+    assert iam_policy.evaluate([AUTHENTICATED_ONLY, revoke], "execute-api:Invoke", ARN, newer).allowed
 
 
 def test_guest_credentials_are_never_reported_or_evaluated_as_authenticated() -> None:

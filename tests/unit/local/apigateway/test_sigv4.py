@@ -35,6 +35,7 @@ class FakeCredentials:
     provider: str | None = "cognito-idp.us-east-1.amazonaws.com/us-east-1_A"
     authentication_provider: str | None = None
     authentication_type: str = "authenticated"
+    issued_at: datetime | None = None
 
 
 CREDS = FakeCredentials()

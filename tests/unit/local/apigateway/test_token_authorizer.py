@@ -3,6 +3,7 @@ policy evaluation per method ARN and the TTL cache (injectable clock, no sleeps)
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -315,3 +316,29 @@ def test_a_ttl_api_gateway_would_refuse_is_a_configuration_error(ttl: int) -> No
         authorizers.authorize(authorizer(ttl=ttl), req("Bearer a"), f"{API}/GET/x", {}, lambda fn: True)
     assert info.value.response_type == "AUTHORIZER_CONFIGURATION_ERROR"
     assert runtime.events == []
+
+
+def test_flush_stage_authorizers_cache_drops_only_that_stages_results() -> None:
+    """FlushStageAuthorizersCache (counted in local.apigateway.flushes by the emulator's route):
+    the next request of that stage invokes the authorizer again; another stage keeps its cache."""
+    from local.apigateway import flushes  # noqa: PLC0415 - the channel under test
+
+    runtime = FakeRuntime(good_answer)
+    authorizers = TokenAuthorizers(lambda: runtime, Clock())
+    other_stage = "arn:aws:execute-api:us-east-1:123456789012:abc/prod"
+
+    def call(arn: str) -> None:
+        # The answer's policy covers stage local only: 403 on prod, cached all the same.
+        with contextlib.suppress(GatewayError):
+            authorizers.authorize(authorizer(), req("Bearer t0k"), arn, {}, lambda fn: True)
+
+    for arn in (f"{API}/GET/petstore/v2/status", f"{other_stage}/GET/petstore/v2/status"):
+        call(arn)
+        call(arn)
+    assert len(runtime.events) == 2  # one per stage, then cached
+    flushes.flush("abc", "local")
+    call(f"{API}/GET/petstore/v2/status")
+    call(f"{other_stage}/GET/petstore/v2/status")
+    assert len(runtime.events) == 3  # only the flushed stage asked again
+    call(f"{API}/GET/petstore/v2/status")
+    assert len(runtime.events) == 3  # and caches again

@@ -1,0 +1,1 @@
+"""Shared by the revocation functions: the record writer, AWS clients, logs and HTTP plumbing."""
