@@ -100,7 +100,9 @@ class _Ledger:
 
 @contextlib.contextmanager
 def interruptible() -> Iterator[None]:
-    """SIGTERM raises KeyboardInterrupt in the main thread, as SIGINT does (a CI job's cancel, `kill`)."""
+    """SIGTERM raises KeyboardInterrupt in the main thread, as SIGINT does (a CI job's cancel, `kill`).
+    SIGINT too, even where the process was started with it ignored (a shell's background job, some
+    CI runners): Python then installs no handler for it, and an interrupted run would go on."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -108,11 +110,15 @@ def interruptible() -> Iterator[None]:
     def stop(_signum: int, _frame: Any) -> None:
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, stop)
+    previous = {
+        signal.SIGTERM: signal.signal(signal.SIGTERM, stop),
+        signal.SIGINT: signal.signal(signal.SIGINT, signal.default_int_handler),
+    }
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 @contextlib.contextmanager
