@@ -36,7 +36,9 @@ GROUP = "pet-veterinarian"
 def authorizer(
     monkeypatch: pytest.MonkeyPatch, dynamo: Dynamo, faulty_jwks: FaultyJwks
 ) -> Iterator[ModuleType]:
-    env = support.authorizer_env(faulty_jwks.url, POLICY_TABLE=dynamo.policy_table)
+    env = support.authorizer_env(
+        faulty_jwks.url, POLICY_TABLE=dynamo.policy_table, REVOCATION_TABLE=dynamo.revocation_table
+    )
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("AWS_ENDPOINT_URL", dynamo.proxy.url)
