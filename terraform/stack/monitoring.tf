@@ -69,6 +69,11 @@ module "monitoring" {
     revocations = { table_name = module.revocations.table_name }
   }
 
+  # Dead-letter queues: a message is an event a function gave up on (revocation.tf).
+  queues = {
+    revocation_feed_dlq = { queue_name = aws_sqs_queue.revocation_feed_dlq.name }
+  }
+
   user_pool = {
     id = module.user_pool.id
     # Only the client people sign in and refresh tokens through: the machine client's

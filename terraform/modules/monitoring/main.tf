@@ -20,6 +20,9 @@ locals {
     table = {
       for k, t in var.tables : k => { TableName = t.table_name }
     }
+    queue = {
+      for k, q in var.queues : k => { QueueName = q.queue_name }
+    }
     user_pool_client = {
       for k, id in var.user_pool.clients : k => { UserPool = var.user_pool.id, UserPoolClient = id }
     }

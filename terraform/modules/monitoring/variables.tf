@@ -64,6 +64,14 @@ variable "tables" {
   description = "DynamoDB tables keyed by a stable name (policies, records, ...): ReadThrottleEvents, WriteThrottleEvents and SystemErrors alarms for each. A new table is one more entry."
 }
 
+variable "queues" {
+  type = map(object({
+    queue_name = string
+  }))
+  default     = {}
+  description = "Dead-letter SQS queues keyed by a stable name (revocation_feed_dlq, ...): an ApproximateNumberOfMessagesVisible alarm for each (any message is an event a function gave up on). {} for none."
+}
+
 variable "user_pool" {
   type = object({
     id                 = string

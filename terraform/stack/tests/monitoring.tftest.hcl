@@ -98,10 +98,10 @@ run "every_alarm_names_this_stacks_resources" {
     condition = sort(distinct(flatten([
       for a in values(module.monitoring.alarms) : [for d, v in a.dimensions : "${d}=${v}"]
       ]))) == sort(concat(
-      ["ApiName=fga-dev-api", "Stage=dev", "TableName=fga-dev-policies", "TableName=fga-dev-records", "TableName=fga-dev-revocations", "UserPool=us-east-1_TEST", "UserPoolClient=webclientid000000000000000", "FunctionName=fga-dev-authorizer", "FunctionName=fga-dev-signout", "FunctionName=fga-dev-revocation-feed"],
+      ["ApiName=fga-dev-api", "Stage=dev", "TableName=fga-dev-policies", "TableName=fga-dev-records", "TableName=fga-dev-revocations", "QueueName=fga-dev-revocation-feed-dlq", "UserPool=us-east-1_TEST", "UserPoolClient=webclientid000000000000000", "FunctionName=fga-dev-authorizer", "FunctionName=fga-dev-signout", "FunctionName=fga-dev-revocation-feed"],
       [for h in keys(var.access.handlers) : "FunctionName=fga-dev-${h}"],
     ))
-    error_message = "The AWS-metric alarms must watch exactly this stack's API and stage, its functions (the revocation writers too), its tables and its web client."
+    error_message = "The AWS-metric alarms must watch exactly this stack's API and stage, its functions (the revocation writers too), its tables, the feed's dead-letter queue and its web client."
   }
 
   assert {

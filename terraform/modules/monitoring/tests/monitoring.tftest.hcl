@@ -154,6 +154,10 @@ run "every_table_gets_throttle_and_system_error_alarms" {
     ]))
     error_message = "Every table needs ReadThrottleEvents, WriteThrottleEvents and SystemErrors alarms on its own TableName with the recommended statistics and datapoints."
   }
+  assert {
+    condition     = length([for k in keys(aws_cloudwatch_metric_alarm.metric) : k if startswith(k, "dead_letter_messages")]) == 0
+    error_message = "Without queues there is no dead-letter alarm."
+  }
 }
 
 run "a_new_table_is_one_more_map_entry" {
@@ -167,6 +171,33 @@ run "a_new_table_is_one_more_map_entry" {
       for kind in ["dynamodb_read_throttles", "dynamodb_write_throttles", "dynamodb_system_errors"] : aws_cloudwatch_metric_alarm.metric["${kind}:revocations"].dimensions == tomap({ TableName = "acme-dev-revocations" })
     ])
     error_message = "A table added to the map must get its three alarms."
+  }
+}
+
+run "a_dead_letter_queue_gets_an_alarm_on_any_message" {
+  command = plan
+  variables {
+    queues = { feed_dlq = { queue_name = "acme-dev-feed-dlq" } }
+  }
+
+  assert {
+    condition = [
+      aws_cloudwatch_metric_alarm.metric["dead_letter_messages:feed_dlq"].namespace,
+      aws_cloudwatch_metric_alarm.metric["dead_letter_messages:feed_dlq"].metric_name,
+      aws_cloudwatch_metric_alarm.metric["dead_letter_messages:feed_dlq"].statistic,
+      aws_cloudwatch_metric_alarm.metric["dead_letter_messages:feed_dlq"].comparison_operator,
+      aws_cloudwatch_metric_alarm.metric["dead_letter_messages:feed_dlq"].threshold,
+      aws_cloudwatch_metric_alarm.metric["dead_letter_messages:feed_dlq"].period,
+      aws_cloudwatch_metric_alarm.metric["dead_letter_messages:feed_dlq"].evaluation_periods,
+      aws_cloudwatch_metric_alarm.metric["dead_letter_messages:feed_dlq"].datapoints_to_alarm,
+      aws_cloudwatch_metric_alarm.metric["dead_letter_messages:feed_dlq"].treat_missing_data,
+    ] == ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", "GreaterThanThreshold", 0, 300, 1, 1, "notBreaching"] && aws_cloudwatch_metric_alarm.metric["dead_letter_messages:feed_dlq"].dimensions == tomap({ QueueName = "acme-dev-feed-dlq" })
+    error_message = "A dead-letter queue needs an alarm on any visible message (Maximum of ApproximateNumberOfMessagesVisible > 0 over 5 minutes) on its own QueueName."
+  }
+
+  assert {
+    condition     = endswith(aws_cloudwatch_metric_alarm.metric["dead_letter_messages:feed_dlq"].alarm_description, "https://example.com/ops.md#dead_letter_messages")
+    error_message = "The alarm's description links to its runbook section."
   }
 }
 
