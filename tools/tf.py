@@ -13,11 +13,12 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from tools import tf_provider
 from tools.config import REPO_ROOT
 
 TERRAFORM_DIR = REPO_ROOT / "terraform"
@@ -78,6 +79,10 @@ def all_dirs() -> list[Path]:
 #: builds its whole schema at every start, and collecting less eagerly than Go's default (100) cuts
 #: the CPU of `terraform test` by about a quarter for ~80 MB more memory (docs/benchmarks.md).
 GOGC = "400"
+#: The same for `terraform test` (TF_TEST_GOGC overrides): its ~170 plans of whole configurations
+#: are mostly allocation, and 1600 cuts their CPU by a further ~15 % for a peak of ~2 GB (the stack
+#: suite) instead of ~0.7 GB (docs/benchmarks.md, "make test").
+TEST_GOGC = "1600"
 
 
 def run(cmd: Sequence[str], cwd: Path, env: dict[str, str] | None = None) -> Result:
@@ -159,12 +164,22 @@ def report(results: list[Result], action: str) -> int:
     return 1 if failed else 0
 
 
-def validate(directory: Path) -> Result:
-    return run(["terraform", "validate", "-no-color"], directory)
+def validate(directory: Path, env: dict[str, str] | None) -> Result:
+    return run(["terraform", "validate", "-no-color"], directory, env)
 
 
-def test(directory: Path) -> Result:
-    return run(["terraform", "test", "-no-color"], directory)
+def test(directory: Path, env: dict[str, str] | None) -> Result:
+    gogc = os.environ.get("TF_TEST_GOGC", TEST_GOGC)
+    return run(["terraform", "test", "-no-color"], directory, {**(env or {}), "GOGC": gogc})
+
+
+def _with_shared_provider(
+    fn: Callable[[Path, dict[str, str] | None], Result], dirs: list[Path]
+) -> list[Result]:
+    """`fn` over `dirs`, two at a time, every Terraform attached to one provider process
+    (tools/tf_provider.py: neither `validate` nor a mock_provider suite configures it)."""
+    with tf_provider.shared(dirs, {"GOGC": GOGC}) as env:
+        return _parallel(lambda d: fn(d, env), dirs)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -175,8 +190,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.action == "init":
         return report(_parallel(init, all_dirs()), "init")
     if args.action == "validate":
-        return report(_parallel(validate, roots()), "validate")
-    return report(_parallel(test, test_dirs()), "test")
+        return report(_with_shared_provider(validate, roots()), "validate")
+    return report(_with_shared_provider(test, test_dirs()), "test")
 
 
 if __name__ == "__main__":

@@ -11,11 +11,12 @@ import json
 import os
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tools import config
+from tools import config, tf, tf_provider
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -63,3 +64,17 @@ def terraform_templatefile(cases: dict[str, tuple[Path, dict[str, str]]], work_d
 @pytest.fixture(scope="session")
 def env_configs() -> list[config.EnvConfig]:
     return [config.load(env) for env in config.ENVIRONMENTS]
+
+
+@pytest.fixture(scope="session")
+def terraform_test_env() -> Iterator[dict[str, str]]:
+    """The environment for `terraform test` of mock_provider suites in the stack's and the bootstrap's
+    directories (and copies borrowing their `.terraform`): both initialised, and one AWS provider
+    process attached for the whole session instead of two per run block (tools/tf_provider.py)."""
+    tf.ensure_cli_config()
+    directories = [tf.TERRAFORM_DIR / "stack", tf.TERRAFORM_DIR / "bootstrap"]
+    for directory in directories:
+        init = tf.init(directory)
+        assert init.returncode == 0, init.output
+    with tf_provider.shared(directories, {"GOGC": tf.GOGC}) as shared:
+        yield {**os.environ, "GOGC": tf.TEST_GOGC, **shared}

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from local.demo_data import demo_users
-from tools import config, tf
+from tools import config
 from tools.matrix import ALLOW, FORBIDDEN, Principal, expected_matrix
 from tools.render import render_group
 
@@ -67,10 +67,10 @@ def _mock_provider_block() -> str:
     return text[: text.index("\nvariables {")]
 
 
-def test_terraform_gives_the_new_group_a_role_mapping_and_policy_item(repo_copy: Path) -> None:
-    tf.ensure_cli_config()
-    init = tf.init(STACK)  # the providers and modules the copy borrows (make tf-init does the same)
-    assert init.returncode == 0, init.output
+def test_terraform_gives_the_new_group_a_role_mapping_and_policy_item(
+    repo_copy: Path, terraform_test_env: dict[str, str]
+) -> None:
+    # terraform_test_env: STACK initialised (the providers and modules the copy borrows), one provider
     stack = repo_copy / "terraform" / "stack"
     (stack / ".terraform").symlink_to(STACK / ".terraform", target_is_directory=True)
     (stack / "tests" / "add_group.tftest.hcl").write_text(
@@ -131,6 +131,7 @@ run "the_new_group_is_deployed" {{
     proc = subprocess.run(
         ["terraform", "test", "-no-color", "-verbose"],
         cwd=stack,
+        env=terraform_test_env,
         capture_output=True,
         text=True,
         check=False,

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from local.demo_data import demo_machines
-from tools import config, render, tf
+from tools import config, render
 from tools.matrix import ALLOW, FORBIDDEN, NOT_APPLICABLE, UNAUTHORIZED, expected_machine_status, machines
 
 TEMPLATE = """{
@@ -78,10 +78,10 @@ override_resource {{
     return block
 
 
-def test_terraform_gives_each_new_client_its_app_client_item_and_authorizer_entry(repo_copy: Path) -> None:
-    tf.ensure_cli_config()
-    init = tf.init(STACK)  # the providers and modules the copy borrows (make tf-init does the same)
-    assert init.returncode == 0, init.output
+def test_terraform_gives_each_new_client_its_app_client_item_and_authorizer_entry(
+    repo_copy: Path, terraform_test_env: dict[str, str]
+) -> None:
+    # terraform_test_env: STACK initialised (the providers and modules the copy borrows), one provider
     stack = repo_copy / "terraform" / "stack"
     (stack / ".terraform").symlink_to(STACK / ".terraform", target_is_directory=True)
     (stack / "tests" / "add_machine_client.tftest.hcl").write_text(
@@ -143,6 +143,7 @@ run "the_new_machine_clients_are_deployed" {
     proc = subprocess.run(
         ["terraform", "test", "-no-color", "-verbose"],
         cwd=stack,
+        env=terraform_test_env,
         capture_output=True,
         text=True,
         check=False,

@@ -18,12 +18,14 @@ from tools.validate import terraform as validate_terraform
 BOOTSTRAP = tf.TERRAFORM_DIR / "bootstrap"
 
 
-def test_bootstrap_terraform_test_suite_passes() -> None:
-    tf.ensure_cli_config()
-    init = tf.init(BOOTSTRAP)
-    assert init.returncode == 0, init.output
+def test_bootstrap_terraform_test_suite_passes(terraform_test_env: dict[str, str]) -> None:
     proc = subprocess.run(
-        ["terraform", "test", "-no-color"], cwd=BOOTSTRAP, capture_output=True, text=True, check=False
+        ["terraform", "test", "-no-color"],
+        cwd=BOOTSTRAP,
+        env=terraform_test_env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     summary = re.search(r"(\d+) passed, (\d+) failed", proc.stdout)

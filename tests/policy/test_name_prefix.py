@@ -16,7 +16,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from tools import config, tf
+from tools import config
 
 BOOTSTRAP = config.REPO_ROOT / "terraform" / "bootstrap"
 PREFIX = "acme-dev"
@@ -28,10 +28,9 @@ def _mock_provider_block() -> str:
     return text[: text.index("\nvariables {")]
 
 
-def test_the_bootstrap_scopes_the_deploy_roles_to_the_env_configs_prefix(tmp_path: Path) -> None:
-    tf.ensure_cli_config()
-    init = tf.init(BOOTSTRAP)
-    assert init.returncode == 0, init.output
+def test_the_bootstrap_scopes_the_deploy_roles_to_the_env_configs_prefix(
+    tmp_path: Path, terraform_test_env: dict[str, str]
+) -> None:
     root = tmp_path / "terraform"
     skip = shutil.ignore_patterns(".terraform", "*.tftest.hcl", "terraform.tfstate*", "*.tfvars")
     shutil.copytree(BOOTSTRAP, root / "bootstrap", ignore=skip)
@@ -85,6 +84,8 @@ run "the_prefix_comes_from_the_env_config" {{
 """
     )
     command = ["terraform", "test", "-no-color"]
-    proc = subprocess.run(command, cwd=root / "bootstrap", capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        command, cwd=root / "bootstrap", env=terraform_test_env, capture_output=True, text=True, check=False
+    )
     assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr
     assert "1 passed, 0 failed" in proc.stdout
