@@ -205,10 +205,11 @@ console-screenshot: venv build chromium $(TF_CONFIG) ## Regenerate docs/console.
 	cp build/browser/console-pet-veterinarian.png docs/console.png
 	$(PY) -m tools.console_screenshot record
 
-# `make test` runs three independent streams at once (make -j3, output grouped per stream): the
-# static checks, the in-process suites (pytest -n 2), and the suites sharing one applied local stack
-# in a process of its own (moto keeps AWS state per process). The stack stream spends much of its
-# apply waiting on the AWS provider's fixed delays, which the other streams use. Suites that need
+# `make test` runs three independent streams at once (output grouped per stream): the in-process
+# suites (pytest -n 2), the suites sharing one applied local stack in a process of its own (moto
+# keeps AWS state per process), and the static checks, two at a time in the remaining job slots
+# (make -j4). The in-process stream is the longest, so it starts first. The stack stream spends much
+# of its apply waiting on the AWS provider's fixed delays, which the other streams use. Suites that need
 # the live stack go into STACK_TESTS before tests/terraform, whose last tests re-plan and destroy it.
 # The fuzz, fault and load suites run here at a bounded size; `make reliability` runs them at soak
 # size and is never part of make test.
@@ -217,7 +218,7 @@ STACK_TESTS := tests/browser tests/e2e tests/terraform
 PYTEST_RUN := $(BIN)/pytest -p no:cacheprovider
 
 test: venv build chromium $(TF_CONFIG) ## Every check the project has (what CI runs): static, in-process and stack streams at once
-	@$(MAKE) -j3 --output-sync=target test-static test-inprocess test-stack
+	@$(MAKE) -j4 --output-sync=target test-inprocess test-stack test-static
 
 test-static: lint typecheck tf-validate tf-test checkov workflows ## The static checks of make test
 

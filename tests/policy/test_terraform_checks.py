@@ -160,3 +160,21 @@ def test_a_scan_that_checks_nothing_fails(tmp_path: Path) -> None:
     (empty / "main.tf").write_text("# no resources\n")
     problems = validate_terraform.check_terraform(tmp_path / "work", terraform_dir=empty)
     assert [p.rule for p in problems] == ["checkov/not-evaluated"]
+
+
+def test_a_deployable_root_with_nothing_checked_in_it_fails_the_scan(tmp_path: Path) -> None:
+    for directory in ("bootstrap", "envs/dev", "envs/prod", "stack", "modules/user_pool"):
+        (tmp_path / directory).mkdir(parents=True)
+        (tmp_path / directory / "main.tf").write_text("")
+    (tmp_path / "envs" / "README.md").write_text("")  # not a root: no .tf files
+    records: list[dict[str, object]] = [
+        {"file_path": "/bootstrap/main.tf"},
+        {"file_path": "/envs/dev/main.tf"},
+        {"file_path": "/envs/prod/main.tf"},
+        {"file_path": "/stack/monitoring.tf"},
+    ]
+    assert validate_terraform.unevaluated_roots(records, tmp_path) == []  # modules are not required
+    problems = validate_terraform.unevaluated_roots(records[1:], tmp_path)
+    assert [(Path(p.location).name, p.rule) for p in problems] == [("bootstrap", "checkov/not-evaluated")]
+    problems = validate_terraform.unevaluated_roots(records[:1], tmp_path)
+    assert [Path(p.location).name for p in problems] == ["dev", "prod", "stack"]

@@ -65,6 +65,16 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_CREATED] = created
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under xdist (`make test`'s in-process stream), the reliability tests go first, in their own
+    order. They are the long ones (fuzz targets of 5-15 s, faults waiting out timeouts), and xdist
+    hands out the first quarter of the tests one at a time to each worker in turn: at the front they
+    are spread over the workers, where in collection order they came late and in runs, and one worker
+    finished ~30 s after the other (measured in a fresh-clone `make test`)."""
+    if _is_worker(config):
+        items.sort(key=lambda item: item.get_closest_marker(MARKER) is None)  # stable: order kept
+
+
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     directory = figures.out_dir()
     if _is_worker(config) or directory is None or not directory.is_dir():

@@ -18,6 +18,11 @@ from tools.validate.checkov_run import record_problem, run_checkov
 REPO_ROOT = config.REPO_ROOT
 CHECKOV_CONFIG = REPO_ROOT / ".checkov.yaml"
 TERRAFORM_DIR = REPO_ROOT / "terraform"
+#: The deployable roots of the scanned tree: each must have checks evaluated in it, so a root that
+#: checkov stops reading (moved, unparsable as a whole, excluded by a config change) fails the scan
+#: instead of passing with nothing checked. Modules are not required: one may hold only resource
+#: types no check covers (modules/user_pool: Cognito).
+REQUIRED_ROOTS = ("bootstrap", "envs/*", "stack")
 
 
 def _has_inline_reason(line: str) -> bool:
@@ -60,6 +65,24 @@ def _repo_relative(path: str, base: Path) -> str:
     return render.display_path(absolute)
 
 
+def unevaluated_roots(records: list[dict[str, object]], terraform_dir: Path) -> list[Problem]:
+    """A Problem for each REQUIRED_ROOTS directory of `terraform_dir` (with .tf files) that none of
+    the report's `records` (passed, failed or skipped checks) is in."""
+    evaluated = {str(record.get("file_path", "")).strip("/").rpartition("/")[0] for record in records}
+    problems = []
+    for pattern in REQUIRED_ROOTS:
+        for directory in sorted(terraform_dir.glob(pattern)):
+            if not any(directory.glob("*.tf")):
+                continue
+            if directory.relative_to(terraform_dir).as_posix() not in evaluated:
+                problems.append(
+                    Problem(
+                        render.display_path(directory), "checkov/not-evaluated", "no check ran in this root"
+                    )
+                )
+    return problems
+
+
 def check_terraform(
     work_dir: Path,
     *,
@@ -80,6 +103,8 @@ def check_terraform(
         problems.append(
             Problem(render.display_path(terraform_dir), "checkov/not-evaluated", "nothing was checked")
         )
+    else:
+        problems += unevaluated_roots([*report.passed, *report.failed, *report.skipped], terraform_dir)
     for error in report.parsing_errors:
         problems.append(
             Problem(
