@@ -247,9 +247,13 @@ run "rejects_short_state_version_retention" {
   expect_failures = [var.noncurrent_version_days]
 }
 
-run "plan_role_reads_configuration_but_no_user_data" {
+# One plan for every run that sets no variables of its own and expects no failure: each run block is
+# a whole plan (the AWS provider's schema, the graph walk), and these share the file's variables.
+# Each group of assertions keeps the name of the run it was.
+run "with_the_files_variables" {
   command = plan
 
+  # --- plan_role_reads_configuration_but_no_user_data ---
   assert {
     condition = alltrue([
       for s in data.aws_iam_policy_document.plan["dev"].statement : alltrue([
@@ -325,6 +329,136 @@ run "plan_role_reads_configuration_but_no_user_data" {
     ])
     error_message = "The apply role must be able to change tags of its environment's existing key (the request names only the changed tags)."
   }
+
+  # --- saved_plans_go_to_the_state_bucket_not_to_artifacts ---
+  assert {
+    condition = anytrue([
+      for s in data.aws_iam_policy_document.state_access["dev-plan"].statement : s.sid == "StoreSavedPlans" && toset(s.actions) == toset(["s3:PutObject"]) && toset(s.resources) == toset(["arn:aws:s3:::fga-tfstate-111111111111-us-east-1/fga/dev.tfstate.plans/*"])
+    ])
+    error_message = "The plan role stores its saved plan next to its own state, nowhere else."
+  }
+
+  assert {
+    condition     = !anytrue([for s in data.aws_iam_policy_document.state_access["dev-apply"].statement : s.sid == "StoreSavedPlans"])
+    error_message = "Only the plan role writes saved plans."
+  }
+
+  assert {
+    condition = anytrue([
+      for r in aws_s3_bucket_lifecycle_configuration.state.rule : r.id == "expire-saved-plans-dev" && try(one(r.filter).prefix, "") == "fga/dev.tfstate.plans/" && try(one(r.expiration).days, 0) == 2
+    ])
+    error_message = "Saved plans expire after saved_plan_days."
+  }
+
+  # --- the_verify_role_may_touch_only_its_environments_pools_and_records ---
+  assert {
+    condition = alltrue([
+      for s in data.aws_iam_policy_document.verify["dev"].statement : alltrue([
+        for a in s.actions : can(regex("^(cognito-idp:(Admin[A-Za-z]+|ListUsers|DescribeUserPoolClient)|cognito-identity:DeleteIdentities|dynamodb:(PutItem|DeleteItem|GetItem|Query)|kms:Decrypt)$", a))
+      ])
+    ])
+    error_message = "The verify role gets named Cognito admin actions, DescribeUserPoolClient (the machine clients' secrets), DeleteIdentities, item-level DynamoDB actions and kms:Decrypt only: no wildcards, no IAM, no state, no table management, no client creation."
+  }
+
+  assert {
+    condition = alltrue([
+      for s in data.aws_iam_policy_document.verify["dev"].statement : (
+        toset(s.resources) == toset(["arn:aws:cognito-idp:us-east-1:111111111111:userpool/*"]) &&
+        anytrue([for c in s.condition : c.test == "StringEquals" && c.variable == "aws:ResourceTag/fga:environment" && toset(c.values) == toset(["dev"])])
+      ) if anytrue([for a in s.actions : startswith(a, "cognito-idp:")])
+    ])
+    error_message = "Cognito admin calls only on the user pool tagged with this environment."
+  }
+
+  assert {
+    condition = alltrue([
+      for s in data.aws_iam_policy_document.verify["dev"].statement : (
+        anytrue([for c in s.condition : c.variable == "aws:ResourceTag/fga:environment" && toset(c.values) == toset(["dev"])])
+      ) if anytrue([for a in s.actions : startswith(a, "cognito-identity:") || startswith(a, "kms:")])
+    ])
+    error_message = "Identity deletion and the key only where they carry this environment's tag."
+  }
+
+  assert {
+    condition = alltrue([
+      for s in data.aws_iam_policy_document.verify["dev"].statement : (
+        toset(s.resources) == toset(["arn:aws:dynamodb:us-east-1:111111111111:table/fga-dev-records"]) &&
+        anytrue([for c in s.condition : c.test == "ForAllValues:StringLike" && c.variable == "dynamodb:LeadingKeys" && toset(c.values) == toset(["pets", "news", "sub#*", "identity#*"])])
+      ) if anytrue([for a in s.actions : startswith(a, "dynamodb:")])
+    ])
+    error_message = "DynamoDB only on the records table, only on the partitions its items and its users' records live in (never the policy table)."
+  }
+
+  assert {
+    condition = length([
+      for s in data.aws_iam_policy_document.verify["dev"].statement : s
+      if contains(s.actions, "kms:Decrypt") && anytrue([
+        for c in s.condition : c.variable == "kms:ViaService" && toset(c.values) == toset(["dynamodb.us-east-1.amazonaws.com"])
+        ]) && anytrue([
+        for c in s.condition : c.variable == "kms:EncryptionContext:aws:dynamodb:tableName" && toset(c.values) == toset(["fga-dev-records"])
+      ])
+    ]) == 1
+    error_message = "The key only through DynamoDB, for the records table."
+  }
+
+  assert {
+    condition = !anytrue([
+      for s in data.aws_iam_policy_document.verify["prod"].statement : anytrue([for r in s.resources : strcontains(r, "fga-dev")])
+    ])
+    error_message = "prod's verify role names nothing of dev."
+  }
+
+  # --- deploy_roles_cover_the_monitoring_of_their_environment_only ---
+  assert {
+    condition = alltrue([
+      for action in ["cloudwatch:PutMetricAlarm", "cloudwatch:PutCompositeAlarm", "cloudwatch:DeleteAlarms", "cloudwatch:PutDashboard"] : anytrue([
+        for s in data.aws_iam_policy_document.apply["dev"].statement : contains(s.actions, action) && toset(s.resources) == toset(["arn:aws:cloudwatch:us-east-1:111111111111:alarm:fga-dev-*", "arn:aws:cloudwatch::111111111111:dashboard/fga-dev"])
+      ])
+    ])
+    error_message = "The apply role manages the environment's alarms and dashboard, named after its prefix, and no others."
+  }
+
+  assert {
+    condition = alltrue([
+      for action in ["sns:CreateTopic", "sns:Subscribe", "sns:Unsubscribe"] : anytrue([
+        for s in data.aws_iam_policy_document.apply["dev"].statement : contains(s.actions, action) && toset(s.resources) == toset(["arn:aws:sns:us-east-1:111111111111:fga-dev-*", "arn:aws:sns:us-east-1:111111111111:fga-dev-*:*"])
+      ])
+    ])
+    error_message = "The apply role manages the environment's alarm topic and its subscriptions only."
+  }
+
+  assert {
+    condition = anytrue([
+      for s in data.aws_iam_policy_document.apply["dev"].statement : contains(s.actions, "logs:PutMetricFilter") && toset(s.resources) == toset(["arn:aws:logs:us-east-1:111111111111:log-group:/aws/*/fga-dev*"])
+    ])
+    error_message = "Metric filters go only on the environment's own log groups."
+  }
+
+  assert {
+    condition = alltrue(concat(
+      [for action in ["logs:PutQueryDefinition", "logs:DeleteQueryDefinition", "logs:DescribeQueryDefinitions"] : anytrue([for s in data.aws_iam_policy_document.apply["dev"].statement : contains(s.actions, action) && toset(s.resources) == toset(["*"])])],
+      [anytrue([for s in data.aws_iam_policy_document.plan["dev"].statement : contains(s.actions, "logs:DescribeQueryDefinitions") && toset(s.resources) == toset(["*"])])],
+    ))
+    error_message = "Saved queries have no resource-level permissions: they must be granted on \"*\"."
+  }
+
+  assert {
+    condition = alltrue([
+      for action in ["cloudwatch:DescribeAlarms", "cloudwatch:GetDashboard", "logs:DescribeMetricFilters", "sns:GetTopicAttributes", "sns:GetSubscriptionAttributes"] : anytrue([
+        for s in data.aws_iam_policy_document.plan["dev"].statement : contains(s.actions, action)
+      ])
+    ])
+    error_message = "The plan role must read what the monitoring module manages."
+  }
+
+  assert {
+    condition = alltrue(flatten([
+      for s in data.aws_iam_policy_document.plan["dev"].statement : [
+        for a in s.actions : !can(regex("^(cloudwatch:(Put|Delete|Set)|sns:(Create|Delete|Set|Subscribe|Unsubscribe|Publish)|logs:(Put|Delete))", a))
+      ]
+    ]))
+    error_message = "The plan role (assumable from any branch) must not change alarms, topics or filters."
+  }
 }
 
 run "default_subject_format_still_pins_the_claims_iam_checks" {
@@ -349,29 +483,6 @@ run "default_subject_format_still_pins_the_claims_iam_checks" {
   assert {
     condition     = jsondecode(aws_iam_role.deploy["dev-plan"].assume_role_policy).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"] == "repo:acme/cognito-fine-grained-access:environment:dev-plan" && output.github_subject_claim_keys == null && !anytrue([for c in output.gh_commands : strcontains(c, "customization/sub")])
     error_message = "The default subject format needs no subject template."
-  }
-}
-
-run "saved_plans_go_to_the_state_bucket_not_to_artifacts" {
-  command = plan
-
-  assert {
-    condition = anytrue([
-      for s in data.aws_iam_policy_document.state_access["dev-plan"].statement : s.sid == "StoreSavedPlans" && toset(s.actions) == toset(["s3:PutObject"]) && toset(s.resources) == toset(["arn:aws:s3:::fga-tfstate-111111111111-us-east-1/fga/dev.tfstate.plans/*"])
-    ])
-    error_message = "The plan role stores its saved plan next to its own state, nowhere else."
-  }
-
-  assert {
-    condition     = !anytrue([for s in data.aws_iam_policy_document.state_access["dev-apply"].statement : s.sid == "StoreSavedPlans"])
-    error_message = "Only the plan role writes saved plans."
-  }
-
-  assert {
-    condition = anytrue([
-      for r in aws_s3_bucket_lifecycle_configuration.state.rule : r.id == "expire-saved-plans-dev" && try(one(r.filter).prefix, "") == "fga/dev.tfstate.plans/" && try(one(r.expiration).days, 0) == 2
-    ])
-    error_message = "Saved plans expire after saved_plan_days."
   }
 }
 
@@ -465,67 +576,6 @@ run "the_verify_role_trusts_only_the_verify_job_on_the_default_branch" {
   }
 }
 
-run "the_verify_role_may_touch_only_its_environments_pools_and_records" {
-  command = plan
-
-  assert {
-    condition = alltrue([
-      for s in data.aws_iam_policy_document.verify["dev"].statement : alltrue([
-        for a in s.actions : can(regex("^(cognito-idp:(Admin[A-Za-z]+|ListUsers|DescribeUserPoolClient)|cognito-identity:DeleteIdentities|dynamodb:(PutItem|DeleteItem|GetItem|Query)|kms:Decrypt)$", a))
-      ])
-    ])
-    error_message = "The verify role gets named Cognito admin actions, DescribeUserPoolClient (the machine clients' secrets), DeleteIdentities, item-level DynamoDB actions and kms:Decrypt only: no wildcards, no IAM, no state, no table management, no client creation."
-  }
-
-  assert {
-    condition = alltrue([
-      for s in data.aws_iam_policy_document.verify["dev"].statement : (
-        toset(s.resources) == toset(["arn:aws:cognito-idp:us-east-1:111111111111:userpool/*"]) &&
-        anytrue([for c in s.condition : c.test == "StringEquals" && c.variable == "aws:ResourceTag/fga:environment" && toset(c.values) == toset(["dev"])])
-      ) if anytrue([for a in s.actions : startswith(a, "cognito-idp:")])
-    ])
-    error_message = "Cognito admin calls only on the user pool tagged with this environment."
-  }
-
-  assert {
-    condition = alltrue([
-      for s in data.aws_iam_policy_document.verify["dev"].statement : (
-        anytrue([for c in s.condition : c.variable == "aws:ResourceTag/fga:environment" && toset(c.values) == toset(["dev"])])
-      ) if anytrue([for a in s.actions : startswith(a, "cognito-identity:") || startswith(a, "kms:")])
-    ])
-    error_message = "Identity deletion and the key only where they carry this environment's tag."
-  }
-
-  assert {
-    condition = alltrue([
-      for s in data.aws_iam_policy_document.verify["dev"].statement : (
-        toset(s.resources) == toset(["arn:aws:dynamodb:us-east-1:111111111111:table/fga-dev-records"]) &&
-        anytrue([for c in s.condition : c.test == "ForAllValues:StringLike" && c.variable == "dynamodb:LeadingKeys" && toset(c.values) == toset(["pets", "news", "sub#*", "identity#*"])])
-      ) if anytrue([for a in s.actions : startswith(a, "dynamodb:")])
-    ])
-    error_message = "DynamoDB only on the records table, only on the partitions its items and its users' records live in (never the policy table)."
-  }
-
-  assert {
-    condition = length([
-      for s in data.aws_iam_policy_document.verify["dev"].statement : s
-      if contains(s.actions, "kms:Decrypt") && anytrue([
-        for c in s.condition : c.variable == "kms:ViaService" && toset(c.values) == toset(["dynamodb.us-east-1.amazonaws.com"])
-        ]) && anytrue([
-        for c in s.condition : c.variable == "kms:EncryptionContext:aws:dynamodb:tableName" && toset(c.values) == toset(["fga-dev-records"])
-      ])
-    ]) == 1
-    error_message = "The key only through DynamoDB, for the records table."
-  }
-
-  assert {
-    condition = !anytrue([
-      for s in data.aws_iam_policy_document.verify["prod"].statement : anytrue([for r in s.resources : strcontains(r, "fga-dev")])
-    ])
-    error_message = "prod's verify role names nothing of dev."
-  }
-}
-
 run "rejects_one_github_environment_for_two_roles" {
   command = plan
 
@@ -536,57 +586,3 @@ run "rejects_one_github_environment_for_two_roles" {
   expect_failures = [var.environments]
 }
 
-run "deploy_roles_cover_the_monitoring_of_their_environment_only" {
-  command = plan
-
-  assert {
-    condition = alltrue([
-      for action in ["cloudwatch:PutMetricAlarm", "cloudwatch:PutCompositeAlarm", "cloudwatch:DeleteAlarms", "cloudwatch:PutDashboard"] : anytrue([
-        for s in data.aws_iam_policy_document.apply["dev"].statement : contains(s.actions, action) && toset(s.resources) == toset(["arn:aws:cloudwatch:us-east-1:111111111111:alarm:fga-dev-*", "arn:aws:cloudwatch::111111111111:dashboard/fga-dev"])
-      ])
-    ])
-    error_message = "The apply role manages the environment's alarms and dashboard, named after its prefix, and no others."
-  }
-
-  assert {
-    condition = alltrue([
-      for action in ["sns:CreateTopic", "sns:Subscribe", "sns:Unsubscribe"] : anytrue([
-        for s in data.aws_iam_policy_document.apply["dev"].statement : contains(s.actions, action) && toset(s.resources) == toset(["arn:aws:sns:us-east-1:111111111111:fga-dev-*", "arn:aws:sns:us-east-1:111111111111:fga-dev-*:*"])
-      ])
-    ])
-    error_message = "The apply role manages the environment's alarm topic and its subscriptions only."
-  }
-
-  assert {
-    condition = anytrue([
-      for s in data.aws_iam_policy_document.apply["dev"].statement : contains(s.actions, "logs:PutMetricFilter") && toset(s.resources) == toset(["arn:aws:logs:us-east-1:111111111111:log-group:/aws/*/fga-dev*"])
-    ])
-    error_message = "Metric filters go only on the environment's own log groups."
-  }
-
-  assert {
-    condition = alltrue(concat(
-      [for action in ["logs:PutQueryDefinition", "logs:DeleteQueryDefinition", "logs:DescribeQueryDefinitions"] : anytrue([for s in data.aws_iam_policy_document.apply["dev"].statement : contains(s.actions, action) && toset(s.resources) == toset(["*"])])],
-      [anytrue([for s in data.aws_iam_policy_document.plan["dev"].statement : contains(s.actions, "logs:DescribeQueryDefinitions") && toset(s.resources) == toset(["*"])])],
-    ))
-    error_message = "Saved queries have no resource-level permissions: they must be granted on \"*\"."
-  }
-
-  assert {
-    condition = alltrue([
-      for action in ["cloudwatch:DescribeAlarms", "cloudwatch:GetDashboard", "logs:DescribeMetricFilters", "sns:GetTopicAttributes", "sns:GetSubscriptionAttributes"] : anytrue([
-        for s in data.aws_iam_policy_document.plan["dev"].statement : contains(s.actions, action)
-      ])
-    ])
-    error_message = "The plan role must read what the monitoring module manages."
-  }
-
-  assert {
-    condition = alltrue(flatten([
-      for s in data.aws_iam_policy_document.plan["dev"].statement : [
-        for a in s.actions : !can(regex("^(cloudwatch:(Put|Delete|Set)|sns:(Create|Delete|Set|Subscribe|Unsubscribe|Publish)|logs:(Put|Delete))", a))
-      ]
-    ]))
-    error_message = "The plan role (assumable from any branch) must not change alarms, topics or filters."
-  }
-}

@@ -20,10 +20,13 @@ variables {
   }
 }
 
-
-run "every_alarm_names_this_stacks_resources" {
+# One plan for every run that sets no variables of its own and expects no failure: each run block is
+# a whole plan (the AWS provider's schema, the graph walk), and these share the file's variables.
+# Each group of assertions keeps the name of the run it was.
+run "with_the_files_variables" {
   command = plan
 
+  # --- every_alarm_names_this_stacks_resources ---
   assert {
     condition = alltrue([
       for k, a in module.monitoring.alarm_names : startswith(a, "fga-dev-")
@@ -56,11 +59,8 @@ run "every_alarm_names_this_stacks_resources" {
     condition     = module.monitoring.namespace == "FGA/fga-dev"
     error_message = "The log metrics live in the stack's own namespace."
   }
-}
 
-run "the_authorizer_errors_alarm_allows_for_its_401s" {
-  command = plan
-
+  # --- the_authorizer_errors_alarm_allows_for_its_401s ---
   assert {
     condition     = module.monitoring.alarms["lambda_errors:authorizer"].threshold == 10 && alltrue([for h in keys(var.access.handlers) : module.monitoring.alarms["lambda_errors:${h}"].threshold == 1])
     error_message = "The authorizer's Errors count every 401 it signals: its alarm starts at 10 a minute, the backends' at 1."
@@ -70,14 +70,20 @@ run "the_authorizer_errors_alarm_allows_for_its_401s" {
     condition     = module.monitoring.alarms["lambda_duration_p90:authorizer"].threshold == 8000
     error_message = "The authorizer's duration alarm is set against its 10 s timeout (the revocation and policy reads fail closed inside it)."
   }
-}
 
-run "expects_traffic_defaults_to_staging_and_prod" {
-  command = plan
-
+  # --- expects_traffic_defaults_to_staging_and_prod ---
   assert {
     condition     = !contains(keys(module.monitoring.alarm_names), "api_no_traffic")
     error_message = "dev does not expect traffic around the clock by default."
+  }
+
+  # --- the_stack_key_lets_cloudwatch_publish_to_the_encrypted_topic ---
+  assert {
+    condition = length([
+      for s in jsondecode(aws_kms_key.this.policy).Statement : s
+      if jsonencode(s.Principal) == jsonencode({ Service = "cloudwatch.amazonaws.com" }) && s.Effect == "Allow" && jsonencode(s.Action) == jsonencode(["kms:Decrypt", "kms:GenerateDataKey*"])
+    ]) == 1
+    error_message = "The key encrypting the alarm topic must let CloudWatch alarms use it."
   }
 }
 
@@ -107,18 +113,6 @@ run "prod_expects_traffic_and_settings_reach_the_module" {
   assert {
     condition     = jsonencode(module.monitoring.subscriptions) == jsonencode({ oncall = { protocol = "email", endpoint = "oncall@example.com" } })
     error_message = "The environment's subscriptions must reach the topic."
-  }
-}
-
-run "the_stack_key_lets_cloudwatch_publish_to_the_encrypted_topic" {
-  command = plan
-
-  assert {
-    condition = length([
-      for s in jsondecode(aws_kms_key.this.policy).Statement : s
-      if jsonencode(s.Principal) == jsonencode({ Service = "cloudwatch.amazonaws.com" }) && s.Effect == "Allow" && jsonencode(s.Action) == jsonencode(["kms:Decrypt", "kms:GenerateDataKey*"])
-    ]) == 1
-    error_message = "The key encrypting the alarm topic must let CloudWatch alarms use it."
   }
 }
 

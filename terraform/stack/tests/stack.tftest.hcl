@@ -56,9 +56,13 @@ variables {
   }
 }
 
-run "every_group_enforces_exactly_its_rendered_template" {
+# One plan for every run that sets no variables of its own and expects no failure: each run block is
+# a whole plan (the AWS provider's schema, the graph walk), and these share the file's variables.
+# Each group of assertions keeps the name of the run it was.
+run "with_the_files_variables" {
   command = plan
 
+  # --- every_group_enforces_exactly_its_rendered_template ---
   assert {
     condition = alltrue([
       for g in keys(var.access.groups) : jsondecode(output.enforced_policies[g].iam_role) == jsondecode(templatefile("../../policy_templates/${g}.json.tftpl", {
@@ -77,11 +81,8 @@ run "every_group_enforces_exactly_its_rendered_template" {
     condition     = alltrue([for g, p in output.enforced_policies : p.iam_role == p.policy_table])
     error_message = "The IAM role (iam mode) and the policy-table item (lambda mode) of a group must hold the same document."
   }
-}
 
-run "every_group_gets_its_role_mapping_and_policy_item" {
-  command = plan
-
+  # --- every_group_gets_its_role_mapping_and_policy_item ---
   assert {
     condition     = sort(keys(output.group_role_arns)) == sort(keys(var.access.groups))
     error_message = "Every group of the access model needs its IAM role (iam mode)."
@@ -100,22 +101,16 @@ run "every_group_gets_its_role_mapping_and_policy_item" {
     ))
     error_message = "Every group of the access model, and every machine client with a template of its own (as client:<name>), needs its policy-table item (lambda mode); nothing else has one."
   }
-}
 
-run "method_authorization_matches_route_mode" {
-  command = plan
-
+  # --- method_authorization_matches_route_mode ---
   assert {
     condition = alltrue([
       for k, r in var.access.routes : output.methods[k].authorization == { iam = "AWS_IAM", user_pool = "COGNITO_USER_POOLS", lambda = "CUSTOM" }[r.auth]
     ])
     error_message = "A method's authorization does not match its route's mode."
   }
-}
 
-run "real_environments_get_deletion_protection_by_default" {
-  command = plan
-
+  # --- real_environments_get_deletion_protection_by_default ---
   assert {
     condition     = output.policy_table == "fga-dev-policies"
     error_message = "Resources are named after the environment."
@@ -124,6 +119,181 @@ run "real_environments_get_deletion_protection_by_default" {
   assert {
     condition     = output.deletion_protection
     error_message = "Outside local, stateful resources must be protected unless the env says otherwise."
+  }
+
+  # --- oauth_scopes_come_from_the_access_model ---
+  assert {
+    condition = (
+      toset(module.user_pool.resource_server_scopes) == toset([for s in keys(var.access.oauth.scopes) : "${var.access.oauth.resource_server}/${s}"])
+    )
+    error_message = "The resource server must declare exactly the model's scopes."
+  }
+
+  assert {
+    condition = toset(module.user_pool.client_oauth_scopes["web"]) == toset(concat(
+      var.access.oauth.oidc_scopes, [for s in keys(var.access.oauth.scopes) : "${var.access.oauth.resource_server}/${s}"]
+    ))
+    error_message = "The web client may request the model's OIDC scopes and every resource-server scope."
+  }
+
+  assert {
+    condition = alltrue([
+      for name, c in var.access.machine_clients : toset(module.user_pool.client_oauth_scopes[name]) == toset([for s in c.scopes : "${var.access.oauth.resource_server}/${s}"])
+    ])
+    error_message = "Each machine client may request exactly the scopes the model lists for it."
+  }
+
+  # --- every_machine_client_gets_a_confidential_client_and_its_policy ---
+  assert {
+    condition     = length(var.access.machine_clients) >= 2 && sort(keys(output.machine_clients)) == sort(keys(var.access.machine_clients))
+    error_message = "Every machine client of the model gets an app client (and the demo model has at least two)."
+  }
+
+  assert {
+    condition = alltrue([
+      for name in keys(var.access.machine_clients) : contains(keys(module.user_pool.client_ids), name)
+    ])
+    error_message = "Every machine client needs its own app client."
+  }
+
+  assert {
+    condition = alltrue([
+      for name, c in var.access.machine_clients : output.machine_clients[name].policy_key == (c.policy.template != null ? "client:${name}" : c.policy.group)
+    ])
+    error_message = "A client with its own template is governed by the item client:<name>; a group-governed one by that group's item."
+  }
+
+  assert {
+    condition = alltrue([
+      for name, c in var.access.machine_clients : jsondecode(output.client_policies["client:${name}"]) == jsondecode(templatefile("../../policy_templates/clients/${name}.json.tftpl", {
+        api_arn     = "arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/dev"
+        region      = "us-east-1"
+        account_id  = "123456789012"
+        api_id      = "a1b2c3d4e5"
+        stage       = "dev"
+        environment = "dev"
+      })) if c.policy.template != null
+    ])
+    error_message = "A machine client's policy item must hold exactly its rendered template."
+  }
+
+  assert {
+    condition = sort([for v in values(jsondecode(local.authorizer_machine_clients)) : v.policy]) == sort([
+      for name, c in var.access.machine_clients : c.policy.template != null ? "client:${name}" : c.policy.group
+    ])
+    error_message = "The authorizer must learn every declared machine client's policy key (MACHINE_CLIENTS)."
+  }
+
+  assert {
+    condition = alltrue([
+      for id, v in jsondecode(local.authorizer_machine_clients) : contains([for name, c in output.machine_clients : c.client_id], id) && contains([for name, c in output.machine_clients : jsonencode(c.scopes)], jsonencode(v.scopes))
+    ])
+    error_message = "MACHINE_CLIENTS is keyed by the machine clients' app client ids and carries their scopes."
+  }
+
+  # --- authorizer_cache_defaults ---
+  assert {
+    condition     = var.settings.authorizer.result_ttl_seconds == 30 && var.settings.authorizer.policy_cache_seconds == 60 && var.settings.authorizer.revocation_check_seconds == 2
+    error_message = "The documented defaults (docs/architecture.md, Authorizer cache window) are 30 s (API Gateway), 60 s (policy cache) and 2 s (revocation record)."
+  }
+
+  assert {
+    condition     = module.authorizer.environment.REVOCATION_CHECK_SECONDS == "2" && module.authorizer.environment.REVOCATION_TABLE == output.revocation_table
+    error_message = "The authorizer must be told the revocation table and how long it may trust a record it read."
+  }
+
+  # --- revocation_table_is_read_only_for_the_authorizer_and_written_only_by_the_feeds ---
+  assert {
+    condition = [
+      for s in jsondecode(module.authorizer.role_policy).Statement : s.Action if contains(s.Resource, module.revocations.table_arn)
+    ] == [["dynamodb:GetItem"]]
+    error_message = "The authorizer may only dynamodb:GetItem the revocation table."
+  }
+
+  assert {
+    condition = alltrue([
+      for fn in [module.signout, module.revocation_feed] : [
+        for s in jsondecode(fn.role_policy).Statement : s.Action if contains(s.Resource, module.revocations.table_arn)
+      ] == [["dynamodb:GetItem", "dynamodb:PutItem"]]
+    ])
+    error_message = "The sign-out and the feed may read-then-write (GetItem, conditional PutItem) the revocation table, nothing else."
+  }
+
+  assert {
+    condition = alltrue([
+      for fn in values(module.backend) : length([
+        for s in jsondecode(fn.role_policy).Statement : s if contains(s.Resource, module.revocations.table_arn)
+      ]) == 0
+    ])
+    error_message = "The backends must not touch the revocation table."
+  }
+
+  assert {
+    condition     = module.revocations.ttl_attribute == "expires_at" && output.revocation_table == "fga-dev-revocations"
+    error_message = "Every environment declares <prefix>-revocations with its TTL attribute."
+  }
+
+  # --- admin_actions_reach_the_feed_through_eventbridge ---
+  assert {
+    condition = jsondecode(aws_cloudwatch_event_rule.admin_actions.event_pattern) == {
+      source        = ["aws.cognito-idp"]
+      "detail-type" = ["AWS API Call via CloudTrail"]
+      detail = {
+        eventSource       = ["cognito-idp.amazonaws.com"]
+        eventName         = ["AdminUserGlobalSignOut", "AdminDisableUser", "AdminDeleteUser", "AdminRemoveUserFromGroup", "AdminAddUserToGroup"]
+        requestParameters = { userPoolId = ["us-east-1_TEST"] }
+        errorCode         = [{ exists = false }]
+      }
+    }
+    error_message = "The rule must match exactly the five successful admin calls on this user pool."
+  }
+
+  assert {
+    condition     = aws_cloudwatch_event_target.admin_actions.arn == module.revocation_feed.arn && aws_lambda_permission.admin_actions.source_arn == aws_cloudwatch_event_rule.admin_actions.arn && aws_lambda_permission.admin_actions.principal == "events.amazonaws.com"
+    error_message = "Only this rule may invoke the feed (SourceArn)."
+  }
+
+  assert {
+    condition     = module.revocation_feed.role_policy != null && strcontains(module.revocation_feed.role_policy, "arn:aws:sqs:us-east-1:123456789012:fga-dev-revocation-feed-dlq") && aws_sqs_queue.revocation_feed_dlq.sqs_managed_sse_enabled
+    error_message = "Events the feed failed to record after Lambda's retries must land in its encrypted dead-letter queue."
+  }
+
+  assert {
+    condition     = module.revocation_feed.environment.REST_API_ID == "a1b2c3d4e5" && module.revocation_feed.environment.STAGE_NAME == "dev" && module.revocation_feed.environment.TOKEN_LIFETIME_SECONDS == "3630" && module.revocation_feed.environment.REVOCATION_CHECK_SECONDS == "2"
+    error_message = "The feed flushes this stage's authorizer cache and remembers a revocation for the longest token lifetime + skew."
+  }
+
+  assert {
+    condition     = jsondecode(aws_iam_role_policy.signout_flush.policy).Statement[0].Resource == "arn:aws:apigateway:us-east-1::/restapis/a1b2c3d4e5/stages/dev/cache/authorizers"
+    error_message = "The sign-out may flush this stage's authorizer cache and nothing else."
+  }
+
+  # --- signout_is_an_endpoint_of_the_api_but_not_a_route_of_the_access_model ---
+  assert {
+    condition = (
+      output.methods["session-signout"].authorization == "COGNITO_USER_POOLS"
+      && output.methods["session-signout"].method == "POST"
+      && toset(output.methods["session-signout"].scopes) == toset(["aws.cognito.signin.user.admin", "openid"])
+      && !contains(keys(var.access.routes), "session-signout")
+    )
+    error_message = "POST /session/signout: Cognito user-pool authorizer with an access token (openid or aws.cognito.signin.user.admin), declared by the stack, not the access model."
+  }
+
+  # --- the_authorizer_reads_the_issuers_jwks_by_default ---
+  assert {
+    condition     = module.authorizer.environment.JWKS_URL == "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_TEST/.well-known/jwks.json" && !contains(keys(module.authorizer.environment), "LOCAL_JWKS")
+    error_message = "Outside local the authorizer's JWKS_URL is <issuer>/.well-known/jwks.json and LOCAL_JWKS is not set."
+  }
+
+  # --- web_client_writes_only_names_by_default ---
+  assert {
+    condition     = toset(local.web_client_write_attributes) == toset(["given_name", "family_name"])
+    error_message = "Without self sign-up the web client may write only given_name and family_name (never email, sub or the verified flags)."
+  }
+
+  assert {
+    condition     = toset(local.web_client_read_attributes) == toset(["email", "email_verified", "given_name", "family_name"])
+    error_message = "The web client reads only what the tokens and the backend use."
   }
 }
 
@@ -175,82 +345,6 @@ run "name_prefix_and_stage_name_reach_every_name" {
   assert {
     condition     = alltrue([for g, p in output.group_policies : strcontains(jsonencode(p), "a1b2c3d4e5/v1/")])
     error_message = "The rendered policies must be bound to settings.stage_name."
-  }
-}
-
-run "oauth_scopes_come_from_the_access_model" {
-  command = plan
-
-  assert {
-    condition = (
-      toset(module.user_pool.resource_server_scopes) == toset([for s in keys(var.access.oauth.scopes) : "${var.access.oauth.resource_server}/${s}"])
-    )
-    error_message = "The resource server must declare exactly the model's scopes."
-  }
-
-  assert {
-    condition = toset(module.user_pool.client_oauth_scopes["web"]) == toset(concat(
-      var.access.oauth.oidc_scopes, [for s in keys(var.access.oauth.scopes) : "${var.access.oauth.resource_server}/${s}"]
-    ))
-    error_message = "The web client may request the model's OIDC scopes and every resource-server scope."
-  }
-
-  assert {
-    condition = alltrue([
-      for name, c in var.access.machine_clients : toset(module.user_pool.client_oauth_scopes[name]) == toset([for s in c.scopes : "${var.access.oauth.resource_server}/${s}"])
-    ])
-    error_message = "Each machine client may request exactly the scopes the model lists for it."
-  }
-}
-
-run "every_machine_client_gets_a_confidential_client_and_its_policy" {
-  command = plan
-
-  assert {
-    condition     = length(var.access.machine_clients) >= 2 && sort(keys(output.machine_clients)) == sort(keys(var.access.machine_clients))
-    error_message = "Every machine client of the model gets an app client (and the demo model has at least two)."
-  }
-
-  assert {
-    condition = alltrue([
-      for name in keys(var.access.machine_clients) : contains(keys(module.user_pool.client_ids), name)
-    ])
-    error_message = "Every machine client needs its own app client."
-  }
-
-  assert {
-    condition = alltrue([
-      for name, c in var.access.machine_clients : output.machine_clients[name].policy_key == (c.policy.template != null ? "client:${name}" : c.policy.group)
-    ])
-    error_message = "A client with its own template is governed by the item client:<name>; a group-governed one by that group's item."
-  }
-
-  assert {
-    condition = alltrue([
-      for name, c in var.access.machine_clients : jsondecode(output.client_policies["client:${name}"]) == jsondecode(templatefile("../../policy_templates/clients/${name}.json.tftpl", {
-        api_arn     = "arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/dev"
-        region      = "us-east-1"
-        account_id  = "123456789012"
-        api_id      = "a1b2c3d4e5"
-        stage       = "dev"
-        environment = "dev"
-      })) if c.policy.template != null
-    ])
-    error_message = "A machine client's policy item must hold exactly its rendered template."
-  }
-
-  assert {
-    condition = sort([for v in values(jsondecode(local.authorizer_machine_clients)) : v.policy]) == sort([
-      for name, c in var.access.machine_clients : c.policy.template != null ? "client:${name}" : c.policy.group
-    ])
-    error_message = "The authorizer must learn every declared machine client's policy key (MACHINE_CLIENTS)."
-  }
-
-  assert {
-    condition = alltrue([
-      for id, v in jsondecode(local.authorizer_machine_clients) : contains([for name, c in output.machine_clients : c.client_id], id) && contains([for name, c in output.machine_clients : jsonencode(c.scopes)], jsonencode(v.scopes))
-    ])
-    error_message = "MACHINE_CLIENTS is keyed by the machine clients' app client ids and carries their scopes."
   }
 }
 
@@ -491,106 +585,6 @@ run "strict_authorizer_cache_settings_are_accepted" {
   }
 }
 
-run "authorizer_cache_defaults" {
-  command = plan
-
-  assert {
-    condition     = var.settings.authorizer.result_ttl_seconds == 30 && var.settings.authorizer.policy_cache_seconds == 60 && var.settings.authorizer.revocation_check_seconds == 2
-    error_message = "The documented defaults (docs/architecture.md, Authorizer cache window) are 30 s (API Gateway), 60 s (policy cache) and 2 s (revocation record)."
-  }
-
-  assert {
-    condition     = module.authorizer.environment.REVOCATION_CHECK_SECONDS == "2" && module.authorizer.environment.REVOCATION_TABLE == output.revocation_table
-    error_message = "The authorizer must be told the revocation table and how long it may trust a record it read."
-  }
-}
-
-run "revocation_table_is_read_only_for_the_authorizer_and_written_only_by_the_feeds" {
-  command = plan
-
-  assert {
-    condition = [
-      for s in jsondecode(module.authorizer.role_policy).Statement : s.Action if contains(s.Resource, module.revocations.table_arn)
-    ] == [["dynamodb:GetItem"]]
-    error_message = "The authorizer may only dynamodb:GetItem the revocation table."
-  }
-
-  assert {
-    condition = alltrue([
-      for fn in [module.signout, module.revocation_feed] : [
-        for s in jsondecode(fn.role_policy).Statement : s.Action if contains(s.Resource, module.revocations.table_arn)
-      ] == [["dynamodb:GetItem", "dynamodb:PutItem"]]
-    ])
-    error_message = "The sign-out and the feed may read-then-write (GetItem, conditional PutItem) the revocation table, nothing else."
-  }
-
-  assert {
-    condition = alltrue([
-      for fn in values(module.backend) : length([
-        for s in jsondecode(fn.role_policy).Statement : s if contains(s.Resource, module.revocations.table_arn)
-      ]) == 0
-    ])
-    error_message = "The backends must not touch the revocation table."
-  }
-
-  assert {
-    condition     = module.revocations.ttl_attribute == "expires_at" && output.revocation_table == "fga-dev-revocations"
-    error_message = "Every environment declares <prefix>-revocations with its TTL attribute."
-  }
-}
-
-run "admin_actions_reach_the_feed_through_eventbridge" {
-  command = plan
-
-  assert {
-    condition = jsondecode(aws_cloudwatch_event_rule.admin_actions.event_pattern) == {
-      source        = ["aws.cognito-idp"]
-      "detail-type" = ["AWS API Call via CloudTrail"]
-      detail = {
-        eventSource       = ["cognito-idp.amazonaws.com"]
-        eventName         = ["AdminUserGlobalSignOut", "AdminDisableUser", "AdminDeleteUser", "AdminRemoveUserFromGroup", "AdminAddUserToGroup"]
-        requestParameters = { userPoolId = ["us-east-1_TEST"] }
-        errorCode         = [{ exists = false }]
-      }
-    }
-    error_message = "The rule must match exactly the five successful admin calls on this user pool."
-  }
-
-  assert {
-    condition     = aws_cloudwatch_event_target.admin_actions.arn == module.revocation_feed.arn && aws_lambda_permission.admin_actions.source_arn == aws_cloudwatch_event_rule.admin_actions.arn && aws_lambda_permission.admin_actions.principal == "events.amazonaws.com"
-    error_message = "Only this rule may invoke the feed (SourceArn)."
-  }
-
-  assert {
-    condition     = module.revocation_feed.role_policy != null && strcontains(module.revocation_feed.role_policy, "arn:aws:sqs:us-east-1:123456789012:fga-dev-revocation-feed-dlq") && aws_sqs_queue.revocation_feed_dlq.sqs_managed_sse_enabled
-    error_message = "Events the feed failed to record after Lambda's retries must land in its encrypted dead-letter queue."
-  }
-
-  assert {
-    condition     = module.revocation_feed.environment.REST_API_ID == "a1b2c3d4e5" && module.revocation_feed.environment.STAGE_NAME == "dev" && module.revocation_feed.environment.TOKEN_LIFETIME_SECONDS == "3630" && module.revocation_feed.environment.REVOCATION_CHECK_SECONDS == "2"
-    error_message = "The feed flushes this stage's authorizer cache and remembers a revocation for the longest token lifetime + skew."
-  }
-
-  assert {
-    condition     = jsondecode(aws_iam_role_policy.signout_flush.policy).Statement[0].Resource == "arn:aws:apigateway:us-east-1::/restapis/a1b2c3d4e5/stages/dev/cache/authorizers"
-    error_message = "The sign-out may flush this stage's authorizer cache and nothing else."
-  }
-}
-
-run "signout_is_an_endpoint_of_the_api_but_not_a_route_of_the_access_model" {
-  command = plan
-
-  assert {
-    condition = (
-      output.methods["session-signout"].authorization == "COGNITO_USER_POOLS"
-      && output.methods["session-signout"].method == "POST"
-      && toset(output.methods["session-signout"].scopes) == toset(["aws.cognito.signin.user.admin", "openid"])
-      && !contains(keys(var.access.routes), "session-signout")
-    )
-    error_message = "POST /session/signout: Cognito user-pool authorizer with an access token (openid or aws.cognito.signin.user.admin), declared by the stack, not the access model."
-  }
-}
-
 run "rejects_revocation_check_over_five_minutes" {
   command = plan
   variables {
@@ -651,15 +645,6 @@ run "rejects_policy_cache_over_an_hour" {
   expect_failures = [var.settings]
 }
 
-run "the_authorizer_reads_the_issuers_jwks_by_default" {
-  command = plan
-
-  assert {
-    condition     = module.authorizer.environment.JWKS_URL == "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_TEST/.well-known/jwks.json" && !contains(keys(module.authorizer.environment), "LOCAL_JWKS")
-    error_message = "Outside local the authorizer's JWKS_URL is <issuer>/.well-known/jwks.json and LOCAL_JWKS is not set."
-  }
-}
-
 run "local_jwks_origin_is_a_loopback_origin_in_local_only" {
   command = plan
   variables {
@@ -686,20 +671,6 @@ run "rejects_a_jwks_origin_that_is_not_loopback" {
     settings = merge(var.settings, { environment = "local", authorizer = { jwks_origin = "https://keys.example.com" } })
   }
   expect_failures = [var.settings]
-}
-
-run "web_client_writes_only_names_by_default" {
-  command = plan
-
-  assert {
-    condition     = toset(local.web_client_write_attributes) == toset(["given_name", "family_name"])
-    error_message = "Without self sign-up the web client may write only given_name and family_name (never email, sub or the verified flags)."
-  }
-
-  assert {
-    condition     = toset(local.web_client_read_attributes) == toset(["email", "email_verified", "given_name", "family_name"])
-    error_message = "The web client reads only what the tokens and the backend use."
-  }
 }
 
 run "self_sign_up_lets_the_web_client_write_the_required_attributes" {

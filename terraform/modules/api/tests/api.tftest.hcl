@@ -42,9 +42,13 @@ variables {
   cors_allow_origin = "https://app.example.com"
 }
 
-run "methods_follow_their_routes_auth_mode" {
+# One plan for every run that sets no variables of its own and expects no failure: each run block is
+# a whole plan (the AWS provider's schema, the graph walk), and these share the file's variables.
+# Each group of assertions keeps the name of the run it was.
+run "with_the_files_variables" {
   command = plan
 
+  # --- methods_follow_their_routes_auth_mode ---
   assert {
     condition = alltrue([
       for k, r in var.routes : aws_api_gateway_method.route[k].authorization == { iam = "AWS_IAM", user_pool = "COGNITO_USER_POOLS", lambda = "CUSTOM" }[r.auth]
@@ -71,11 +75,8 @@ run "methods_follow_their_routes_auth_mode" {
     condition     = aws_api_gateway_method.route["cip-get"].authorizer_id == null
     error_message = "iam routes use AWS_IAM, not an authorizer."
   }
-}
 
-run "only_cors_preflight_is_unauthenticated" {
-  command = plan
-
+  # --- only_cors_preflight_is_unauthenticated ---
   assert {
     condition     = alltrue([for m in aws_api_gateway_method.route : m.authorization != "NONE"])
     error_message = "Every route method must require authorization."
@@ -95,11 +96,8 @@ run "only_cors_preflight_is_unauthenticated" {
     condition     = aws_api_gateway_integration_response.options["/petstore/v1/pets/{id}"].response_parameters["method.response.header.Access-Control-Allow-Methods"] == "'DELETE,GET,HEAD,PATCH,POST,PUT,OPTIONS'"
     error_message = "An ANY route must advertise every verb in its preflight."
   }
-}
 
-run "resource_tree_is_built_level_by_level" {
-  command = plan
-
+  # --- resource_tree_is_built_level_by_level ---
   assert {
     condition     = aws_api_gateway_resource.level6["/a/b/c/d/e/{proxy+}"].path_part == "{proxy+}"
     error_message = "A six-level path must be created at level 6."
@@ -114,11 +112,8 @@ run "resource_tree_is_built_level_by_level" {
     condition     = length(aws_api_gateway_resource.level4) == 2 && contains(keys(aws_api_gateway_resource.level4), "/petstore/v1/pets/{id}")
     error_message = "Intermediate path segments must each get one resource."
   }
-}
 
-run "lambda_permissions_are_scoped_with_source_arn" {
-  command = plan
-
+  # --- lambda_permissions_are_scoped_with_source_arn ---
   assert {
     condition     = alltrue([for p in aws_lambda_permission.route : startswith(p.source_arn, "arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5/dev/")])
     error_message = "Every route permission must be bound to this API and stage."
@@ -138,11 +133,8 @@ run "lambda_permissions_are_scoped_with_source_arn" {
     condition     = length(aws_lambda_permission.authorizer) == 1
     error_message = "The Lambda authorizer needs its own scoped permission."
   }
-}
 
-run "authorizers_and_gateway_responses" {
-  command = plan
-
+  # --- authorizers_and_gateway_responses ---
   assert {
     condition     = aws_api_gateway_authorizer.lambda["lambda"].type == "TOKEN" && aws_api_gateway_authorizer.lambda["lambda"].authorizer_result_ttl_in_seconds == 120
     error_message = "The Lambda authorizer is a TOKEN authorizer with the configured cache TTL."
@@ -165,11 +157,8 @@ run "authorizers_and_gateway_responses" {
     ])
     error_message = "Gateway responses (401/403 and every other 4xx/5xx through DEFAULT_4XX/DEFAULT_5XX) must carry the CORS origin header, or a browser cannot read a refusal."
   }
-}
 
-run "stage_logs_throttles_and_traces" {
-  command = plan
-
+  # --- stage_logs_throttles_and_traces ---
   assert {
     condition     = aws_api_gateway_stage.this.xray_tracing_enabled
     error_message = "X-Ray tracing must be on."

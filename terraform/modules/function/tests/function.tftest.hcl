@@ -27,9 +27,13 @@ variables {
   }
 }
 
-run "function_is_configured_for_the_lambda_platform" {
+# One plan for every run that sets no variables of its own and expects no failure: each run block is
+# a whole plan (the AWS provider's schema, the graph walk), and these share the file's variables.
+# Each group of assertions keeps the name of the run it was.
+run "with_the_files_variables" {
   command = plan
 
+  # --- function_is_configured_for_the_lambda_platform ---
   assert {
     condition     = aws_lambda_function.this.runtime == "python3.12" && one(aws_lambda_function.this.architectures) == "arm64"
     error_message = "Functions run python3.12 on the declared architecture."
@@ -49,11 +53,8 @@ run "function_is_configured_for_the_lambda_platform" {
     condition     = aws_cloudwatch_log_group.this.retention_in_days == 365 && aws_cloudwatch_log_group.this.kms_key_id == var.kms_key_arn
     error_message = "The log group needs retention and the KMS key."
   }
-}
 
-run "role_is_least_privilege" {
-  command = plan
-
+  # --- role_is_least_privilege ---
   assert {
     condition = alltrue([
       for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s.Sid == "XRay" || alltrue([for r in s.Resource : r != "*"])
@@ -74,6 +75,12 @@ run "role_is_least_privilege" {
   assert {
     condition     = jsondecode(aws_iam_role.this.assume_role_policy).Statement[0].Condition.StringEquals["aws:SourceAccount"] == "123456789012"
     error_message = "Only Lambda in this account may assume the role."
+  }
+
+  # --- no_table_decryption_unless_tables_are_listed ---
+  assert {
+    condition     = length([for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s if s.Sid == "DecryptTablesViaDynamoDB"]) == 0
+    error_message = "Without encrypted_tables the role gets no table decryption."
   }
 }
 
@@ -179,15 +186,6 @@ run "kms_use_is_scoped_by_encryption_context" {
   assert {
     condition     = one([for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s.Action if s.Sid == "DecryptTablesViaDynamoDB"]) == ["kms:Decrypt"]
     error_message = "Only kms:Decrypt is granted for the tables."
-  }
-}
-
-run "no_table_decryption_unless_tables_are_listed" {
-  command = plan
-
-  assert {
-    condition     = length([for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s if s.Sid == "DecryptTablesViaDynamoDB"]) == 0
-    error_message = "Without encrypted_tables the role gets no table decryption."
   }
 }
 

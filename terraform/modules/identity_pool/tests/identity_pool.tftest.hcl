@@ -40,9 +40,13 @@ variables {
   }
 }
 
-run "no_guest_access_and_server_side_token_check" {
+# One plan for every run that sets no variables of its own and expects no failure: each run block is
+# a whole plan (the AWS provider's schema, the graph walk), and these share the file's variables.
+# Each group of assertions keeps the name of the run it was.
+run "with_the_files_variables" {
   command = plan
 
+  # --- no_guest_access_and_server_side_token_check ---
   assert {
     condition     = !aws_cognito_identity_pool.this.allow_unauthenticated_identities && !aws_cognito_identity_pool.this.allow_classic_flow
     error_message = "No unauthenticated identities and no classic flow."
@@ -52,11 +56,8 @@ run "no_guest_access_and_server_side_token_check" {
     condition     = one(aws_cognito_identity_pool.this.cognito_identity_providers).server_side_token_check
     error_message = "The identity pool must check user-pool tokens server side."
   }
-}
 
-run "default_authenticated_role_denies_everything" {
-  command = plan
-
+  # --- default_authenticated_role_denies_everything ---
   assert {
     condition = jsondecode(aws_iam_role_policy.default_authenticated.policy).Statement == [
       { Sid = "DenyEverything", Effect = "Deny", Action = "*", Resource = "*" }
@@ -68,11 +69,8 @@ run "default_authenticated_role_denies_everything" {
     condition     = aws_cognito_identity_pool_roles_attachment.this.roles["authenticated"] == aws_iam_role.default_authenticated.arn
     error_message = "The deny-all role must be the pool's authenticated role."
   }
-}
 
-run "trust_policies_are_conditioned_on_aud_and_amr" {
-  command = plan
-
+  # --- trust_policies_are_conditioned_on_aud_and_amr ---
   assert {
     condition = alltrue([
       for r in concat([aws_iam_role.default_authenticated], values(aws_iam_role.group)) :
@@ -82,20 +80,14 @@ run "trust_policies_are_conditioned_on_aud_and_amr" {
     ])
     error_message = "Every role's trust must require this pool (aud) and an authenticated identity (amr)."
   }
-}
 
-run "group_roles_carry_their_rendered_policy" {
-  command = plan
-
+  # --- group_roles_carry_their_rendered_policy ---
   assert {
     condition     = alltrue([for g, p in var.group_policies : jsondecode(aws_iam_role_policy.group[g].policy) == jsondecode(p.policy)])
     error_message = "Each group's role policy must be exactly its rendered template."
   }
-}
 
-run "role_mappings_deny_when_ambiguous" {
-  command = plan
-
+  # --- role_mappings_deny_when_ambiguous ---
   assert {
     condition     = alltrue([for m in aws_cognito_identity_pool_roles_attachment.this.role_mapping : m.ambiguous_role_resolution == "Deny"])
     error_message = "Ambiguous role resolution must be Deny for every provider."
@@ -121,11 +113,8 @@ run "role_mappings_deny_when_ambiguous" {
     ])) == "aud Equals g-client"
     error_message = "The default rule maps the provider's own client (aud) to the group's role."
   }
-}
 
-run "user_pool_users_get_only_their_preferred_role_by_default" {
-  command = plan
-
+  # --- user_pool_users_get_only_their_preferred_role_by_default ---
   # One rule per group role: "cognito:preferred_role Equals <the role's ARN>" gives that role, so the
   # only rule a token can match is its preferred role's; nothing else (CustomRoleArn included) can
   # hand out another role, and a token without a preferred role matches nothing and is denied.

@@ -49,9 +49,13 @@ variables {
   runbook_url = "https://example.com/ops.md"
 }
 
-run "api_alarms_follow_the_recommended_alarms" {
+# One plan for every run that sets no variables of its own and expects no failure: each run block is
+# a whole plan (the AWS provider's schema, the graph walk), and these share the file's variables.
+# Each group of assertions keeps the name of the run it was.
+run "with_the_files_variables" {
   command = plan
 
+  # --- api_alarms_follow_the_recommended_alarms ---
   assert {
     condition = alltrue([
       for k in ["api_5xx", "api_4xx", "api_latency_p90", "api_no_traffic"] :
@@ -78,23 +82,8 @@ run "api_alarms_follow_the_recommended_alarms" {
     ]
     error_message = "API Gateway alarms: metric, statistic, comparison, threshold, period, datapoints or missing-data treatment differ from the recommended starting points."
   }
-}
 
-run "no_traffic_alarm_only_where_traffic_is_expected" {
-  command = plan
-  variables {
-    expects_traffic = false
-  }
-
-  assert {
-    condition     = !contains(keys(aws_cloudwatch_metric_alarm.metric), "api_no_traffic")
-    error_message = "An environment that does not expect traffic must not alarm on its absence."
-  }
-}
-
-run "every_function_gets_its_four_lambda_alarms" {
-  command = plan
-
+  # --- every_function_gets_its_four_lambda_alarms ---
   assert {
     condition = alltrue(flatten([
       for f, fn in var.functions : [
@@ -128,11 +117,8 @@ run "every_function_gets_its_four_lambda_alarms" {
     condition     = aws_cloudwatch_metric_alarm.metric["lambda_duration_p90:authorizer"].threshold == 4000 && aws_cloudwatch_metric_alarm.metric["lambda_concurrency:pets"].threshold == 45
     error_message = "Duration must be set against each function's own timeout (5 s -> 4000 ms) and concurrency against its reserved concurrency (50 -> 45)."
   }
-}
 
-run "every_table_gets_throttle_and_system_error_alarms" {
-  command = plan
-
+  # --- every_table_gets_throttle_and_system_error_alarms ---
   assert {
     condition = alltrue(flatten([
       for t, tbl in var.tables : [
@@ -157,6 +143,186 @@ run "every_table_gets_throttle_and_system_error_alarms" {
   assert {
     condition     = length([for k in keys(aws_cloudwatch_metric_alarm.metric) : k if startswith(k, "dead_letter_messages")]) == 0
     error_message = "Without queues there is no dead-letter alarm."
+  }
+
+  # --- cognito_alarms_per_client_and_identity_provider ---
+  assert {
+    condition = [for k in ["cognito_sign_in_throttles:web", "cognito_token_refresh_throttles:web", "cognito_federation_throttles:web.Google"] : [
+      aws_cloudwatch_metric_alarm.metric[k].namespace,
+      aws_cloudwatch_metric_alarm.metric[k].metric_name,
+      aws_cloudwatch_metric_alarm.metric[k].statistic,
+      aws_cloudwatch_metric_alarm.metric[k].comparison_operator,
+      aws_cloudwatch_metric_alarm.metric[k].threshold,
+      aws_cloudwatch_metric_alarm.metric[k].period,
+      aws_cloudwatch_metric_alarm.metric[k].evaluation_periods,
+      aws_cloudwatch_metric_alarm.metric[k].datapoints_to_alarm,
+      aws_cloudwatch_metric_alarm.metric[k].treat_missing_data,
+      ]] == [
+      ["AWS/Cognito", "SignInThrottles", "Sum", "GreaterThanThreshold", 0, 60, 5, 5, "notBreaching"],
+      ["AWS/Cognito", "TokenRefreshThrottles", "Sum", "GreaterThanThreshold", 0, 60, 5, 5, "notBreaching"],
+      ["AWS/Cognito", "FederationThrottles", "Sum", "GreaterThanThreshold", 0, 60, 5, 5, "notBreaching"],
+    ]
+    error_message = "Cognito throttle alarms differ from the recommended starting points."
+  }
+
+  assert {
+    condition = (
+      aws_cloudwatch_metric_alarm.metric["cognito_sign_in_throttles:web"].dimensions == tomap({ UserPool = "eu-west-1_POOL", UserPoolClient = "webclientid" }) &&
+      aws_cloudwatch_metric_alarm.metric["cognito_federation_throttles:web.Google"].dimensions == tomap({ UserPool = "eu-west-1_POOL", UserPoolClient = "webclientid", IdentityProvider = "Google" })
+    )
+    error_message = "Cognito alarms must name the pool, the client (and the provider for federation)."
+  }
+
+  # --- log_alarms_count_the_authorizer_and_access_log_signals ---
+  assert {
+    condition = {
+      for k, f in aws_cloudwatch_log_metric_filter.this : k => [f.log_group_name, f.metric_transformation[0].namespace, f.metric_transformation[0].name, f.metric_transformation[0].value]
+      } == {
+      "fail_closed_policy_table"   = ["/aws/lambda/acme-dev-authorizer", "FGA/acme-dev", "FailClosedPolicyTable", "1"]
+      "fail_closed_jwks"           = ["/aws/lambda/acme-dev-authorizer", "FGA/acme-dev", "FailClosedJwks", "1"]
+      "fail_closed_policy_items"   = ["/aws/lambda/acme-dev-authorizer", "FGA/acme-dev", "FailClosedPolicyItems", "1"]
+      "fail_closed_revocation"     = ["/aws/lambda/acme-dev-authorizer", "FGA/acme-dev", "FailClosedRevocationStore", "1"]
+      "fail_closed_internal"       = ["/aws/lambda/acme-dev-authorizer", "FGA/acme-dev", "FailClosedInternal", "1"]
+      "forged_tokens"              = ["/aws/lambda/acme-dev-authorizer", "FGA/acme-dev", "ForgedTokens", "1"]
+      "authorizer_errors"          = ["/aws/apigateway/acme-dev-api/dev/access", "FGA/acme-dev", "AuthorizerErrors", "1"]
+      "backend_server_errors:pets" = ["/aws/lambda/acme-dev-pets", "FGA/acme-dev", "BackendServerErrors", "1"]
+      "backend_server_errors:news" = ["/aws/lambda/acme-dev-news", "FGA/acme-dev", "BackendServerErrors", "1"]
+    }
+    error_message = "Each log signal must be filtered on its source's log group into the stack's namespace."
+  }
+
+  assert {
+    condition     = aws_cloudwatch_log_metric_filter.this["fail_closed_policy_table"].pattern == "{ $.message = \"authorizer decision\" && $.reason = \"policy_table_unavailable\" }"
+    error_message = "The policy-table fail-closed filter must match the decision log's reason."
+  }
+
+  assert {
+    condition = {
+      for k, a in aws_cloudwatch_metric_alarm.log : k => [a.namespace, a.metric_name, a.statistic, a.comparison_operator, a.threshold, a.period, a.evaluation_periods, a.datapoints_to_alarm, a.treat_missing_data]
+      } == {
+      "fail_closed_policy_table" = ["FGA/acme-dev", "FailClosedPolicyTable", "Sum", "GreaterThanThreshold", 0, 60, 3, 2, "notBreaching"]
+      "fail_closed_jwks"         = ["FGA/acme-dev", "FailClosedJwks", "Sum", "GreaterThanThreshold", 0, 60, 3, 2, "notBreaching"]
+      "fail_closed_policy_items" = ["FGA/acme-dev", "FailClosedPolicyItems", "Sum", "GreaterThanThreshold", 0, 60, 1, 1, "notBreaching"]
+      "fail_closed_revocation"   = ["FGA/acme-dev", "FailClosedRevocationStore", "Sum", "GreaterThanThreshold", 0, 60, 3, 2, "notBreaching"]
+      "fail_closed_internal"     = ["FGA/acme-dev", "FailClosedInternal", "Sum", "GreaterThanThreshold", 0, 60, 3, 2, "notBreaching"]
+      "forged_tokens"            = ["FGA/acme-dev", "ForgedTokens", "Sum", "GreaterThanThreshold", 10, 60, 3, 2, "notBreaching"]
+      "authorizer_errors"        = ["FGA/acme-dev", "AuthorizerErrors", "Sum", "GreaterThanThreshold", 0, 60, 3, 2, "notBreaching"]
+      "backend_server_errors"    = ["FGA/acme-dev", "BackendServerErrors", "Sum", "GreaterThanThreshold", 0, 60, 3, 3, "notBreaching"]
+    }
+    error_message = "A log alarm's metric, statistic, threshold, periods or missing-data treatment changed."
+  }
+
+  # --- denial_rate_per_auth_mode ---
+  assert {
+    condition     = aws_cloudwatch_log_metric_filter.rate["lambda:denied"].pattern == "{ ($.status = \"401\" || $.status = \"403\") && (($.resourcePath = \"/news\" && $.httpMethod = \"DELETE\") || ($.resourcePath = \"/petstore/v1/pets/{id}\" && $.httpMethod != \"OPTIONS\")) }"
+    error_message = "The lambda mode's denials are its routes' 401 and 403 lines in the access log (ANY routes: every verb but the CORS preflight)."
+  }
+
+  assert {
+    condition     = aws_cloudwatch_log_metric_filter.rate["iam:requests"].pattern == "{ ($.resourcePath = \"/cip\" && $.httpMethod = \"GET\") }" && aws_cloudwatch_log_metric_filter.rate["iam:requests"].metric_transformation[0].default_value == "0"
+    error_message = "Each mode counts its requests (every access-log line reports 0 otherwise, so the rate has both terms)."
+  }
+
+  assert {
+    condition     = sort(keys(aws_cloudwatch_metric_alarm.rate)) == tolist(["denial_rate:iam", "denial_rate:lambda", "denial_rate:user_pool"])
+    error_message = "One denial-rate alarm per auth mode that has routes."
+  }
+
+  assert {
+    condition = jsonencode({ for q in aws_cloudwatch_metric_alarm.rate["denial_rate:user_pool"].metric_query : q.id => [q.expression, q.return_data, [for m in q.metric : [m.metric_name, m.namespace, m.stat, m.period]]] }) == jsonencode({
+      denied   = [null, null, [["DeniedRequests-user_pool", "FGA/acme-dev", "Sum", 60]]]
+      rate     = ["IF(requests >= 10, denied / requests, 0)", true, []]
+      requests = [null, null, [["Requests-user_pool", "FGA/acme-dev", "Sum", 60]]]
+    })
+    error_message = "The denial rate is denied / requests of the mode's metrics, once there are 10 requests a minute."
+  }
+
+  assert {
+    condition     = [aws_cloudwatch_metric_alarm.rate["denial_rate:user_pool"].comparison_operator, aws_cloudwatch_metric_alarm.rate["denial_rate:user_pool"].threshold, aws_cloudwatch_metric_alarm.rate["denial_rate:user_pool"].evaluation_periods, aws_cloudwatch_metric_alarm.rate["denial_rate:user_pool"].datapoints_to_alarm, aws_cloudwatch_metric_alarm.rate["denial_rate:user_pool"].treat_missing_data] == ["GreaterThanThreshold", 0.25, 5, 5, "notBreaching"]
+    error_message = "The denial-rate alarm's threshold, periods or missing-data treatment changed."
+  }
+
+  # --- the_composite_pages_on_every_fail_closed_signal ---
+  assert {
+    condition     = aws_cloudwatch_composite_alarm.failing_closed.alarm_rule == "ALARM(\"acme-dev-authorizer_errors\") OR ALARM(\"acme-dev-fail_closed_internal\") OR ALARM(\"acme-dev-fail_closed_jwks\") OR ALARM(\"acme-dev-fail_closed_policy_items\") OR ALARM(\"acme-dev-fail_closed_policy_table\") OR ALARM(\"acme-dev-fail_closed_revocation\")"
+    error_message = "The composite alarm must watch every fail-closed signal (revocation store included) and nothing else."
+  }
+
+  assert {
+    condition     = aws_cloudwatch_composite_alarm.failing_closed.alarm_actions == toset(["arn:aws:sns:eu-west-1:123456789012:acme-dev-alarms"]) && aws_cloudwatch_composite_alarm.failing_closed.actions_enabled
+    error_message = "The composite alarm must notify the topic."
+  }
+
+  # --- every_alarm_notifies_the_topic_and_links_its_runbook_section ---
+  assert {
+    condition = alltrue(concat(
+      [for k, a in aws_cloudwatch_metric_alarm.metric : a.alarm_actions == toset(["arn:aws:sns:eu-west-1:123456789012:acme-dev-alarms"]) && endswith(a.alarm_description, "Runbook: https://example.com/ops.md#${split(":", k)[0]}")],
+      [for k, a in aws_cloudwatch_metric_alarm.log : a.alarm_actions == toset(["arn:aws:sns:eu-west-1:123456789012:acme-dev-alarms"]) && endswith(a.alarm_description, "Runbook: https://example.com/ops.md#${k}")],
+      [for k, a in aws_cloudwatch_metric_alarm.rate : a.alarm_actions == toset(["arn:aws:sns:eu-west-1:123456789012:acme-dev-alarms"]) && endswith(a.alarm_description, "Runbook: https://example.com/ops.md#denial_rate")],
+      [endswith(aws_cloudwatch_composite_alarm.failing_closed.alarm_description, "Runbook: https://example.com/ops.md#access_boundary_failing_closed")],
+    ))
+    error_message = "Every alarm must notify the topic and end its description with a link to its runbook section."
+  }
+
+  assert {
+    condition     = alltrue([for a in concat(values(aws_cloudwatch_metric_alarm.metric), values(aws_cloudwatch_metric_alarm.log), values(aws_cloudwatch_metric_alarm.rate)) : length(a.alarm_description) <= 1024 && a.treat_missing_data != null])
+    error_message = "Alarm descriptions fit CloudWatch's 1024 characters and every alarm sets treat_missing_data."
+  }
+
+  # --- dashboard_and_saved_queries ---
+  assert {
+    condition     = aws_cloudwatch_dashboard.this.dashboard_name == "acme-dev" && length([for w in jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets : w if w.type == "log" && strcontains(try(w.properties.query, ""), "stats count(*) as decisions by decision, reason")]) == 1
+    error_message = "The dashboard shows the authorizer's decisions by outcome and reason."
+  }
+
+  assert {
+    condition = jsonencode({
+      for k, q in aws_cloudwatch_query_definition.this : k => [q.name, q.log_group_names]
+      }) == jsonencode({
+      "who-was-denied-and-why" = ["acme-dev/who-was-denied-and-why", ["/aws/lambda/acme-dev-authorizer"]]
+      "decisions-by-group"     = ["acme-dev/decisions-by-group", ["/aws/lambda/acme-dev-authorizer"]]
+      "fail-closed-decisions"  = ["acme-dev/fail-closed-decisions", ["/aws/lambda/acme-dev-authorizer"]]
+      "forged-token-probes"    = ["acme-dev/forged-token-probes", ["/aws/lambda/acme-dev-authorizer"]]
+      "gateway-errors"         = ["acme-dev/gateway-errors", ["/aws/apigateway/acme-dev-api/dev/access"]]
+      "backend-5xx"            = ["acme-dev/backend-5xx", ["/aws/lambda/acme-dev-news", "/aws/lambda/acme-dev-pets"]]
+    })
+    error_message = "The saved queries must read the right log groups."
+  }
+
+  # --- every_alarm_watches_a_metric_the_stack_publishes ---
+  assert {
+    condition = alltrue([
+      for k, a in aws_cloudwatch_metric_alarm.log : contains([for f in aws_cloudwatch_log_metric_filter.this : f.metric_transformation[0].name], a.metric_name) && a.namespace == "FGA/acme-dev"
+    ])
+    error_message = "Every log alarm must watch a metric one of the module's metric filters publishes."
+  }
+
+  assert {
+    condition = alltrue(flatten([
+      for k, a in aws_cloudwatch_metric_alarm.rate : [
+        for q in a.metric_query : [
+          for m in q.metric : contains([for f in aws_cloudwatch_log_metric_filter.rate : f.metric_transformation[0].name], m.metric_name) && m.namespace == "FGA/acme-dev"
+        ]
+      ]
+    ]))
+    error_message = "Every denial-rate alarm must read metrics the module's access-log filters publish."
+  }
+
+  assert {
+    condition     = length(aws_cloudwatch_metric_alarm.log) == length(distinct([for f in values(aws_cloudwatch_log_metric_filter.this) : f.metric_transformation[0].name]))
+    error_message = "No metric filter may publish a metric no alarm watches (nor two alarms one metric)."
+  }
+}
+
+run "no_traffic_alarm_only_where_traffic_is_expected" {
+  command = plan
+  variables {
+    expects_traffic = false
+  }
+
+  assert {
+    condition     = !contains(keys(aws_cloudwatch_metric_alarm.metric), "api_no_traffic")
+    error_message = "An environment that does not expect traffic must not alarm on its absence."
   }
 }
 
@@ -201,37 +367,6 @@ run "a_dead_letter_queue_gets_an_alarm_on_any_message" {
   }
 }
 
-run "cognito_alarms_per_client_and_identity_provider" {
-  command = plan
-
-  assert {
-    condition = [for k in ["cognito_sign_in_throttles:web", "cognito_token_refresh_throttles:web", "cognito_federation_throttles:web.Google"] : [
-      aws_cloudwatch_metric_alarm.metric[k].namespace,
-      aws_cloudwatch_metric_alarm.metric[k].metric_name,
-      aws_cloudwatch_metric_alarm.metric[k].statistic,
-      aws_cloudwatch_metric_alarm.metric[k].comparison_operator,
-      aws_cloudwatch_metric_alarm.metric[k].threshold,
-      aws_cloudwatch_metric_alarm.metric[k].period,
-      aws_cloudwatch_metric_alarm.metric[k].evaluation_periods,
-      aws_cloudwatch_metric_alarm.metric[k].datapoints_to_alarm,
-      aws_cloudwatch_metric_alarm.metric[k].treat_missing_data,
-      ]] == [
-      ["AWS/Cognito", "SignInThrottles", "Sum", "GreaterThanThreshold", 0, 60, 5, 5, "notBreaching"],
-      ["AWS/Cognito", "TokenRefreshThrottles", "Sum", "GreaterThanThreshold", 0, 60, 5, 5, "notBreaching"],
-      ["AWS/Cognito", "FederationThrottles", "Sum", "GreaterThanThreshold", 0, 60, 5, 5, "notBreaching"],
-    ]
-    error_message = "Cognito throttle alarms differ from the recommended starting points."
-  }
-
-  assert {
-    condition = (
-      aws_cloudwatch_metric_alarm.metric["cognito_sign_in_throttles:web"].dimensions == tomap({ UserPool = "eu-west-1_POOL", UserPoolClient = "webclientid" }) &&
-      aws_cloudwatch_metric_alarm.metric["cognito_federation_throttles:web.Google"].dimensions == tomap({ UserPool = "eu-west-1_POOL", UserPoolClient = "webclientid", IdentityProvider = "Google" })
-    )
-    error_message = "Cognito alarms must name the pool, the client (and the provider for federation)."
-  }
-}
-
 run "no_user_pool_identity_provider_no_federation_alarm" {
   command = plan
   variables {
@@ -241,114 +376,6 @@ run "no_user_pool_identity_provider_no_federation_alarm" {
   assert {
     condition     = length([for k in keys(aws_cloudwatch_metric_alarm.metric) : k if startswith(k, "cognito_federation_throttles")]) == 0
     error_message = "Without an identity provider on the user pool there is no FederationThrottles metric to watch."
-  }
-}
-
-run "log_alarms_count_the_authorizer_and_access_log_signals" {
-  command = plan
-
-  assert {
-    condition = {
-      for k, f in aws_cloudwatch_log_metric_filter.this : k => [f.log_group_name, f.metric_transformation[0].namespace, f.metric_transformation[0].name, f.metric_transformation[0].value]
-      } == {
-      "fail_closed_policy_table"   = ["/aws/lambda/acme-dev-authorizer", "FGA/acme-dev", "FailClosedPolicyTable", "1"]
-      "fail_closed_jwks"           = ["/aws/lambda/acme-dev-authorizer", "FGA/acme-dev", "FailClosedJwks", "1"]
-      "fail_closed_policy_items"   = ["/aws/lambda/acme-dev-authorizer", "FGA/acme-dev", "FailClosedPolicyItems", "1"]
-      "fail_closed_revocation"     = ["/aws/lambda/acme-dev-authorizer", "FGA/acme-dev", "FailClosedRevocationStore", "1"]
-      "fail_closed_internal"       = ["/aws/lambda/acme-dev-authorizer", "FGA/acme-dev", "FailClosedInternal", "1"]
-      "forged_tokens"              = ["/aws/lambda/acme-dev-authorizer", "FGA/acme-dev", "ForgedTokens", "1"]
-      "authorizer_errors"          = ["/aws/apigateway/acme-dev-api/dev/access", "FGA/acme-dev", "AuthorizerErrors", "1"]
-      "backend_server_errors:pets" = ["/aws/lambda/acme-dev-pets", "FGA/acme-dev", "BackendServerErrors", "1"]
-      "backend_server_errors:news" = ["/aws/lambda/acme-dev-news", "FGA/acme-dev", "BackendServerErrors", "1"]
-    }
-    error_message = "Each log signal must be filtered on its source's log group into the stack's namespace."
-  }
-
-  assert {
-    condition     = aws_cloudwatch_log_metric_filter.this["fail_closed_policy_table"].pattern == "{ $.message = \"authorizer decision\" && $.reason = \"policy_table_unavailable\" }"
-    error_message = "The policy-table fail-closed filter must match the decision log's reason."
-  }
-
-  assert {
-    condition = {
-      for k, a in aws_cloudwatch_metric_alarm.log : k => [a.namespace, a.metric_name, a.statistic, a.comparison_operator, a.threshold, a.period, a.evaluation_periods, a.datapoints_to_alarm, a.treat_missing_data]
-      } == {
-      "fail_closed_policy_table" = ["FGA/acme-dev", "FailClosedPolicyTable", "Sum", "GreaterThanThreshold", 0, 60, 3, 2, "notBreaching"]
-      "fail_closed_jwks"         = ["FGA/acme-dev", "FailClosedJwks", "Sum", "GreaterThanThreshold", 0, 60, 3, 2, "notBreaching"]
-      "fail_closed_policy_items" = ["FGA/acme-dev", "FailClosedPolicyItems", "Sum", "GreaterThanThreshold", 0, 60, 1, 1, "notBreaching"]
-      "fail_closed_revocation"   = ["FGA/acme-dev", "FailClosedRevocationStore", "Sum", "GreaterThanThreshold", 0, 60, 3, 2, "notBreaching"]
-      "fail_closed_internal"     = ["FGA/acme-dev", "FailClosedInternal", "Sum", "GreaterThanThreshold", 0, 60, 3, 2, "notBreaching"]
-      "forged_tokens"            = ["FGA/acme-dev", "ForgedTokens", "Sum", "GreaterThanThreshold", 10, 60, 3, 2, "notBreaching"]
-      "authorizer_errors"        = ["FGA/acme-dev", "AuthorizerErrors", "Sum", "GreaterThanThreshold", 0, 60, 3, 2, "notBreaching"]
-      "backend_server_errors"    = ["FGA/acme-dev", "BackendServerErrors", "Sum", "GreaterThanThreshold", 0, 60, 3, 3, "notBreaching"]
-    }
-    error_message = "A log alarm's metric, statistic, threshold, periods or missing-data treatment changed."
-  }
-}
-
-run "denial_rate_per_auth_mode" {
-  command = plan
-
-  assert {
-    condition     = aws_cloudwatch_log_metric_filter.rate["lambda:denied"].pattern == "{ ($.status = \"401\" || $.status = \"403\") && (($.resourcePath = \"/news\" && $.httpMethod = \"DELETE\") || ($.resourcePath = \"/petstore/v1/pets/{id}\" && $.httpMethod != \"OPTIONS\")) }"
-    error_message = "The lambda mode's denials are its routes' 401 and 403 lines in the access log (ANY routes: every verb but the CORS preflight)."
-  }
-
-  assert {
-    condition     = aws_cloudwatch_log_metric_filter.rate["iam:requests"].pattern == "{ ($.resourcePath = \"/cip\" && $.httpMethod = \"GET\") }" && aws_cloudwatch_log_metric_filter.rate["iam:requests"].metric_transformation[0].default_value == "0"
-    error_message = "Each mode counts its requests (every access-log line reports 0 otherwise, so the rate has both terms)."
-  }
-
-  assert {
-    condition     = sort(keys(aws_cloudwatch_metric_alarm.rate)) == tolist(["denial_rate:iam", "denial_rate:lambda", "denial_rate:user_pool"])
-    error_message = "One denial-rate alarm per auth mode that has routes."
-  }
-
-  assert {
-    condition = jsonencode({ for q in aws_cloudwatch_metric_alarm.rate["denial_rate:user_pool"].metric_query : q.id => [q.expression, q.return_data, [for m in q.metric : [m.metric_name, m.namespace, m.stat, m.period]]] }) == jsonencode({
-      denied   = [null, null, [["DeniedRequests-user_pool", "FGA/acme-dev", "Sum", 60]]]
-      rate     = ["IF(requests >= 10, denied / requests, 0)", true, []]
-      requests = [null, null, [["Requests-user_pool", "FGA/acme-dev", "Sum", 60]]]
-    })
-    error_message = "The denial rate is denied / requests of the mode's metrics, once there are 10 requests a minute."
-  }
-
-  assert {
-    condition     = [aws_cloudwatch_metric_alarm.rate["denial_rate:user_pool"].comparison_operator, aws_cloudwatch_metric_alarm.rate["denial_rate:user_pool"].threshold, aws_cloudwatch_metric_alarm.rate["denial_rate:user_pool"].evaluation_periods, aws_cloudwatch_metric_alarm.rate["denial_rate:user_pool"].datapoints_to_alarm, aws_cloudwatch_metric_alarm.rate["denial_rate:user_pool"].treat_missing_data] == ["GreaterThanThreshold", 0.25, 5, 5, "notBreaching"]
-    error_message = "The denial-rate alarm's threshold, periods or missing-data treatment changed."
-  }
-}
-
-run "the_composite_pages_on_every_fail_closed_signal" {
-  command = plan
-
-  assert {
-    condition     = aws_cloudwatch_composite_alarm.failing_closed.alarm_rule == "ALARM(\"acme-dev-authorizer_errors\") OR ALARM(\"acme-dev-fail_closed_internal\") OR ALARM(\"acme-dev-fail_closed_jwks\") OR ALARM(\"acme-dev-fail_closed_policy_items\") OR ALARM(\"acme-dev-fail_closed_policy_table\") OR ALARM(\"acme-dev-fail_closed_revocation\")"
-    error_message = "The composite alarm must watch every fail-closed signal (revocation store included) and nothing else."
-  }
-
-  assert {
-    condition     = aws_cloudwatch_composite_alarm.failing_closed.alarm_actions == toset(["arn:aws:sns:eu-west-1:123456789012:acme-dev-alarms"]) && aws_cloudwatch_composite_alarm.failing_closed.actions_enabled
-    error_message = "The composite alarm must notify the topic."
-  }
-}
-
-run "every_alarm_notifies_the_topic_and_links_its_runbook_section" {
-  command = plan
-
-  assert {
-    condition = alltrue(concat(
-      [for k, a in aws_cloudwatch_metric_alarm.metric : a.alarm_actions == toset(["arn:aws:sns:eu-west-1:123456789012:acme-dev-alarms"]) && endswith(a.alarm_description, "Runbook: https://example.com/ops.md#${split(":", k)[0]}")],
-      [for k, a in aws_cloudwatch_metric_alarm.log : a.alarm_actions == toset(["arn:aws:sns:eu-west-1:123456789012:acme-dev-alarms"]) && endswith(a.alarm_description, "Runbook: https://example.com/ops.md#${k}")],
-      [for k, a in aws_cloudwatch_metric_alarm.rate : a.alarm_actions == toset(["arn:aws:sns:eu-west-1:123456789012:acme-dev-alarms"]) && endswith(a.alarm_description, "Runbook: https://example.com/ops.md#denial_rate")],
-      [endswith(aws_cloudwatch_composite_alarm.failing_closed.alarm_description, "Runbook: https://example.com/ops.md#access_boundary_failing_closed")],
-    ))
-    error_message = "Every alarm must notify the topic and end its description with a link to its runbook section."
-  }
-
-  assert {
-    condition     = alltrue([for a in concat(values(aws_cloudwatch_metric_alarm.metric), values(aws_cloudwatch_metric_alarm.log), values(aws_cloudwatch_metric_alarm.rate)) : length(a.alarm_description) <= 1024 && a.treat_missing_data != null])
-    error_message = "Alarm descriptions fit CloudWatch's 1024 characters and every alarm sets treat_missing_data."
   }
 }
 
@@ -402,29 +429,6 @@ run "overrides_apply_to_a_kind_then_to_one_alarm" {
   }
 }
 
-run "dashboard_and_saved_queries" {
-  command = plan
-
-  assert {
-    condition     = aws_cloudwatch_dashboard.this.dashboard_name == "acme-dev" && length([for w in jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets : w if w.type == "log" && strcontains(try(w.properties.query, ""), "stats count(*) as decisions by decision, reason")]) == 1
-    error_message = "The dashboard shows the authorizer's decisions by outcome and reason."
-  }
-
-  assert {
-    condition = jsonencode({
-      for k, q in aws_cloudwatch_query_definition.this : k => [q.name, q.log_group_names]
-      }) == jsonencode({
-      "who-was-denied-and-why" = ["acme-dev/who-was-denied-and-why", ["/aws/lambda/acme-dev-authorizer"]]
-      "decisions-by-group"     = ["acme-dev/decisions-by-group", ["/aws/lambda/acme-dev-authorizer"]]
-      "fail-closed-decisions"  = ["acme-dev/fail-closed-decisions", ["/aws/lambda/acme-dev-authorizer"]]
-      "forged-token-probes"    = ["acme-dev/forged-token-probes", ["/aws/lambda/acme-dev-authorizer"]]
-      "gateway-errors"         = ["acme-dev/gateway-errors", ["/aws/apigateway/acme-dev-api/dev/access"]]
-      "backend-5xx"            = ["acme-dev/backend-5xx", ["/aws/lambda/acme-dev-news", "/aws/lambda/acme-dev-pets"]]
-    })
-    error_message = "The saved queries must read the right log groups."
-  }
-}
-
 run "refuses_an_unknown_override" {
   command = plan
   variables {
@@ -473,29 +477,3 @@ run "refuses_an_unencrypted_topic" {
   expect_failures = [var.kms_key_arn]
 }
 
-run "every_alarm_watches_a_metric_the_stack_publishes" {
-  command = plan
-
-  assert {
-    condition = alltrue([
-      for k, a in aws_cloudwatch_metric_alarm.log : contains([for f in aws_cloudwatch_log_metric_filter.this : f.metric_transformation[0].name], a.metric_name) && a.namespace == "FGA/acme-dev"
-    ])
-    error_message = "Every log alarm must watch a metric one of the module's metric filters publishes."
-  }
-
-  assert {
-    condition = alltrue(flatten([
-      for k, a in aws_cloudwatch_metric_alarm.rate : [
-        for q in a.metric_query : [
-          for m in q.metric : contains([for f in aws_cloudwatch_log_metric_filter.rate : f.metric_transformation[0].name], m.metric_name) && m.namespace == "FGA/acme-dev"
-        ]
-      ]
-    ]))
-    error_message = "Every denial-rate alarm must read metrics the module's access-log filters publish."
-  }
-
-  assert {
-    condition     = length(aws_cloudwatch_metric_alarm.log) == length(distinct([for f in values(aws_cloudwatch_log_metric_filter.this) : f.metric_transformation[0].name]))
-    error_message = "No metric filter may publish a metric no alarm watches (nor two alarms one metric)."
-  }
-}

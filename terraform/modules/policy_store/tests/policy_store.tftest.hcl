@@ -10,9 +10,13 @@ variables {
   }
 }
 
-run "one_item_per_group_with_its_document" {
+# One plan for every run that sets no variables of its own and expects no failure: each run block is
+# a whole plan (the AWS provider's schema, the graph walk), and these share the file's variables.
+# Each group of assertions keeps the name of the run it was.
+run "with_the_files_variables" {
   command = plan
 
+  # --- one_item_per_group_with_its_document ---
   assert {
     condition     = sort(keys(aws_dynamodb_table_item.policy)) == sort(keys(var.group_policies))
     error_message = "There must be exactly one policy item per group."
@@ -27,11 +31,8 @@ run "one_item_per_group_with_its_document" {
     condition     = jsondecode(aws_dynamodb_table_item.policy["vets"].item).precedence.N == "10"
     error_message = "Each item carries its group's precedence (the multi-group rule)."
   }
-}
 
-run "table_is_protected" {
-  command = plan
-
+  # --- table_is_protected ---
   assert {
     condition     = aws_dynamodb_table.this.point_in_time_recovery[0].enabled && aws_dynamodb_table.this.server_side_encryption[0].enabled
     error_message = "PITR and encryption must be on."

@@ -18,9 +18,13 @@ variables {
   }
 }
 
-run "safe_defaults" {
+# One plan for every run that sets no variables of its own and expects no failure: each run block is
+# a whole plan (the AWS provider's schema, the graph walk), and these share the file's variables.
+# Each group of assertions keeps the name of the run it was.
+run "with_the_files_variables" {
   command = plan
 
+  # --- safe_defaults ---
   assert {
     condition     = aws_cognito_user_pool.this.mfa_configuration == "OPTIONAL" && aws_cognito_user_pool.this.software_token_mfa_configuration[0].enabled
     error_message = "MFA must default to OPTIONAL with TOTP."
@@ -55,11 +59,8 @@ run "safe_defaults" {
     condition     = aws_cognito_user_pool.this.user_attribute_update_settings[0].attributes_require_verification_before_update == toset(["email"])
     error_message = "A changed email must stay unapplied until the user verifies the new address."
   }
-}
 
-run "public_client_uses_code_flow_without_secret" {
-  command = plan
-
+  # --- public_client_uses_code_flow_without_secret ---
   assert {
     condition     = !aws_cognito_user_pool_client.this["web"].generate_secret
     error_message = "The web client is public: no secret."
@@ -74,11 +75,8 @@ run "public_client_uses_code_flow_without_secret" {
     condition     = !contains(tolist(aws_cognito_user_pool_client.this["web"].explicit_auth_flows), "ALLOW_USER_PASSWORD_AUTH")
     error_message = "Plain password auth must be off by default (SRP only)."
   }
-}
 
-run "groups_carry_precedence_and_role" {
-  command = plan
-
+  # --- groups_carry_precedence_and_role ---
   assert {
     condition     = aws_cognito_user_group.this["admin"].role_arn == "arn:aws:iam::123456789012:role/admin" && aws_cognito_user_group.this["admin"].precedence == 1
     error_message = "A group must carry its role ARN and precedence (they make cognito:preferred_role)."
