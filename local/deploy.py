@@ -13,6 +13,7 @@ only to find them gone took a good part of a warm `make up`.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from tools import tf_provider
 from tools.config import ENVS_DIR, REPO_ROOT
 from tools.tf import GOGC, ensure_cli_config
 
@@ -86,6 +88,11 @@ class LocalDeployment:
     #: The browser console's origin (local/console): the API's CORS origin and an extra callback
     #: and sign-out URL of the web client. None: config.json's values only.
     console_origin: str | None = None
+    #: One AWS provider process for this deployment's Terraform commands (tools/tf_provider.py),
+    #: started by the first command that needs it: each command would otherwise start its own
+    #: several times (apply ~4, plan, show, destroy), building the provider's schema each time.
+    _provider: contextlib.ExitStack | None = field(default=None, init=False, repr=False)
+    _provider_env: dict[str, str] = field(default_factory=dict, init=False, repr=False)
 
     @property
     def state_path(self) -> Path:
@@ -103,7 +110,38 @@ class LocalDeployment:
             "TF_VAR_emulator_url": self.emulator_url,
             "TF_VAR_local_idp_issuer": self.local_idp_issuer,
             **({"TF_VAR_console_origin": self.console_origin} if self.console_origin else {}),
+            **self._provider_env,
         }
+
+    def _share_provider(self) -> None:
+        """Start the shared provider once, after `init` installed it (no-op when it runs, or when it
+        cannot be shared: Terraform then starts its own, as without it)."""
+        if self._provider is not None:
+            return
+        self._provider = contextlib.ExitStack()
+        self._provider_env = self._provider.enter_context(
+            tf_provider.shared(
+                [self.env_dir],
+                self._env(),
+                data_dir=self.work_dir / "tf-data",
+                # A provider configured twice with a CA bundle fails the second time ("unable to add
+                # custom RootCAs HTTPClient"); the emulator is plain http on loopback and needs none.
+                drop=("AWS_CA_BUNDLE",),
+            )
+        )
+
+    @property
+    def provider_pid(self) -> int | None:
+        """The shared provider's process id while one serves this deployment, else None."""
+        value = self._provider_env.get(tf_provider.REATTACH)
+        return int(json.loads(value)[tf_provider.ADDRESS]["Pid"]) if value else None
+
+    def close(self) -> None:
+        """Stop the shared provider, if one was started (the deployment stays usable: a later
+        command starts another)."""
+        provider, self._provider, self._provider_env = self._provider, None, {}
+        if provider is not None:
+            provider.close()
 
     def _run(self, *args: str, ok_codes: tuple[int, ...] = (0,)) -> subprocess.CompletedProcess[str]:
         proc = subprocess.run(
@@ -174,6 +212,7 @@ class LocalDeployment:
         Progress goes to `listener`; `self.report` says what was applied and how long it took.
         """
         args = ["apply", "-auto-approve", "-input=false", "-json", f"-parallelism={APPLY_PARALLELISM}"]
+        self._share_provider()
         report = self.report = ApplyReport()
         started = time.monotonic()
         plan_done = started
@@ -232,6 +271,7 @@ class LocalDeployment:
         identical and Terraform itself prints "No changes".
         """
         plan_file = self.work_dir / "second.tfplan"
+        self._share_provider()
         self._run("plan", "-input=false", "-no-color", f"-out={plan_file}")
         plan = json.loads(self._run("show", "-json", str(plan_file)).stdout)
         changes = [
@@ -250,4 +290,5 @@ class LocalDeployment:
         return self.log[-1] if self.log else ""
 
     def destroy(self) -> None:
+        self._share_provider()
         self._run("destroy", "-auto-approve", "-input=false", "-no-color", "-parallelism=20")

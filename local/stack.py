@@ -135,6 +135,7 @@ class RunningStack:
             if destroy:
                 self.deployment.destroy()
         finally:
+            self.deployment.close()
             self.emulator.stop()
 
 
@@ -199,6 +200,7 @@ def start_stack(
         return stack
     except BaseException:
         console.stop()
+        deployed.deployment.close()
         emulator.stop()
         raise
 

@@ -187,6 +187,7 @@ def deploy(
             started.result().stop()
         raise failures[0]  # type: ignore[misc]
     emulator: EmulatorHandle = started.result()
+    deployment: LocalDeployment | None = None
     try:
         deployment = LocalDeployment(
             emulator.url, emulator.oidc_issuer, work_dir, console_origin=console_origin
@@ -210,5 +211,7 @@ def deploy(
                 )
         return Deployed(emulator, deployment, outputs, reused=False)
     except BaseException:
+        if deployment is not None:
+            deployment.close()
         emulator.stop()
         raise

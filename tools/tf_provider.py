@@ -7,9 +7,10 @@ whole schema each time. Over the repository's ~170 run blocks that was ~40 % of 
 provider started once in debug mode (`-debug`) that Terraform attaches to through
 TF_REATTACH_PROVIDERS instead of launching its own.
 
-Only where nothing configures the provider: mock_provider test suites and `validate` (neither calls
-ConfigureProvider), so concurrent Terraform processes can share it. Applies and plans against the
-emulator keep their own provider. The binary shared is the one `terraform init` installed and
+Used by `make tf-test`/`tf-validate` (mock_provider suites and `validate` never configure it, so
+concurrent Terraform processes can share one), and by the local stack's own sequence of Terraform
+commands against the emulator (local/deploy.py: apply, plan, show, destroy one after the other, each
+configuring it with the same settings). The binary shared is the one `terraform init` installed and
 checked against the lock files, and it is shared only with directories whose lock file pins the
 same version; anything else (no initialised directory, a provider that does not start) falls back
 to Terraform launching its own, with a line saying so.
@@ -26,13 +27,14 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 ADDRESS = "registry.terraform.io/hashicorp/aws"
 REATTACH = "TF_REATTACH_PROVIDERS"
-_PLUGIN_GLOB = f".terraform/providers/{ADDRESS}/*/*/terraform-provider-aws_*"
+_PLUGIN_GLOB = f"providers/{ADDRESS}/*/*/terraform-provider-aws_*"
 _REATTACH_LINE = re.compile(rf"{REATTACH}='(?P<value>\{{.*\}})'")
 _LOCK_VERSION = re.compile(
     rf'provider "{re.escape(ADDRESS)}" \{{\s*version\s*=\s*"(?P<version>[^"]+)"', re.MULTILINE
@@ -52,9 +54,10 @@ def locked_version(directory: Path) -> str | None:
     return match["version"] if match else None
 
 
-def installed_binary(directory: Path) -> tuple[Path, str] | None:
-    """The provider binary `terraform init` installed in `directory` and its version, if any."""
-    for path in sorted(directory.glob(_PLUGIN_GLOB)):
+def installed_binary(directory: Path, data_dir: Path | None = None) -> tuple[Path, str] | None:
+    """The provider binary `terraform init` installed for `directory` (in its `.terraform`, or in
+    `data_dir` when TF_DATA_DIR pointed there) and its version, if any."""
+    for path in sorted((data_dir or directory / ".terraform").glob(_PLUGIN_GLOB)):
         if path.is_file() and os.access(path, os.X_OK):
             return path, path.parent.parent.name
     return None
@@ -62,9 +65,14 @@ def installed_binary(directory: Path) -> tuple[Path, str] | None:
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
     """Linux: the provider gets SIGKILL when the process that started it dies, however it dies, so
-    a killed `make` never leaves a provider waiting for a Terraform that will not come."""
+    a killed `make` never leaves a provider waiting for a Terraform that will not come. (The signal
+    follows the starting *thread*: only the main thread starts the provider with it.)"""
     with contextlib.suppress(Exception):
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def _can_die_with_parent() -> bool:
+    return sys.platform == "linux" and threading.current_thread() is threading.main_thread()
 
 
 def _wait_for_reattach(proc: subprocess.Popen[bytes], log: Path, timeout: float) -> str | None:
@@ -92,15 +100,23 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 @contextlib.contextmanager
-def shared(directories: Sequence[Path], env: dict[str, str] | None = None) -> Iterator[dict[str, str]]:
+def shared(
+    directories: Sequence[Path],
+    env: dict[str, str] | None = None,
+    *,
+    data_dir: Path | None = None,
+    drop: Sequence[str] = (),
+) -> Iterator[dict[str, str]]:
     """Start one provider for `directories` and yield the environment Terraform needs to use it
     ({REATTACH: ...}), or {} when it cannot be shared (Terraform then launches its own). The process
-    is stopped on exit."""
+    gets `env` on top of this one's (what Terraform would have given it) and is stopped on exit.
+    `data_dir`: the TF_DATA_DIR the directories were initialised with, if not their `.terraform`;
+    `drop`: variables of this environment the provider must not see."""
     if os.environ.get(REATTACH):  # someone else's provider is attached already: leave it alone
         yield {}
         return
     versions = {locked_version(d) for d in directories}
-    found = next((b for d in directories if (b := installed_binary(d))), None)
+    found = next((b for d in directories if (b := installed_binary(d, data_dir))), None)
     if found is None or len(versions) != 1 or found[1] not in versions:
         why = "no initialised directory" if found is None else f"lock files pin {sorted(map(str, versions))}"
         print(f"terraform: one provider per run ({why})", file=sys.stderr)
@@ -112,11 +128,12 @@ def shared(directories: Sequence[Path], env: dict[str, str] | None = None) -> It
         with log.open("wb") as out:
             proc = subprocess.Popen(
                 [str(binary), "-debug"],
+                cwd=directories[0],  # as Terraform starts it: in the root module (relative file paths)
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=subprocess.STDOUT,
-                env={**os.environ, **(env or {}), **_QUIET},
-                preexec_fn=_die_with_parent if sys.platform == "linux" else None,  # noqa: PLW1509
+                env={k: v for k, v in {**os.environ, **(env or {}), **_QUIET}.items() if k not in drop},
+                preexec_fn=_die_with_parent if _can_die_with_parent() else None,  # noqa: PLW1509
             )
         try:
             value = _wait_for_reattach(proc, log, START_TIMEOUT)

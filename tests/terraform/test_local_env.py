@@ -185,7 +185,10 @@ def test_functions_run_the_built_zips(running: Any, cfg: config.EnvConfig) -> No
 
 
 def test_second_plan_shows_no_changes(running: Any) -> None:
+    served_the_apply = running.deployment.provider_pid
+    assert served_the_apply is not None, "the apply ran without the shared provider (tools/tf_provider.py)"
     assert running.deployment.planned_changes() == []
+    assert running.deployment.provider_pid == served_the_apply  # the plan used the same process
 
 
 def test_destroy_leaves_nothing_behind(stack_holder: StackHolder, running: Any) -> None:
