@@ -355,14 +355,20 @@ def test_policy_table_fault_denies_a_verified_caller_with_bounded_retries_then_r
     assert attempts["GetItem"] == 1  # the revocation record, read (and cleared) before the policy
 
     dynamo.proxy.clear()
-    # Same container, same token: decided afresh (a "cannot decide" outcome is never cached).
+    # Same container, same token: decided afresh (a "cannot decide" outcome is never cached). A read
+    # is retried only when an attempt outlives its 1 s timeout (a loaded machine), so the first read
+    # may take a second attempt; what was read is never read again.
     assert decide(authorizer, support.token_event(f"Bearer {token}", ROUTE))[0] == "allow"
+    first, _ = dynamo.proxy.take_counts()
+    assert 1 <= first["BatchGetItem"] <= _app.DYNAMODB_MAX_ATTEMPTS, first
+    assert first["GetItem"] == 0, first  # the token's revocation record: read above, cached
     assert [decide(authorizer, support.token_event(tokens.token(), ROUTE))[0] for _ in range(3)] == [
         "allow"
     ] * 3
     after, _ = dynamo.proxy.take_counts()
-    # The policy is read once, then cached; each new user's revocation record once.
-    assert after == {"BatchGetItem": 1, "GetItem": 3}, "after recovery the policy is read once, then cached"
+    # The policy is cached; each new user's revocation record is read (once, or twice on a timeout).
+    assert after["BatchGetItem"] == 0, "after recovery the policy is read once, then cached"
+    assert 3 <= after["GetItem"] <= 3 * _app.REVOCATION_MAX_ATTEMPTS, after
     figures.record(
         "fault",
         f"policy table {fault.replace('_', ' ')}",

@@ -87,11 +87,15 @@ def test_revocation_table_fault_denies_a_verified_caller_with_bounded_retries_th
     assert elapsed < budget, f"{elapsed:.1f} s for one decision (budget {budget} s)"
 
     dynamo.proxy.clear()
-    # Same container, same token: decided afresh (the failure was not cached).
+    # Same container, same token: decided afresh (the failure was not cached): one read of the
+    # record, and a second attempt only when the first outlived the 1 s read timeout (seen once in a
+    # make test run with every stream busy: the proxy and moto share this worker's interpreter).
     assert decide(authorizer, _event(token))[0] == "allow"
+    first, _ = dynamo.proxy.take_counts()
+    assert 1 <= first["GetItem"] <= _app.REVOCATION_MAX_ATTEMPTS, first
     assert [decide(authorizer, _event(tokens.token(sub=SUB)))[0] for _ in range(3)] == ["allow"] * 3
     after, _ = dynamo.proxy.take_counts()
-    assert after["GetItem"] == 1, "after recovery the record is read once, then cached"
+    assert after["GetItem"] == 0, "after recovery the record is read once, then cached"
     figures.record(
         "fault",
         f"revocation table {fault.replace('_', ' ')}",
