@@ -178,3 +178,20 @@ def test_a_deployable_root_with_nothing_checked_in_it_fails_the_scan(tmp_path: P
     assert [(Path(p.location).name, p.rule) for p in problems] == [("bootstrap", "checkov/not-evaluated")]
     problems = validate_terraform.unevaluated_roots(records[:1], tmp_path)
     assert [Path(p.location).name for p in problems] == ["dev", "prod", "stack"]
+
+
+def test_the_scan_reports_a_root_that_checkov_evaluated_nothing_in(tmp_path: Path) -> None:
+    root = tmp_path / "tf"
+    (root / "bootstrap").mkdir(parents=True)
+    (root / "bootstrap" / "main.tf").write_text(
+        'resource "aws_lambda_permission" "scoped" {\n'
+        '  statement_id  = "x"\n  action        = "lambda:InvokeFunction"\n'
+        '  function_name = "f"\n  principal     = "apigateway.amazonaws.com"\n'
+        '  source_arn    = "arn:aws:execute-api:us-east-1:111111111111:abc/*/GET/pets"\n}\n'
+    )
+    (root / "envs" / "dev").mkdir(parents=True)
+    (root / "envs" / "dev" / "main.tf").write_text("# no resources\n")
+    config = tmp_path / "checkov.yaml"
+    config.write_text("check:\n  - CKV_FGA_8\n")
+    problems = validate_terraform.check_terraform(tmp_path / "work", terraform_dir=root, config_file=config)
+    assert [(Path(p.location).name, p.rule) for p in problems] == [("dev", "checkov/not-evaluated")]
